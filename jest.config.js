@@ -1,0 +1,17 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: { parser: { syntax: 'typescript' }, target: 'es2022' },
+        // Keep import() as import(): aedes and the MicroPython interpreter are ES modules.
+        module: { type: 'commonjs', ignoreDynamic: true },
+      },
+    ],
+  },
+};

@@ -1,0 +1,21 @@
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { PlamoConfig } from '../config';
+import { PlamoStack } from './stack';
+
+export const STACK_NAME = 'PlamoIot';
+
+/**
+ * The CDK app with cdk-nag's AwsSolutions and Serverless packs as validation plugins: synth fails on any
+ * finding that is not acknowledged (with a reason) on the construct it concerns.
+ * No env is set, so the stack is environment-agnostic and synthesizes without AWS credentials.
+ */
+export function createApp(config: PlamoConfig, props: AppProps = {}): { app: App; stack: PlamoStack } {
+  const app = new App(props);
+  const stack = new PlamoStack(app, STACK_NAME, {
+    config,
+    description: 'plamo-iot: lamps of model cars switched over AWS IoT Core',
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { app, stack };
+}

@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
+
+/** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
+export const CAR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Lamp, group and scene names become topic levels, URL segments and Python identifiers. */
+export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
+
+const brightness = z.number().int().min(0).max(100);
+
+export const LAMP_KINDS = ['switch', 'pwm', 'blinker'] as const;
+export const LAMP_MODES = ['on', 'off', 'blink'] as const;
+
+const nameKey = (what: string, example: string) =>
+  z.string().regex(NAME_PATTERN, `not a valid ${what} name; use a letter, then letters or digits (≤ 32), like '${example}'`);
+
+const lampSchema = z
+  .strictObject({
+    /** GPIO the LED (or its transistor) hangs on, e.g. `GP2`. */
+    pin: z.string().superRefine((pin, ctx) => {
+      const check = checkPin(pin);
+      if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+    }),
+    /** `switch`: on/off; `pwm`: dimmable; `blinker`: on/off, made for blinking (turn signals). All can blink. */
+    kind: z.enum(LAMP_KINDS),
+    /** LED current at full brightness, in mA, as set by its resistor. */
+    currentMa: z.number().positive().max(1000),
+    /** `gpio`: the pin drives the LED; `transistor`: the pin only switches a transistor, so its current does not count. */
+    driver: z.enum(['gpio', 'transistor']).default('gpio'),
+    /** Brightness for `on` when a command gives none (pwm lamps). */
+    defaultBrightness: brightness.default(100),
+    /** Tail-lamp level for a brake/tail lamp: lit dimly as a tail lamp, full when braking (pwm lamps). */
+    tailLevel: brightness.optional(),
+    /** Shown on the phone page; defaults to the lamp name. */
+    label: z.string().min(1).max(32).optional(),
+  })
+  .superRefine((lamp, ctx) => {
+    if (lamp.kind !== 'pwm' && lamp.tailLevel !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['tailLevel'], message: 'a tail level needs dimming; set kind: "pwm" or remove tailLevel' });
+    }
+    if (lamp.driver === 'gpio' && lamp.currentMa > MAX_PIN_CURRENT_MA) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['currentMa'],
+        message: `${lamp.currentMa} mA is over the RP2040's ${MAX_PIN_CURRENT_MA} mA per pin; use a larger resistor or set driver: "transistor"`,
+      });
+    }
+  });
+
+const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional() })]);
+
+type Report = (path: (string | number)[], message: string) => void;
+type CarShape = z.output<typeof carObjectSchema>;
+
+const carObjectSchema = z.strictObject({
+  /** Display name, e.g. "Nissan 180SX (RPS13) 1/24". */
+  name: z.string().min(1).max(64).optional(),
+  wifi: z.strictObject({
+    ssid: z.string().min(1).max(32),
+    /** Regulatory domain for the CYW43 radio (ISO 3166 alpha-2). */
+    country: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'use a two-letter country code such as "JP" or "GB"')
+      .default('JP'),
+  }),
+  /** After a power cut: `restore` the last commanded state (commands are retained), or start with every lamp `off`. */
+  powerOn: z.enum(['restore', 'off']).default('restore'),
+  /** Flashes per minute for every blinking lamp; 60–120 is the legal range for turn signals (UN R48). */
+  blinkPerMin: z.number().int().min(60).max(120).default(85),
+  certificate: z
+    .strictObject({
+      /** Bump to rotate the device certificate. */
+      generation: z.number().int().min(1).default(1),
+      /** `aws`: AWS makes the key pair; `csr`: the key is made locally and never leaves this computer. */
+      mode: z.enum(['aws', 'csr']).default('aws'),
+    })
+    .default({ generation: 1, mode: 'aws' }),
+  lamps: z.record(nameKey('lamp', 'turnLeft'), lampSchema),
+  groups: z.record(nameKey('group', 'hazard'), z.array(z.string()).min(1)).default({}),
+  scenes: z.record(nameKey('scene', 'night'), z.record(z.string(), lampCommandSchema)).default({}),
+});
+
+function checkLampSet(car: CarShape, report: Report): void {
+  const usedPins = new Map<string, string>();
+  let gpioCurrent = 0;
+  if (Object.keys(car.lamps).length === 0) report(['lamps'], 'a car needs at least one lamp');
+  for (const [lampName, lamp] of Object.entries(car.lamps)) {
+    const owner = usedPins.get(lamp.pin);
+    if (owner) report(['lamps', lampName, 'pin'], `${lamp.pin} is already used by lamp '${owner}'; give each lamp its own pin`);
+    else usedPins.set(lamp.pin, lampName);
+    if (lamp.driver === 'gpio') gpioCurrent += lamp.currentMa;
+  }
+  if (gpioCurrent > MAX_TOTAL_GPIO_CURRENT_MA) {
+    report(
+      ['lamps'],
+      `${gpioCurrent} mA drawn straight from GPIOs is over the RP2040's ${MAX_TOTAL_GPIO_CURRENT_MA} mA total; lower the currents or drive some lamps with driver: "transistor"`,
+    );
+  }
+}
+
+function checkGroupsAndScenes(car: CarShape, report: Report): void {
+  const lampNames = Object.keys(car.lamps);
+  for (const [groupName, members] of Object.entries(car.groups)) {
+    if (groupName in car.lamps) report(['groups', groupName], `'${groupName}' is already a lamp name; give the group another name`);
+    members.forEach((member, index) => {
+      if (!(member in car.lamps))
+        report(['groups', groupName, index], `'${member}' is not a lamp of this car; known lamps: ${lampNames.join(', ')}`);
+    });
+  }
+  for (const [sceneName, commands] of Object.entries(car.scenes)) {
+    for (const [target, command] of Object.entries(commands)) {
+      const members = car.groups[target] ?? (target in car.lamps ? [target] : undefined);
+      if (!members) {
+        report(
+          ['scenes', sceneName, target],
+          `'${target}' is not a lamp or group of this car; known: ${[...lampNames, ...Object.keys(car.groups)].join(', ')}`,
+        );
+      } else if (typeof command === 'object' && command.brightness !== undefined) {
+        const fixed = members.filter((lamp) => car.lamps[lamp] && car.lamps[lamp].kind !== 'pwm');
+        if (fixed.length > 0)
+          report(
+            ['scenes', sceneName, target, 'brightness'],
+            `${fixed.join(', ')} cannot dim; remove brightness or make the lamp kind: "pwm"`,
+          );
+      }
+    }
+  }
+}
+
+const carSchema = carObjectSchema.superRefine((car, ctx) => {
+  const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
+  checkLampSet(car, report);
+  checkGroupsAndScenes(car, report);
+});
+
+export const configSchema = z.strictObject({
+  /** First level of every topic: `{topicRoot}/{car}/…`. */
+  topicRoot: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'use 1–32 letters, digits, _ or -')
+    .default('cars'),
+  /** MQTT keepalive in seconds; AWS IoT Core accepts 30–1200. */
+  keepaliveS: z.number().int().min(30).max(1200).default(60),
+  api: z
+    .strictObject({
+      /** Steady-state requests per second for the whole API. */
+      rateLimit: z.number().int().min(1).max(10_000).default(10),
+      /** Requests allowed in a burst. */
+      burstLimit: z.number().int().min(1).max(5_000).default(20),
+    })
+    .default({ rateLimit: 10, burstLimit: 20 }),
+  cars: z
+    .record(
+      z.string().regex(CAR_ID_PATTERN, 'not a valid car id; use 1–64 letters, digits, _ or - (it becomes the IoT thing name)'),
+      carSchema,
+    )
+    .refine((cars) => Object.keys(cars).length > 0, 'add at least one car'),
+});
+
+/** What the user writes in `plamo.config.ts` (defaults may be left out). */
+export type PlamoConfigInput = z.input<typeof configSchema>;
+/** The validated config with every default filled in. */
+export type PlamoConfig = z.output<typeof configSchema>;
+export type CarConfig = PlamoConfig['cars'][string];
+export type LampConfig = CarConfig['lamps'][string];
+export type LampKind = (typeof LAMP_KINDS)[number];
+export type LampMode = (typeof LAMP_MODES)[number];
+export type SceneCommand = z.output<typeof lampCommandSchema>;

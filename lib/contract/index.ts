@@ -1,0 +1,3 @@
+export * from './payloads';
+export * from './permissions';
+export * from './topics';

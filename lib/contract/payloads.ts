@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { LAMP_MODES } from '../config/schema';
+import { LIMITS } from './topics';
+
+const brightness = z.number().int().min(0).max(100);
+const commandId = z.string().min(1).max(LIMITS.commandIdMaxLength);
+const epochMs = z.number().int().nonnegative();
+
+/** `{root}/{car}/lamps/{lamp}/set` */
+export const lampCommandSchema = z.strictObject({
+  mode: z.enum(LAMP_MODES),
+  brightness: brightness.optional(),
+  id: commandId,
+  ts: epochMs,
+});
+
+/** `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. */
+export const lampStateSchema = z.object({
+  mode: z.enum(LAMP_MODES),
+  brightness,
+  id: commandId.nullable(),
+  ts: epochMs,
+});
+
+/** `{root}/{car}/status`; the last will is `{"online":false}`. */
+export const statusSchema = z.union([
+  z.object({ online: z.literal(true), fw: z.string(), ip: z.string() }),
+  z.object({ online: z.literal(false) }),
+]);
+
+/** `{root}/{car}/telemetry` */
+export const telemetrySchema = z.object({
+  uptime_s: z.number().nonnegative(),
+  heap_free: z.number().int().nonnegative(),
+  heap_min_free: z.number().int().nonnegative(),
+  rssi: z.number(),
+  reconnects: z.number().int().nonnegative(),
+  fw: z.string(),
+});
+
+export const EVENT_LEVELS = ['info', 'warn', 'error'] as const;
+
+/** `{root}/{car}/events` */
+export const eventSchema = z.object({
+  level: z.enum(EVENT_LEVELS),
+  code: z.string(),
+  detail: z.string(),
+});
+
+export type LampCommand = z.infer<typeof lampCommandSchema>;
+export type LampState = z.infer<typeof lampStateSchema>;
+export type Status = z.infer<typeof statusSchema>;
+export type Telemetry = z.infer<typeof telemetrySchema>;
+export type DeviceEvent = z.infer<typeof eventSchema>;
+
+/** Serialises a payload and refuses one over the contract's size limit instead of letting the device drop it. */
+export function encodePayload(payload: object): string {
+  const json = JSON.stringify(payload);
+  const size = Buffer.byteLength(json);
+  if (size > LIMITS.payloadMaxBytes) throw new Error(`payload is ${size} bytes; the MQTT contract allows ${LIMITS.payloadMaxBytes}`);
+  return json;
+}

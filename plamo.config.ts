@@ -1,0 +1,30 @@
+import { defineConfig } from './lib/config';
+
+// Every field is explained in README.md ("Config reference"). `npx plamo check` validates this file.
+// The Wi-Fi password is not kept here: it comes from PLAMO_WIFI_PASSWORD or a gitignored .env file.
+export default defineConfig({
+  cars: {
+    rps13: {
+      name: 'Nissan 180SX (RPS13) 1/24',
+      wifi: { ssid: 'garage-2g', country: 'JP' },
+      powerOn: 'restore',
+      blinkPerMin: 85,
+      certificate: { generation: 1 },
+      lamps: {
+        // Pop-up headlights: two white 3 mm LEDs in parallel behind 270 Ω, dimmable.
+        headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10, label: 'Headlights' },
+        turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 6, label: 'Turn left' },
+        turnRight: { pin: 'GP4', kind: 'blinker', currentMa: 6, label: 'Turn right' },
+        // Brake/tail: glows at 20 % as a tail lamp, full when braking.
+        brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20, label: 'Brake / tail' },
+      },
+      groups: {
+        hazard: ['turnLeft', 'turnRight'],
+      },
+      scenes: {
+        night: { headlights: 'on', brake: { mode: 'on', brightness: 20 } },
+        parked: { headlights: 'off', hazard: 'blink', brake: 'off' },
+      },
+    },
+  },
+});
