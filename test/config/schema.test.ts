@@ -1,0 +1,221 @@
+import { ConfigError, type PlamoConfigInput, parseConfig } from '../../lib/config';
+
+type CarInput = PlamoConfigInput['cars'][string];
+
+/** A valid car; each test breaks one thing in it. */
+function car(overrides: Partial<CarInput> = {}): CarInput {
+  return {
+    wifi: { ssid: 'garage' },
+    lamps: {
+      headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 },
+      turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 6 },
+      turnRight: { pin: 'GP4', kind: 'blinker', currentMa: 6 },
+    },
+    groups: { hazard: ['turnLeft', 'turnRight'] },
+    ...overrides,
+  };
+}
+
+function problemsOf(input: unknown): readonly string[] {
+  try {
+    parseConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('a valid config', () => {
+  test('gets every default filled in', () => {
+    const config = parseConfig({ cars: { rps13: car() } });
+    expect(config.topicRoot).toBe('cars');
+    expect(config.keepaliveS).toBe(60);
+    expect(config.api).toEqual({ rateLimit: 10, burstLimit: 20 });
+    const rps13 = config.cars.rps13;
+    expect(rps13.powerOn).toBe('restore');
+    expect(rps13.blinkPerMin).toBe(85);
+    expect(rps13.certificate).toEqual({ generation: 1, mode: 'aws' });
+    expect(rps13.wifi.country).toBe('JP');
+    expect(rps13.lamps.headlights).toMatchObject({ driver: 'gpio', defaultBrightness: 100 });
+    expect(rps13.scenes).toEqual({});
+  });
+
+  test('the example plamo.config.ts is valid and has the worked example car', () => {
+    const { loadConfig } = require('../../lib/config');
+    const config = loadConfig('plamo.config.ts');
+    expect(Object.keys(config.cars.rps13.lamps)).toEqual(['headlights', 'turnLeft', 'turnRight', 'brake']);
+    expect(config.cars.rps13.groups.hazard).toEqual(['turnLeft', 'turnRight']);
+    expect(Object.keys(config.cars.rps13.scenes)).toHaveLength(2);
+  });
+});
+
+describe('each rule names the key and the fix', () => {
+  test('car ids must be valid thing names', () => {
+    expect(problemsOf({ cars: { 'my car!': car() } })).toEqual([
+      'cars.my car!: not a valid car id; use 1–64 letters, digits, _ or - (it becomes the IoT thing name)',
+    ]);
+    expect(problemsOf({ cars: { ['x'.repeat(65)]: car() } })[0]).toMatch(/^cars\.x{65}: not a valid car id/);
+  });
+
+  test('at least one car', () => {
+    expect(problemsOf({ cars: {} })).toEqual(['cars: add at least one car']);
+  });
+
+  test('lamp names must be identifiers', () => {
+    const lamps = { 'turn-left': { pin: 'GP3', kind: 'switch' as const, currentMa: 5 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      "cars.rps13.lamps.turn-left: not a valid lamp name; use a letter, then letters or digits (≤ 32), like 'turnLeft'",
+    ]);
+  });
+
+  test('pins on the Wi-Fi chip are refused', () => {
+    for (const pin of ['GP23', 'GP24', 'GP25', 'GP29']) {
+      const lamps = { headlights: { pin, kind: 'pwm' as const, currentMa: 10 } };
+      expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+        `cars.rps13.lamps.headlights.pin: ${pin} is used by the Wi-Fi chip on Pico W; use GP0–GP22 or GP26–GP28`,
+      ]);
+    }
+  });
+
+  test('pins that do not exist or are misspelt are refused', () => {
+    const lamps = (pin: string) => ({ headlights: { pin, kind: 'pwm' as const, currentMa: 10 } });
+    expect(problemsOf({ cars: { rps13: car({ lamps: lamps('GP30'), groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.headlights.pin: GP30 does not exist on the Pico W; use GP0–GP22 or GP26–GP28',
+    ]);
+    expect(problemsOf({ cars: { rps13: car({ lamps: lamps('D4'), groups: {} }) } })).toEqual([
+      "cars.rps13.lamps.headlights.pin: 'D4' is not a pin name; write it like 'GP2' (use GP0–GP22 or GP26–GP28)",
+    ]);
+  });
+
+  test('every usable pin is accepted', () => {
+    const usable = [...Array.from({ length: 23 }, (_, i) => i), 26, 27, 28];
+    for (const gpio of usable) {
+      const lamps = { headlights: { pin: `GP${gpio}`, kind: 'pwm' as const, currentMa: 10 } };
+      expect(() => parseConfig({ cars: { rps13: car({ lamps, groups: {} }) } })).not.toThrow();
+    }
+  });
+
+  test('two lamps may not share a pin', () => {
+    const lamps = {
+      headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10 },
+      fogLamps: { pin: 'GP2', kind: 'switch' as const, currentMa: 5 },
+    };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      "cars.rps13.lamps.fogLamps.pin: GP2 is already used by lamp 'headlights'; give each lamp its own pin",
+    ]);
+  });
+
+  test('lamp kinds are switch, pwm or blinker', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'neon', currentMa: 10 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} } as never) } })).toEqual([
+      'cars.rps13.lamps.headlights.kind: must be one of "switch", "pwm", "blinker"',
+    ]);
+  });
+
+  test('group members must be lamps of the car', () => {
+    expect(problemsOf({ cars: { rps13: car({ groups: { hazard: ['turnLeft', 'turnRigth'] } }) } })).toEqual([
+      "cars.rps13.groups.hazard.1: 'turnRigth' is not a lamp of this car; known lamps: headlights, turnLeft, turnRight",
+    ]);
+  });
+
+  test('a group may not take a lamp name', () => {
+    expect(problemsOf({ cars: { rps13: car({ groups: { headlights: ['turnLeft'] } }) } })).toEqual([
+      "cars.rps13.groups.headlights: 'headlights' is already a lamp name; give the group another name",
+    ]);
+  });
+
+  test('scene members must be lamps or groups of the car', () => {
+    expect(problemsOf({ cars: { rps13: car({ scenes: { night: { headlight: 'on' } } }) } })).toEqual([
+      "cars.rps13.scenes.night.headlight: 'headlight' is not a lamp or group of this car; known: headlights, turnLeft, turnRight, hazard",
+    ]);
+  });
+
+  test('a scene may dim only pwm lamps', () => {
+    expect(problemsOf({ cars: { rps13: car({ scenes: { dim: { hazard: { mode: 'on', brightness: 30 } } } }) } })).toEqual([
+      'cars.rps13.scenes.dim.hazard.brightness: turnLeft, turnRight cannot dim; remove brightness or make the lamp kind: "pwm"',
+    ]);
+  });
+
+  test('brightness is 0–100', () => {
+    expect(problemsOf({ cars: { rps13: car({ scenes: { night: { headlights: { mode: 'on', brightness: 120 } } } }) } })).toEqual([
+      'cars.rps13.scenes.night.headlights.brightness: must be at most 100',
+    ]);
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10, defaultBrightness: -1 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.headlights.defaultBrightness: must be at least 0',
+    ]);
+  });
+
+  test('blink rate is 60–120 flashes per minute', () => {
+    expect(problemsOf({ cars: { rps13: car({ blinkPerMin: 150 }) } })).toEqual(['cars.rps13.blinkPerMin: must be at most 120']);
+    expect(problemsOf({ cars: { rps13: car({ blinkPerMin: 30 }) } })).toEqual(['cars.rps13.blinkPerMin: must be at least 60']);
+  });
+
+  test('a tail level needs a pwm lamp', () => {
+    const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.brake.tailLevel: a tail level needs dimming; set kind: "pwm" or remove tailLevel',
+    ]);
+  });
+
+  test('no pin may carry more than 12 mA', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 15 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.headlights.currentMa: 15 mA is over the RP2040\'s 12 mA per pin; use a larger resistor or set driver: "transistor"',
+    ]);
+  });
+
+  test('all GPIO-driven lamps together may not draw more than 50 mA', () => {
+    const lamps = Object.fromEntries(
+      [2, 3, 4, 5, 6].map((gpio) => [`lamp${gpio}`, { pin: `GP${gpio}`, kind: 'switch' as const, currentMa: 11 }]),
+    );
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps: 55 mA drawn straight from GPIOs is over the RP2040\'s 50 mA total; lower the currents or drive some lamps with driver: "transistor"',
+    ]);
+  });
+
+  test('lamps behind a transistor do not count against the GPIO budget', () => {
+    const lamps = Object.fromEntries(
+      [2, 3, 4, 5, 6].map((gpio) => [
+        `lamp${gpio}`,
+        { pin: `GP${gpio}`, kind: 'switch' as const, currentMa: 40, driver: 'transistor' as const },
+      ]),
+    );
+    expect(() => parseConfig({ cars: { rps13: car({ lamps, groups: {} }) } })).not.toThrow();
+  });
+
+  test('unknown keys are reported, not ignored', () => {
+    expect(problemsOf({ cars: { rps13: car({ colour: 'red' } as never) } })).toEqual([
+      "cars.rps13: unknown key 'colour'; check the spelling against the config reference in README.md",
+    ]);
+  });
+
+  test('the Wi-Fi password has no place in the config', () => {
+    expect(problemsOf({ cars: { rps13: car({ wifi: { ssid: 'garage', password: 'hunter2' } } as never) } })).toEqual([
+      "cars.rps13.wifi: unknown key 'password'; check the spelling against the config reference in README.md",
+    ]);
+  });
+
+  test('required keys say they are required', () => {
+    expect(problemsOf({ cars: { rps13: { lamps: car().lamps } } })).toEqual(['cars.rps13.wifi: is required (object)']);
+  });
+
+  test('every problem is reported at once, across cars', () => {
+    const problems = problemsOf({
+      cars: {
+        one: car({ blinkPerMin: 200 }),
+        two: car({ lamps: { headlights: { pin: 'GP25', kind: 'pwm', currentMa: 20 } }, groups: {} }),
+      },
+    });
+    expect(problems).toEqual([
+      'cars.one.blinkPerMin: must be at most 120',
+      'cars.two.lamps.headlights.pin: GP25 is used by the Wi-Fi chip on Pico W; use GP0–GP22 or GP26–GP28',
+      'cars.two.lamps.headlights.currentMa: 20 mA is over the RP2040\'s 12 mA per pin; use a larger resistor or set driver: "transistor"',
+    ]);
+  });
+
+  test('the error message lists the problems under the file name', () => {
+    expect(() => parseConfig({ cars: {} }, 'my.config.ts')).toThrow('my.config.ts is invalid:\n  - cars: add at least one car');
+  });
+});
