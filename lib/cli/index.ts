@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../config';
 import { registerCheck } from './check';
+import { registerKeys } from './keys';
 
 /** An expected failure: its message is printed as it is, without a stack trace. */
 export class CliError extends Error {}
@@ -11,6 +12,7 @@ export function createProgram(): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .showHelpAfterError();
   registerCheck(program);
+  registerKeys(program);
   return program;
 }
 

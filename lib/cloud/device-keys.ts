@@ -1,0 +1,82 @@
+// @peculiar/x509 reads decorator metadata through the Reflect API, which Node does not ship.
+import 'reflect-metadata';
+import { webcrypto } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Pkcs10CertificateRequest, Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+
+/** Gitignored folder for local key material (see .gitignore). */
+export const DEFAULT_KEYS_DIR = '.plamo';
+
+/** Where `npx plamo keys <car>` keeps a car's key pair and CSR (certificate mode "csr"). */
+export interface DeviceKeyPaths {
+  readonly dir: string;
+  /** PKCS#8 PEM, mode 0600. Never leaves this computer. */
+  readonly privateKey: string;
+  /** PKCS#10 PEM; the stack turns it into the device certificate (`AWS::IoT::Certificate`). */
+  readonly csr: string;
+}
+
+export function deviceKeyPaths(carId: string, keysDir: string = DEFAULT_KEYS_DIR): DeviceKeyPaths {
+  const dir = resolve(keysDir, 'cars', carId);
+  return { dir, privateKey: join(dir, 'device.key.pem'), csr: join(dir, 'device.csr.pem') };
+}
+
+export interface DeviceKeyPair {
+  readonly privateKeyPem: string;
+  readonly csrPem: string;
+}
+
+/**
+ * RSA 2048, like the keys `CreateKeysAndCertificate` makes in "aws" mode, so both modes hand the Pico W the
+ * same kind of key. AWS IoT signs CSRs for RSA ≥ 2048 and EC P-256/P-384 keys (CreateCertificateFromCsr).
+ */
+const KEY_ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
+
+function toPem(label: string, der: ArrayBuffer): string {
+  const lines =
+    Buffer.from(der)
+      .toString('base64')
+      .match(/.{1,64}/g) ?? [];
+  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
+}
+
+/** A fresh key pair and a CSR whose subject CN is the car id (the thing name). */
+export async function createDeviceKeyPair(carId: string): Promise<DeviceKeyPair> {
+  const crypto = webcrypto as unknown as Crypto;
+  const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const csr = await Pkcs10CertificateRequestGenerator.create({ name: `CN=${carId}`, keys, signingAlgorithm: KEY_ALGORITHM }, crypto);
+  const pkcs8 = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return { privateKeyPem: toPem('PRIVATE KEY', pkcs8), csrPem: csr.toString('pem') };
+}
+
+/**
+ * Writes the key (0600) and the CSR. The key is written to a temporary name first so a crash never
+ * leaves a CSR next to a key it does not belong to.
+ */
+export function writeDeviceKeyPair(paths: DeviceKeyPaths, pair: DeviceKeyPair): void {
+  mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+  const tmpKey = `${paths.privateKey}.tmp`;
+  writeFileSync(tmpKey, pair.privateKeyPem, { mode: 0o600 });
+  // writeFileSync's mode only applies to new files and is masked by the umask; make sure.
+  chmodSync(tmpKey, 0o600);
+  writeFileSync(paths.csr, pair.csrPem);
+  renameSync(tmpKey, paths.privateKey);
+}
+
+/**
+ * The car's CSR as PEM, checked to be one. Read at synth time in "csr" mode; the error says how to make it.
+ */
+export function readDeviceCsr(carId: string, keysDir: string = DEFAULT_KEYS_DIR): string {
+  const paths = deviceKeyPaths(carId, keysDir);
+  if (!existsSync(paths.csr)) {
+    throw new Error(`car '${carId}' uses certificate mode "csr" but ${paths.csr} does not exist; run: npx plamo keys ${carId}`);
+  }
+  const pem = readFileSync(paths.csr, 'utf8');
+  try {
+    new Pkcs10CertificateRequest(pem);
+  } catch {
+    throw new Error(`${paths.csr} is not a PEM certificate signing request; make a new one with: npx plamo keys ${carId} --force`);
+  }
+  return pem;
+}
