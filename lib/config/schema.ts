@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LAMP_KINDS, LAMP_MODES } from './modes';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -8,8 +9,8 @@ export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
 
 const brightness = z.number().int().min(0).max(100);
 
-export const LAMP_KINDS = ['switch', 'pwm', 'blinker'] as const;
-export const LAMP_MODES = ['on', 'off', 'blink'] as const;
+// The lists live in a zod-free module so the lamp API bundle can use them without the schema library.
+export { LAMP_KINDS, LAMP_MODES };
 
 const nameKey = (what: string, example: string) =>
   z.string().regex(NAME_PATTERN, `not a valid ${what} name; use a letter, then letters or digits (≤ 32), like '${example}'`);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { LAMP_MODES } from '../config/schema';
 import { LIMITS } from './topics';
 
+// Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
+export { encodePayload } from './encode';
+
 const brightness = z.number().int().min(0).max(100);
 const commandId = z.string().min(1).max(LIMITS.commandIdMaxLength);
 const epochMs = z.number().int().nonnegative();
@@ -52,11 +55,3 @@ export type LampState = z.infer<typeof lampStateSchema>;
 export type Status = z.infer<typeof statusSchema>;
 export type Telemetry = z.infer<typeof telemetrySchema>;
 export type DeviceEvent = z.infer<typeof eventSchema>;
-
-/** Serialises a payload and refuses one over the contract's size limit instead of letting the device drop it. */
-export function encodePayload(payload: object): string {
-  const json = JSON.stringify(payload);
-  const size = Buffer.byteLength(json);
-  if (size > LIMITS.payloadMaxBytes) throw new Error(`payload is ${size} bytes; the MQTT contract allows ${LIMITS.payloadMaxBytes}`);
-  return json;
-}

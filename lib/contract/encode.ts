@@ -1,0 +1,9 @@
+import { LIMITS } from './topics';
+
+/** Serialises a payload and refuses one over the contract's size limit instead of letting the device drop it. */
+export function encodePayload(payload: object): string {
+  const json = JSON.stringify(payload);
+  const size = Buffer.byteLength(json);
+  if (size > LIMITS.payloadMaxBytes) throw new Error(`payload is ${size} bytes; the MQTT contract allows ${LIMITS.payloadMaxBytes}`);
+  return json;
+}
