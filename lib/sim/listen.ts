@@ -1,0 +1,33 @@
+import type { Server } from 'node:net';
+
+/** The twin only ever listens on loopback: it has no authentication fit for a network. */
+export const LOOPBACK = '127.0.0.1';
+
+/** A port the twin needs is held by another program; the message names the option that picks another. */
+export class PortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    readonly option: string,
+  ) {
+    super(`port ${port} on ${LOOPBACK} is already in use; stop the program holding it or choose another port with ${option}`);
+    this.name = 'PortInUseError';
+  }
+}
+
+/** Listens on loopback and resolves to the bound port (useful with port 0 in tests). */
+export function listenOnLoopback(server: Server, port: number, option: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, option) : error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, LOOPBACK);
+  });
+}
