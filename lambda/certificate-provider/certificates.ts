@@ -1,0 +1,187 @@
+import {
+  CreateKeysAndCertificateCommand,
+  DeleteCertificateCommand,
+  DescribeCertificateCommand,
+  DetachThingPrincipalCommand,
+  type IoTClient,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { z } from 'zod';
+import { type CertificateSecret, certificateSecretSchema } from '../../lib/cloud/outputs';
+import type { CertificateEvent, CertificateProperties, CertificateResponse } from './event';
+
+export interface CertificateLog {
+  info(message: string, extra: Record<string, string | undefined>): void;
+  warn(message: string, extra: Record<string, string | undefined>): void;
+}
+
+export interface CertificateDeps {
+  readonly iot: IoTClient;
+  readonly secrets: SecretsManagerClient;
+  readonly log: CertificateLog;
+  /** Waits between DeleteCertificate attempts; injected so tests do not wait. */
+  readonly sleep: (ms: number) => Promise<void>;
+}
+
+/** AWS IoT certificate ids are 64 hex digits; anything else is a placeholder the framework made for a failed create. */
+const CERTIFICATE_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Detaching a thing is eventually consistent ("it might take several seconds for the detachment to
+ * propagate", DetachThingPrincipal API reference), so DeleteCertificate may briefly still see it attached.
+ */
+const DELETE_ATTEMPTS = 6;
+const FIRST_DELETE_RETRY_MS = 1_000;
+
+/**
+ * The secret's JSON: what the device bundle reads (certificateSecretSchema) plus the CloudFormation request
+ * that stored it, which lets a re-invoked request find the certificate it already made instead of making another.
+ */
+const storedSecretSchema = certificateSecretSchema.extend({ requestId: z.string() });
+type StoredSecret = z.infer<typeof storedSecretSchema>;
+
+function errorName(error: unknown): string | undefined {
+  return error instanceof Error ? error.name : undefined;
+}
+
+const isNotFound = (error: unknown) => errorName(error) === 'ResourceNotFoundException';
+
+function answer(certificate: Pick<CertificateSecret, 'certificateId' | 'certificateArn'>): CertificateResponse {
+  return {
+    PhysicalResourceId: certificate.certificateId,
+    Data: { CertificateId: certificate.certificateId, CertificateArn: certificate.certificateArn },
+  };
+}
+
+/** The certificate this very request already stored, if a previous invocation of it got that far. */
+async function storedByThisRequest(secretArn: string, requestId: string, deps: CertificateDeps): Promise<StoredSecret | undefined> {
+  let secretString: string | undefined;
+  try {
+    ({ SecretString: secretString } = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretArn })));
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  if (!secretString) return undefined;
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString);
+  } catch {
+    // The value Secrets Manager generated when the secret was created: nothing stored yet.
+    return undefined;
+  }
+  const stored = storedSecretSchema.safeParse(json);
+  return stored.success && stored.data.requestId === requestId ? stored.data : undefined;
+}
+
+/** Sets a certificate ACTIVE; false when it no longer exists. */
+async function activate(certificateId: string, deps: CertificateDeps): Promise<boolean> {
+  try {
+    await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }));
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Makes the car's certificate. It is created INACTIVE and only activated once it is stored in the secret:
+ * if this invocation dies in between (timeout, throttling), what is left behind can never be used to connect,
+ * and a re-invocation of the same request finds the stored one and activates that instead of making another.
+ */
+async function issue(props: CertificateProperties, requestId: string, deps: CertificateDeps): Promise<CertificateResponse> {
+  const stored = await storedByThisRequest(props.SecretArn, requestId, deps);
+  if (stored && (await activate(stored.certificateId, deps))) {
+    deps.log.info('certificate already stored by this request; reusing it', { certificateId: stored.certificateId });
+    return answer(stored);
+  }
+  const created = await deps.iot.send(new CreateKeysAndCertificateCommand({ setAsActive: false }));
+  const { certificateId, certificateArn, certificatePem, keyPair } = created;
+  if (!certificateId || !certificateArn || !certificatePem || !keyPair?.PrivateKey) {
+    throw new Error('CreateKeysAndCertificate returned no certificate or key');
+  }
+  try {
+    const secret: StoredSecret = { certificateId, certificateArn, certificatePem, privateKey: keyPair.PrivateKey, requestId };
+    await deps.secrets.send(new PutSecretValueCommand({ SecretId: props.SecretArn, SecretString: JSON.stringify(secret) }));
+    await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }));
+  } catch (error) {
+    deps.log.warn('could not store or activate the new certificate; deleting it', { certificateId, error: errorName(error) });
+    await retire(certificateId, props.ThingName, deps);
+    throw error;
+  }
+  deps.log.info('certificate created, stored and activated', { certificateId, thingName: props.ThingName });
+  return answer({ certificateId, certificateArn });
+}
+
+/** Same generation and secret: the certificate stays. Otherwise a new one, whose new physical id makes CloudFormation delete the old. */
+async function update(event: Extract<CertificateEvent, { RequestType: 'Update' }>, deps: CertificateDeps): Promise<CertificateResponse> {
+  const now = event.ResourceProperties;
+  const before = event.OldResourceProperties;
+  if (now.Generation !== before.Generation || now.SecretArn !== before.SecretArn || !CERTIFICATE_ID.test(event.PhysicalResourceId)) {
+    deps.log.info('new certificate generation requested', { from: before.Generation, to: now.Generation });
+    return issue(now, event.RequestId, deps);
+  }
+  try {
+    const { certificateDescription } = await deps.iot.send(new DescribeCertificateCommand({ certificateId: event.PhysicalResourceId }));
+    if (!certificateDescription?.certificateArn) throw new Error(`DescribeCertificate returned no ARN for ${event.PhysicalResourceId}`);
+    return answer({ certificateId: event.PhysicalResourceId, certificateArn: certificateDescription.certificateArn });
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    deps.log.warn('certificate was deleted outside the stack; making a new one', { certificateId: event.PhysicalResourceId });
+    return issue(now, event.RequestId, deps);
+  }
+}
+
+async function deleteWhenDetached(certificateId: string, deps: CertificateDeps): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      // forceDelete also detaches policies; it refuses while a thing is still attached (DeleteCertificate API reference).
+      await deps.iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }));
+      return;
+    } catch (error) {
+      if (isNotFound(error)) return;
+      if (errorName(error) !== 'DeleteConflictException' || attempt >= DELETE_ATTEMPTS) throw error;
+      await deps.sleep(FIRST_DELETE_RETRY_MS * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/**
+ * INACTIVE, detached from the car's thing, deleted. A certificate that is already gone counts as deleted, so
+ * a stack deletion never gets stuck on one.
+ */
+async function retire(certificateId: string, thingName: string, deps: CertificateDeps): Promise<void> {
+  if (!CERTIFICATE_ID.test(certificateId)) return;
+  let certificateArn: string | undefined;
+  try {
+    await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+    const described = await deps.iot.send(new DescribeCertificateCommand({ certificateId }));
+    certificateArn = described.certificateDescription?.certificateArn;
+  } catch (error) {
+    if (isNotFound(error)) return;
+    throw error;
+  }
+  if (certificateArn) {
+    try {
+      await deps.iot.send(new DetachThingPrincipalCommand({ thingName, principal: certificateArn }));
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  await deleteWhenDetached(certificateId, deps);
+  deps.log.info('certificate deactivated and deleted', { certificateId });
+}
+
+export async function onCertificateEvent(event: CertificateEvent, deps: CertificateDeps): Promise<CertificateResponse> {
+  switch (event.RequestType) {
+    case 'Create':
+      return issue(event.ResourceProperties, event.RequestId, deps);
+    case 'Update':
+      return update(event, deps);
+    case 'Delete':
+      await retire(event.PhysicalResourceId, event.ResourceProperties.ThingName, deps);
+      return { PhysicalResourceId: event.PhysicalResourceId };
+  }
+}

@@ -1,0 +1,275 @@
+import {
+  CreateKeysAndCertificateCommand,
+  DeleteCertificateCommand,
+  DescribeCertificateCommand,
+  DetachThingPrincipalCommand,
+  IoTClient,
+  UpdateCertificateCommand,
+} from '@aws-sdk/client-iot';
+import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { type CertificateDeps, onCertificateEvent } from '../../lambda/certificate-provider/certificates';
+import type { CertificateEvent } from '../../lambda/certificate-provider/event';
+import { handler } from '../../lambda/certificate-provider/index';
+import { certificateSecretSchema } from '../../lib/cloud/outputs';
+
+const iot = mockClient(IoTClient);
+const secrets = mockClient(SecretsManagerClient);
+
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:PlamoIotCarrps13-AbCdEf';
+const OLD_ID = 'a'.repeat(64);
+const NEW_ID = 'b'.repeat(64);
+const arnOf = (id: string) => `arn:aws:iot:eu-west-1:111122223333:cert/${id}`;
+const PRIVATE_KEY = `-----BEGIN RSA PRIVATE KEY-----\n${'MIIEowIBAAKCAQEAx3'.repeat(40)}\n-----END RSA PRIVATE KEY-----\n`;
+const CERT_PEM = `-----BEGIN CERTIFICATE-----\n${'MIIDWTCCAkGgAwIBAgIU'.repeat(30)}\n-----END CERTIFICATE-----\n`;
+
+const properties = {
+  ServiceToken: 'arn:aws:lambda:eu-west-1:111122223333:function:provider',
+  ThingName: 'rps13',
+  SecretArn: SECRET_ARN,
+  Generation: '1',
+};
+const common = {
+  ServiceToken: properties.ServiceToken,
+  ResponseURL: 'https://cloudformation-custom-resource-response-euwest1.s3.amazonaws.com/presigned?X-Amz-Signature=abc',
+  StackId: 'arn:aws:cloudformation:eu-west-1:111122223333:stack/PlamoIot/1',
+  LogicalResourceId: 'Carrps13CertificateAbc',
+  ResourceType: 'Custom::DeviceCertificate',
+};
+const createEvent = { ...common, RequestType: 'Create', RequestId: 'req-create-1', ResourceProperties: properties };
+const updateEvent = (generation: string) => ({
+  ...common,
+  RequestType: 'Update',
+  RequestId: 'req-update-1',
+  PhysicalResourceId: OLD_ID,
+  ResourceProperties: { ...properties, Generation: generation },
+  OldResourceProperties: properties,
+});
+const deleteEvent = (physicalId: string) => ({
+  ...common,
+  RequestType: 'Delete',
+  RequestId: 'req-delete-1',
+  PhysicalResourceId: physicalId,
+  ResourceProperties: properties,
+});
+
+/** Every SDK call in order, across both clients. */
+let calls: string[];
+let sleeps: number[];
+const deps = (): CertificateDeps => ({
+  iot: new IoTClient({}),
+  secrets: new SecretsManagerClient({}),
+  log: { info: () => undefined, warn: () => undefined },
+  sleep: async (ms) => void sleeps.push(ms),
+});
+const run = (event: object) => onCertificateEvent(event as CertificateEvent, deps());
+
+function notFound(message = 'not found'): Error {
+  return Object.assign(new Error(message), { name: 'ResourceNotFoundException' });
+}
+
+beforeEach(() => {
+  iot.reset();
+  secrets.reset();
+  calls = [];
+  sleeps = [];
+  const record =
+    <T>(name: string, result: T) =>
+    (input: Record<string, unknown>) => {
+      calls.push(`${name}${'newStatus' in input ? `:${input.newStatus}` : ''}`);
+      return result;
+    };
+  iot.on(CreateKeysAndCertificateCommand).callsFake(
+    record('CreateKeysAndCertificate', {
+      certificateId: NEW_ID,
+      certificateArn: arnOf(NEW_ID),
+      certificatePem: CERT_PEM,
+      keyPair: { PrivateKey: PRIVATE_KEY, PublicKey: '-----BEGIN PUBLIC KEY-----' },
+    }),
+  );
+  iot.on(UpdateCertificateCommand).callsFake(record('UpdateCertificate', {}));
+  iot.on(DescribeCertificateCommand).callsFake((input) => {
+    calls.push('DescribeCertificate');
+    return { certificateDescription: { certificateId: input.certificateId, certificateArn: arnOf(input.certificateId), status: 'ACTIVE' } };
+  });
+  iot.on(DetachThingPrincipalCommand).callsFake(record('DetachThingPrincipal', {}));
+  iot.on(DeleteCertificateCommand).callsFake(record('DeleteCertificate', {}));
+  secrets.on(GetSecretValueCommand).callsFake(record('GetSecretValue', { SecretString: 'generated-placeholder-password' }));
+  secrets.on(PutSecretValueCommand).callsFake(record('PutSecretValue', { VersionId: 'v2' }));
+});
+
+describe('create', () => {
+  test('makes an inactive certificate, stores it with its key in the car secret, then activates it', async () => {
+    await run(createEvent);
+    expect(calls).toEqual(['GetSecretValue', 'CreateKeysAndCertificate', 'PutSecretValue', 'UpdateCertificate:ACTIVE']);
+    expect(iot).toHaveReceivedCommandWith(CreateKeysAndCertificateCommand, { setAsActive: false });
+  });
+
+  test('the secret holds exactly what the device bundle reads', async () => {
+    await run(createEvent);
+    const put = secrets.commandCalls(PutSecretValueCommand)[0].args[0].input;
+    expect(put.SecretId).toBe(SECRET_ARN);
+    expect(certificateSecretSchema.parse(JSON.parse(put.SecretString!))).toEqual({
+      certificateId: NEW_ID,
+      certificateArn: arnOf(NEW_ID),
+      certificatePem: CERT_PEM,
+      privateKey: PRIVATE_KEY,
+    });
+  });
+
+  test('answers with the certificate id as physical id and only ids and ARNs as data', async () => {
+    expect(await run(createEvent)).toEqual({
+      PhysicalResourceId: NEW_ID,
+      Data: { CertificateId: NEW_ID, CertificateArn: arnOf(NEW_ID) },
+    });
+  });
+
+  test('the answer carries no key material and fits in the 4 KB CloudFormation allows', async () => {
+    const response = JSON.stringify(await run(createEvent));
+    expect(response).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE|MIIE/);
+    expect(Buffer.byteLength(response)).toBeLessThan(4096);
+  });
+
+  test('the Lambda handler writes no key material and no presigned URL to its log', async () => {
+    const written: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    const log = jest.spyOn(console, 'log').mockImplementation((...args) => void written.push(args.map(String).join(' ')));
+    const info = jest.spyOn(console, 'info').mockImplementation((...args) => void written.push(args.map(String).join(' ')));
+    try {
+      await handler(createEvent);
+    } finally {
+      for (const spy of [stdout, log, info]) spy.mockRestore();
+    }
+    const output = written.join('\n');
+    expect(output).toContain('certificate request');
+    expect(output).not.toMatch(/PRIVATE KEY|MIIE|BEGIN CERTIFICATE|X-Amz-Signature/);
+  });
+
+  test('refuses an event without the secret to store the key in', async () => {
+    const { SecretArn: _dropped, ...withoutSecret } = properties;
+    await expect(handler({ ...createEvent, ResourceProperties: withoutSecret })).rejects.toThrow(/SecretArn/);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('create, invoked again after a timeout', () => {
+  const storedBy = (requestId: string) => ({
+    SecretString: JSON.stringify({
+      certificateId: OLD_ID,
+      certificateArn: arnOf(OLD_ID),
+      certificatePem: CERT_PEM,
+      privateKey: PRIVATE_KEY,
+      requestId,
+    }),
+  });
+
+  test('activates the certificate the same request already stored and makes no second one', async () => {
+    secrets.on(GetSecretValueCommand).resolves(storedBy(createEvent.RequestId));
+    const response = await run(createEvent);
+    expect(response.PhysicalResourceId).toBe(OLD_ID);
+    expect(iot).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: OLD_ID, newStatus: 'ACTIVE' });
+    expect(iot).not.toHaveReceivedCommand(CreateKeysAndCertificateCommand);
+  });
+
+  test('a certificate stored by an earlier request (the previous generation) is not reused', async () => {
+    secrets.on(GetSecretValueCommand).resolves(storedBy('req-of-last-year'));
+    expect((await run(createEvent)).PhysicalResourceId).toBe(NEW_ID);
+  });
+
+  test('makes a new certificate when the one this request stored has since been deleted', async () => {
+    secrets.on(GetSecretValueCommand).resolves(storedBy(createEvent.RequestId));
+    iot.on(UpdateCertificateCommand, { certificateId: OLD_ID }).rejects(notFound());
+    expect((await run(createEvent)).PhysicalResourceId).toBe(NEW_ID);
+  });
+
+  test('deletes the certificate it made when the secret cannot be written, and fails', async () => {
+    secrets.on(PutSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(run(createEvent)).rejects.toThrow('denied');
+    expect(calls).toEqual([
+      'GetSecretValue',
+      'CreateKeysAndCertificate',
+      'UpdateCertificate:INACTIVE',
+      'DescribeCertificate',
+      'DetachThingPrincipal',
+      'DeleteCertificate',
+    ]);
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: NEW_ID });
+  });
+
+  test('deletes the certificate it made when activation fails, and fails', async () => {
+    iot
+      .on(UpdateCertificateCommand, { newStatus: 'ACTIVE' })
+      .rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    await expect(run(createEvent)).rejects.toThrow('slow down');
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: NEW_ID });
+  });
+});
+
+describe('update', () => {
+  test('the same generation keeps the certificate and makes no new one', async () => {
+    expect(await run(updateEvent('1'))).toEqual({
+      PhysicalResourceId: OLD_ID,
+      Data: { CertificateId: OLD_ID, CertificateArn: arnOf(OLD_ID) },
+    });
+    expect(iot).not.toHaveReceivedCommand(CreateKeysAndCertificateCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+  });
+
+  test('a new generation makes a new certificate under a new physical id, so CloudFormation deletes the old one', async () => {
+    const response = await run(updateEvent('2'));
+    expect(response.PhysicalResourceId).toBe(NEW_ID);
+    expect(secrets).toHaveReceivedCommandWith(PutSecretValueCommand, { SecretId: SECRET_ARN });
+    expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
+  });
+
+  test('a certificate deleted outside the stack is replaced by a new one', async () => {
+    iot.on(DescribeCertificateCommand, { certificateId: OLD_ID }).rejects(notFound());
+    expect((await run(updateEvent('1'))).PhysicalResourceId).toBe(NEW_ID);
+  });
+});
+
+describe('delete', () => {
+  test('deactivates, detaches from the thing, then deletes', async () => {
+    expect(await run(deleteEvent(OLD_ID))).toEqual({ PhysicalResourceId: OLD_ID });
+    expect(calls).toEqual(['UpdateCertificate:INACTIVE', 'DescribeCertificate', 'DetachThingPrincipal', 'DeleteCertificate']);
+    expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'rps13', principal: arnOf(OLD_ID) });
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
+  });
+
+  test('a certificate that is already gone counts as deleted', async () => {
+    iot.on(UpdateCertificateCommand).rejects(notFound());
+    await expect(run(deleteEvent(OLD_ID))).resolves.toEqual({ PhysicalResourceId: OLD_ID });
+    expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
+  });
+
+  test('a certificate that disappears between the steps counts as deleted', async () => {
+    iot.on(DeleteCertificateCommand).rejects(notFound());
+    await expect(run(deleteEvent(OLD_ID))).resolves.toEqual({ PhysicalResourceId: OLD_ID });
+  });
+
+  test('a thing that is already gone does not stop the deletion', async () => {
+    iot.on(DetachThingPrincipalCommand).rejects(notFound());
+    await run(deleteEvent(OLD_ID));
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
+  });
+
+  test('retries while the detachment propagates, backing off', async () => {
+    const conflict = Object.assign(new Error('attached'), { name: 'DeleteConflictException' });
+    iot.on(DeleteCertificateCommand).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
+    await run(deleteEvent(OLD_ID));
+    expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 3);
+    expect(sleeps).toEqual([1000, 2000]);
+  });
+
+  test('gives up with the conflict after six attempts', async () => {
+    iot.on(DeleteCertificateCommand).rejects(Object.assign(new Error('still attached'), { name: 'DeleteConflictException' }));
+    await expect(run(deleteEvent(OLD_ID))).rejects.toThrow('still attached');
+    expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 6);
+  });
+
+  test('a placeholder physical id from a failed create touches nothing', async () => {
+    await run(deleteEvent('AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'));
+    expect(calls).toEqual([]);
+  });
+});
