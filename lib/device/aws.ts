@@ -1,0 +1,166 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { CarConfig } from '../config';
+import { deviceKeyPaths } from '../cloud/device-keys';
+import { type CarOutput, carOutputKey, certificateSecretSchema, STACK_OUTPUTS } from '../cloud/outputs';
+import type { CredentialsPem } from './der';
+import { DeviceBundleError } from './errors';
+
+export interface AwsClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly secretsManager: SecretsManagerClient;
+  readonly iot: IoTClient;
+}
+
+/** Clients with the SDK's default region and credential chain (AWS_REGION, AWS_PROFILE, SSO, …). */
+export function defaultAwsClients(): AwsClients {
+  return { cloudFormation: new CloudFormationClient({}), secretsManager: new SecretsManagerClient({}), iot: new IoTClient({}) };
+}
+
+/** What the device needs from AWS: where to connect and who it is. */
+export interface CloudIdentity extends CredentialsPem {
+  /** The account's `iot:Data-ATS` endpoint. */
+  readonly endpoint: string;
+  readonly certificateId: string;
+}
+
+export interface CloudIdentityRequest {
+  readonly clients: AwsClients;
+  readonly stackName: string;
+  readonly carId: string;
+  readonly car: CarConfig;
+  /** Folder of `npx plamo keys` (CSR mode). @default '.plamo' */
+  readonly keysDir?: string;
+  readonly progress: (line: string) => void;
+}
+
+/**
+ * Turns an SDK error into a sentence that says what to do. Messages from AWS are kept (they name the
+ * missing permission, for instance); they never hold secret values.
+ */
+export function explainAwsError(error: unknown, doing: string): Error {
+  if (error instanceof DeviceBundleError) return error;
+  const { name = 'Error', message = String(error) } = error as { name?: string; message?: string };
+  if (name === 'CredentialsProviderError') {
+    return new DeviceBundleError(
+      `no AWS credentials found while ${doing}; sign in (aws configure, or aws sso login with AWS_PROFILE set) and try again`,
+    );
+  }
+  if (/Region is missing/i.test(message)) return new DeviceBundleError(`no AWS region set; set AWS_REGION (the region you deployed to)`);
+  if (/ExpiredToken|TokenRefreshRequired/.test(name))
+    return new DeviceBundleError(`the AWS session has expired; sign in again (aws sso login)`);
+  if (/AccessDenied|UnauthorizedOperation/.test(name)) return new DeviceBundleError(`AWS refused ${doing}: ${message}`);
+  return new DeviceBundleError(`${doing} failed: ${name}: ${message}`);
+}
+
+async function readStackOutputs(clients: AwsClients, stackName: string): Promise<{ status: string; outputs: Map<string, string> }> {
+  try {
+    const { Stacks = [] } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = Stacks[0];
+    if (!stack) throw new DeviceBundleError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
+    const outputs = new Map((stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']));
+    return { status: stack.StackStatus ?? 'UNKNOWN', outputs };
+  } catch (error) {
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'ValidationError' && /does not exist/.test(message ?? '')) {
+      throw new DeviceBundleError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
+    }
+    throw explainAwsError(error, `reading stack ${stackName}`);
+  }
+}
+
+function requireOutput(outputs: Map<string, string>, key: string, what: string, hint: string): string {
+  const value = outputs.get(key);
+  if (!value) throw new DeviceBundleError(`${what} (stack output ${key}) is missing; ${hint}`);
+  return value;
+}
+
+async function readSecret(clients: AwsClients, secretArn: string): Promise<CredentialsPem & { certificateId: string }> {
+  let secretString: string | undefined;
+  try {
+    ({ SecretString: secretString } = await clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn })));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      throw new DeviceBundleError(`the certificate secret ${secretArn} does not exist (deleted?); run: npx cdk deploy`);
+    }
+    throw explainAwsError(error, `reading the certificate secret ${secretArn}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(secretString ?? '');
+  } catch {
+    throw new DeviceBundleError(`the certificate secret ${secretArn} is malformed: not JSON; run: npx cdk deploy to write it again`);
+  }
+  const parsed = certificateSecretSchema.safeParse(json);
+  if (!parsed.success) {
+    // Name the fields, never their values.
+    const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+    throw new DeviceBundleError(`the certificate secret ${secretArn} is malformed (${fields}); run: npx cdk deploy to write it again`);
+  }
+  const { certificateId, certificatePem, privateKey } = parsed.data;
+  return { certificateId, certificatePem, privateKeyPem: privateKey };
+}
+
+/** The certificate as AWS IoT has it; refuses anything but ACTIVE, since the broker refuses it too. */
+async function describeActiveCertificate(clients: AwsClients, certificateId: string, carId: string): Promise<string> {
+  let description: { status?: string; certificatePem?: string } | undefined;
+  try {
+    ({ certificateDescription: description } = await clients.iot.send(new DescribeCertificateCommand({ certificateId })));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      throw new DeviceBundleError(`certificate ${certificateId} of car '${carId}' does not exist in AWS IoT; run: npx cdk deploy`);
+    }
+    throw explainAwsError(error, `describing certificate ${certificateId}`);
+  }
+  if (description?.status !== 'ACTIVE') {
+    throw new DeviceBundleError(
+      `certificate ${certificateId} of car '${carId}' is ${description?.status ?? 'in an unknown state'}, not ACTIVE, so AWS IoT refuses it; ` +
+        `rotate it: bump cars.${carId}.certificate.generation in the config and run npx cdk deploy`,
+    );
+  }
+  if (!description.certificatePem) throw new DeviceBundleError(`AWS IoT returned no PEM for certificate ${certificateId}`);
+  return description.certificatePem;
+}
+
+function readCsrModeKey(carId: string, keysDir: string | undefined): string {
+  const path = deviceKeyPaths(carId, keysDir).privateKey;
+  if (!existsSync(path)) {
+    throw new DeviceBundleError(
+      `car '${carId}' uses certificate mode "csr" but its private key ${relative(process.cwd(), path)} is not on this computer; ` +
+        `copy .plamo/ from the computer that ran npx plamo keys ${carId}, or make a new key: npx plamo keys ${carId} --force && npx cdk deploy`,
+    );
+  }
+  return readFileSync(path, 'utf8');
+}
+
+/**
+ * Reads everything the device bundle needs from the deployed stack: the IoT endpoint, the certificate
+ * (checked ACTIVE in AWS IoT) and the private key — from the car's secret in "aws" mode, from `.plamo/`
+ * in "csr" mode (the key never was in AWS).
+ */
+export async function fetchCloudIdentity(request: CloudIdentityRequest): Promise<CloudIdentity> {
+  const { clients, stackName, carId, car, progress } = request;
+  const { status, outputs } = await readStackOutputs(clients, stackName);
+  const deployHint = `the stack (${status}) was deployed from an older config or failed; run: npx cdk deploy`;
+  const carOutput = (output: CarOutput, what: string) =>
+    requireOutput(outputs, carOutputKey(carId, output), `${what} of car '${carId}'`, deployHint);
+  const endpoint = requireOutput(outputs, STACK_OUTPUTS.iotEndpoint, 'the IoT endpoint', deployHint);
+  progress(`✓ stack ${stackName} (${status}): IoT endpoint ${endpoint}`);
+
+  if (car.certificate.mode === 'csr') {
+    const certificateId = carOutput('CertificateId', 'the certificate id');
+    const certificatePem = await describeActiveCertificate(clients, certificateId, carId);
+    progress(`✓ certificate ${certificateId.slice(0, 12)}… is ACTIVE (made from this computer's CSR)`);
+    const privateKeyPem = readCsrModeKey(carId, request.keysDir);
+    progress(`✓ private key read from ${relative(process.cwd(), deviceKeyPaths(carId, request.keysDir).privateKey)}`);
+    return { endpoint, certificateId, certificatePem, privateKeyPem };
+  }
+  const secret = await readSecret(clients, carOutput('CertificateSecretArn', 'the certificate secret'));
+  progress(`✓ certificate and key read from Secrets Manager`);
+  await describeActiveCertificate(clients, secret.certificateId, carId);
+  progress(`✓ certificate ${secret.certificateId.slice(0, 12)}… is ACTIVE`);
+  return { endpoint, ...secret };
+}

@@ -1,0 +1,29 @@
+import { relative } from 'node:path';
+
+function shown(outDir: string): string {
+  return relative(process.cwd(), outDir) || '.';
+}
+
+/**
+ * What to type to put a bundle on a Pico W. `mpremote mip install` fetches umqtt.simple on this computer
+ * and copies it to the board's /lib, so the Pico W needs no network for it. `cp -r . :` copies the
+ * folder's contents (not the folder) to the board's root, where MicroPython runs main.py at boot.
+ */
+export function flashSteps(outDir: string): string {
+  return [
+    'Flash it (Pico W with MicroPython ≥ 1.24, on USB; mpremote comes with: pip install mpremote):',
+    '  mpremote mip install umqtt.simple',
+    `  cd ${shown(outDir)}`,
+    '  mpremote cp -r . :',
+    '  mpremote reset',
+    'Watch it boot: mpremote repl (leave with Ctrl-]).',
+    'If it stops with a status LED code: mpremote cat :last_error.txt shows the last unexpected error.',
+  ].join('\n');
+}
+
+/** The certificate files keep the bundle's layout (`certs/…`), so the same copy puts them where config.py expects them. */
+export function copyCertsSteps(outDir: string): string {
+  return ['Copy them to a Pico W that already has the firmware:', `  cd ${shown(outDir)}`, '  mpremote cp -r . :', '  mpremote reset'].join(
+    '\n',
+  );
+}
