@@ -1,0 +1,72 @@
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { ApiConfig } from '../../lib/api/commands';
+import type { ApiRequest } from '../../lib/api/http';
+import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
+import { logger, MetricUnit, metrics } from '../shared/observability';
+import { IotDataLampPort } from './iot-data-port';
+
+/** What the authorizer hands on (its `context`); see lambda/authorizer. */
+export interface AuthorizerContext {
+  readonly tokenName?: string;
+}
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+
+/**
+ * `PLAMO_API_CONFIG` is replaced by the cars' JSON at synth (esbuild `define`), so it is no environment variable
+ * (those are capped at 4 KB in all); the endpoint is a deploy-time value and is one.
+ */
+export const ENV = { config: 'PLAMO_API_CONFIG', iotEndpoint: 'IOT_DATA_ENDPOINT' } as const;
+
+/** HTTP API payload v2 → the transport-independent request. Bodies that are not text arrive base64-encoded. */
+export function toApiRequest(event: ApiEvent): ApiRequest {
+  const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const path = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
+  return { method: event.requestContext.http.method, path, headers: event.headers ?? {}, body };
+}
+
+export const observer: ApiObserver = {
+  commandPublished(car, lamp, payload) {
+    logger.info('lamp command published', { car, lamp, payload });
+    metrics.addMetric('LampCommandPublished', MetricUnit.Count, 1);
+  },
+  requestFailed(error) {
+    if (error.status < 500) logger.warn('request refused', { status: error.status, code: error.code, detail: error.message });
+    const single = metrics.singleMetric();
+    single.addDimension('code', error.code);
+    single.addMetric('ApiError', MetricUnit.Count, 1);
+  },
+  unexpectedError(error, request) {
+    logger.error('request failed', { error: error as Error, method: request.method, path: request.path });
+  },
+};
+
+export function createApiHandler(api: LampApi) {
+  return async (event: ApiEvent, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    if (context) logger.addContext(context);
+    logger.appendKeys({ tokenName: event.requestContext.authorizer?.lambda?.tokenName });
+    try {
+      const response = await api.handle(toApiRequest(event));
+      return { statusCode: response.status, headers: response.headers, body: response.body };
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+function apiFromEnvironment(): LampApi {
+  // Spelled out (not process.env[ENV.config]): esbuild's define only replaces this exact expression.
+  const config: ApiConfig = JSON.parse(process.env.PLAMO_API_CONFIG ?? 'null');
+  const endpoint = process.env[ENV.iotEndpoint];
+  if (!config || !endpoint) throw new Error(`${ENV.config} and ${ENV.iotEndpoint} must be set`);
+  const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
+  return createLampApi({ config, lamps: new IotDataLampPort(client), observer });
+}
+
+let handle: ReturnType<typeof createApiHandler> | undefined;
+
+/** The Lambda entry point; the API is built on the first call so a cold start reads its settings once. */
+export async function handler(event: ApiEvent, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+  handle ??= createApiHandler(apiFromEnvironment());
+  return handle(event, context);
+}

@@ -1,0 +1,120 @@
+import type { CarConfig, LampMode, PlamoConfig } from '../config';
+import { LAMP_MODES } from '../config/modes';
+import { badRequest, shorten } from './http';
+
+/** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
+export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'lamps' | 'groups' | 'scenes'>;
+
+/** The parts of the config the lamp API needs; a `PlamoConfig` is one. */
+export interface ApiConfig {
+  readonly topicRoot: string;
+  readonly cars: Readonly<Record<string, ApiCar>>;
+}
+
+/** What a phone asks of one lamp; the command id and timestamp are added when it is published. */
+export interface LampIntent {
+  readonly mode: LampMode;
+  readonly brightness?: number;
+}
+
+/** Commands per lamp name, in the order they were given. */
+export type LampIntents = Map<string, LampIntent>;
+
+/** Strips what the API does not need, e.g. before the config is baked into the Lambda bundle. */
+export function apiConfigOf(config: PlamoConfig): ApiConfig {
+  const cars = Object.fromEntries(
+    Object.entries(config.cars).map(([id, car]) => [
+      id,
+      { name: car.name, powerOn: car.powerOn, lamps: car.lamps, groups: car.groups, scenes: car.scenes },
+    ]),
+  );
+  return { topicRoot: config.topicRoot, cars };
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isMode = (value: unknown): value is LampMode => typeof value === 'string' && (LAMP_MODES as readonly string[]).includes(value);
+
+const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
+
+/** `field` prefixes every message, so the phone can show which key was wrong. */
+function qualified(prefix: string, key: string): string {
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/** `{ "mode": …, "brightness"?: … }` with nothing else in it. */
+export function parseIntentObject(value: unknown, prefix = ''): LampIntent {
+  const where = prefix === '' ? 'body' : prefix;
+  if (!isPlainObject(value)) throw badRequest(`${where}: expected a JSON object like {"mode":"on"}`);
+  const unknownKey = Object.keys(value).find((key) => key !== 'mode' && key !== 'brightness');
+  if (unknownKey !== undefined) throw badRequest(`${qualified(prefix, shorten(unknownKey))}: unknown field; use "mode" and "brightness"`);
+  if (!isMode(value.mode)) throw badRequest(`${qualified(prefix, 'mode')}: must be one of ${MODES_TEXT}`);
+  if (value.brightness === undefined) return { mode: value.mode };
+  const { brightness } = value;
+  if (typeof brightness !== 'number' || !Number.isInteger(brightness) || brightness < 0 || brightness > 100) {
+    throw badRequest(`${qualified(prefix, 'brightness')}: must be a whole number from 0 to 100`);
+  }
+  return { mode: value.mode, brightness };
+}
+
+/** A PATCH or scene entry: a bare mode (`"on"`) or the object form. */
+export function parseIntent(value: unknown, prefix: string): LampIntent {
+  if (typeof value === 'string') {
+    if (!isMode(value)) throw badRequest(`${prefix}: must be one of ${MODES_TEXT}, or {"mode":…,"brightness":…}`);
+    return { mode: value };
+  }
+  return parseIntentObject(value, prefix);
+}
+
+/** The lamps a lamp or group name stands for; undefined when the car has neither. */
+export function resolveTarget(car: ApiCar, target: string): readonly string[] | undefined {
+  if (Object.hasOwn(car.lamps, target)) return [target];
+  if (Object.hasOwn(car.groups, target)) return car.groups[target];
+  return undefined;
+}
+
+export function knownTargets(car: ApiCar): string {
+  return [...Object.keys(car.lamps), ...Object.keys(car.groups)].join(', ');
+}
+
+/** Only `pwm` lamps can dim; a brightness for any other is refused rather than silently ignored. */
+function checkDimmable(car: ApiCar, lamps: readonly string[], intent: LampIntent, field: string): void {
+  if (intent.brightness === undefined) return;
+  const fixed = lamps.filter((lamp) => car.lamps[lamp].kind !== 'pwm');
+  if (fixed.length > 0) {
+    throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (only kind "pwm" lamps can); leave brightness out`);
+  }
+}
+
+/** One intent for a lamp or group, fanned out to its lamps. */
+export function intentsForTarget(car: ApiCar, lamps: readonly string[], intent: LampIntent, brightnessField: string): LampIntents {
+  checkDimmable(car, lamps, intent, brightnessField);
+  return new Map(lamps.map((lamp) => [lamp, intent]));
+}
+
+/** The PATCH body `{ <lamp or group>: "on" | { mode, brightness }, … }`; a later key wins over an earlier one. */
+export function parsePatchBody(car: ApiCar, carId: string, body: unknown): LampIntents {
+  if (!isPlainObject(body)) throw badRequest('body: expected a JSON object like {"headlights":"on"}');
+  const entries = Object.entries(body);
+  if (entries.length === 0) throw badRequest('body: name at least one lamp or group, like {"headlights":"on"}');
+  const intents: LampIntents = new Map();
+  for (const [target, value] of entries) {
+    const lamps = resolveTarget(car, target);
+    if (!lamps) throw badRequest(`${shorten(target)}: not a lamp or group of car '${carId}'; known: ${knownTargets(car)}`);
+    const intent = parseIntent(value, target);
+    for (const [lamp, lampIntent] of intentsForTarget(car, lamps, intent, qualified(target, 'brightness'))) intents.set(lamp, lampIntent);
+  }
+  return intents;
+}
+
+/** A scene from the config; it was validated at synth, so its targets exist. */
+export function sceneIntents(car: ApiCar, scene: string): LampIntents | undefined {
+  if (!Object.hasOwn(car.scenes, scene)) return undefined;
+  const intents: LampIntents = new Map();
+  for (const [target, command] of Object.entries(car.scenes[scene])) {
+    const intent: LampIntent = typeof command === 'string' ? { mode: command } : command;
+    for (const lamp of resolveTarget(car, target) ?? []) intents.set(lamp, intent);
+  }
+  return intents;
+}

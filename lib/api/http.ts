@@ -1,0 +1,59 @@
+/** A transport-independent HTTP request: the Lambda adapter and the local twin both build one. */
+export interface ApiRequest {
+  readonly method: string;
+  /** The path, optionally with a query string, e.g. `/api/cars/rps13`. */
+  readonly path: string;
+  /** Header names in any case. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The body as text; undefined or '' when there is none. */
+  readonly body?: string;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+/** Requests with a larger body are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 4096;
+
+/** An expected failure that becomes `{ "error": { code, message } }` with its status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Client-supplied text quoted in an error message, cut short so an error never echoes a huge input. */
+export function shorten(text: string, max = 64): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+export const badRequest = (message: string) => new ApiError(400, 'bad_request', message);
+export const notFound = (message: string) => new ApiError(404, 'not_found', message);
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
+
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): ApiResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}
+
+export function errorResponse(error: ApiError): ApiResponse {
+  return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+}
+
+/** Header lookup that ignores the case of the name, as RFC 9110 section 5.1 says. */
+export function header(request: ApiRequest, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(request.headers)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,211 @@
+import { randomUUID } from 'node:crypto';
+import { encodePayload } from '../contract/encode';
+import { carTopics, DELIVERY, retainCommands } from '../contract/topics';
+import { readCarView } from './car-state';
+import {
+  type ApiCar,
+  type ApiConfig,
+  intentsForTarget,
+  knownTargets,
+  type LampIntents,
+  parseIntentObject,
+  parsePatchBody,
+  resolveTarget,
+  sceneIntents,
+} from './commands';
+import {
+  ApiError,
+  type ApiRequest,
+  type ApiResponse,
+  badRequest,
+  errorResponse,
+  header,
+  jsonResponse,
+  MAX_BODY_BYTES,
+  notFound,
+  shorten,
+} from './http';
+import { BrokerBusyError, type LampPort } from './lamp-port';
+import { findRoute, type PathParams, type Route } from './router';
+
+/** Hooks for logs and metrics; the Lambda wires them to Powertools, the twin to its terminal. */
+export interface ApiObserver {
+  /** One call per lamp command published. */
+  commandPublished?(car: string, lamp: string, payload: string): void;
+  /** Every error answer, 4xx and 5xx. */
+  requestFailed?(error: ApiError): void;
+  /** A failure the API did not expect (it answers 500 with a generic message). */
+  unexpectedError?(error: unknown, request: ApiRequest): void;
+}
+
+export interface LampApiOptions {
+  readonly config: ApiConfig;
+  readonly lamps: LampPort;
+  /** @default Date.now */
+  readonly now?: () => number;
+  /** Command ids; at most `LIMITS.commandIdMaxLength` characters. @default crypto.randomUUID */
+  readonly newId?: () => string;
+  /**
+   * Checks the `Authorization` header of every `/api/` request; a false answer is a 401.
+   * @default - requests arrive already authorized (in AWS the API Gateway authorizer ran before the Lambda)
+   */
+  readonly authorize?: (authorization: string | undefined) => Promise<boolean>;
+  /** More routes, e.g. `GET /` for the phone page. @default - only the lamp API routes */
+  readonly extraRoutes?: readonly Route[];
+  readonly observer?: ApiObserver;
+}
+
+export interface LampApi {
+  handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+/** JSON is the only body the API reads; `application/json; charset=utf-8` and `+json` types count. */
+function isJson(contentType: string | undefined): boolean {
+  const type = contentType?.split(';', 1)[0].trim().toLowerCase();
+  return type === 'application/json' || (type?.startsWith('application/') === true && type.endsWith('+json'));
+}
+
+function readJson(request: ApiRequest, required: boolean): unknown {
+  if (request.body === undefined || request.body === '') {
+    if (required) throw badRequest('body: required, a JSON object');
+    return undefined;
+  }
+  if (!isJson(header(request, 'content-type'))) {
+    throw new ApiError(415, 'unsupported_media_type', 'content-type: send the body as application/json');
+  }
+  try {
+    return JSON.parse(request.body);
+  } catch {
+    throw badRequest('body: not valid JSON');
+  }
+}
+
+export function createLampApi(options: LampApiOptions): LampApi {
+  const { config, lamps: port, observer = {} } = options;
+  const now = options.now ?? Date.now;
+  const newId = options.newId ?? randomUUID;
+
+  function carOf(params: PathParams): [string, ApiCar] {
+    const carId = params.car;
+    if (!Object.hasOwn(config.cars, carId))
+      throw notFound(`car '${shorten(carId)}' not found; known: ${Object.keys(config.cars).join(', ')}`);
+    return [carId, config.cars[carId]];
+  }
+
+  /** Publishes one command per lamp, all with the same id, so the phone can match the states that come back. */
+  async function publish(carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
+    const id = newId();
+    const ts = now();
+    const topics = carTopics(config.topicRoot, carId);
+    const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) };
+    await Promise.all(
+      [...intents].map(async ([lamp, intent]) => {
+        const payload = encodePayload({ ...intent, id, ts });
+        await port.publishLampCommand(topics.lampSet(lamp), payload, delivery);
+        observer.commandPublished?.(carId, lamp, payload);
+      }),
+    );
+    return jsonResponse(202, { id, car: carId, lamps: Object.fromEntries(intents) });
+  }
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/api/cars',
+      handle: async () => jsonResponse(200, { cars: Object.entries(config.cars).map(([id, car]) => describeCar(id, car)) }),
+    },
+    {
+      method: 'GET',
+      path: '/api/cars/{car}',
+      handle: async (_request, params) => {
+        const [carId, car] = carOf(params);
+        return jsonResponse(200, await readCarView(port, config.topicRoot, carId, car));
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/api/cars/{car}/lamps/{target}',
+      handle: async (request, params) => {
+        const [carId, car] = carOf(params);
+        const lampNames = resolveTarget(car, params.target);
+        if (!lampNames)
+          throw notFound(`lamp or group '${shorten(params.target)}' not found on car '${carId}'; known: ${knownTargets(car)}`);
+        const intent = parseIntentObject(readJson(request, true));
+        return publish(carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/api/cars/{car}/lamps',
+      handle: async (request, params) => {
+        const [carId, car] = carOf(params);
+        return publish(carId, car, parsePatchBody(car, carId, readJson(request, true)));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/cars/{car}/scenes/{scene}',
+      handle: async (request, params) => {
+        const [carId, car] = carOf(params);
+        const intents = sceneIntents(car, params.scene);
+        if (!intents)
+          throw notFound(`scene '${shorten(params.scene)}' not found on car '${carId}'; known: ${Object.keys(car.scenes).join(', ')}`);
+        const body = readJson(request, false);
+        if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
+          throw badRequest('body: a scene takes no body; send none or {}');
+        }
+        return publish(carId, car, intents);
+      },
+    },
+    ...(options.extraRoutes ?? []),
+  ];
+
+  async function route(request: ApiRequest): Promise<ApiResponse> {
+    const isApi = request.path === '/api' || request.path.startsWith('/api/') || request.path.startsWith('/api?');
+    if (isApi && options.authorize && !(await options.authorize(header(request, 'authorization')))) {
+      throw new ApiError(401, 'unauthorized', 'send a valid token: Authorization: Bearer plamo_…', { 'www-authenticate': 'Bearer' });
+    }
+    if (Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES) {
+      throw new ApiError(413, 'payload_too_large', `body: at most ${MAX_BODY_BYTES} bytes`);
+    }
+    const { route: found, params } = findRoute(routes, request);
+    return found.handle(request, params);
+  }
+
+  return {
+    async handle(request) {
+      try {
+        return await route(request);
+      } catch (error) {
+        const apiError = toApiError(error);
+        if (apiError.status === 500) observer.unexpectedError?.(error, request);
+        observer.requestFailed?.(apiError);
+        return errorResponse(apiError);
+      }
+    },
+  };
+}
+
+function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof BrokerBusyError) {
+    return new ApiError(503, 'broker_busy', 'the message broker is busy; retry shortly', { 'retry-after': String(error.retryAfterS) });
+  }
+  return new ApiError(500, 'internal', 'internal error; the details are in the server log');
+}
+
+/** A car as the phone page lists it: lamps with labels and kinds, groups and scenes; no pins, no Wi-Fi. */
+function describeCar(id: string, car: ApiCar) {
+  return {
+    id,
+    name: car.name ?? id,
+    lamps: Object.entries(car.lamps).map(([name, lamp]) => ({
+      name,
+      label: lamp.label ?? name,
+      kind: lamp.kind,
+      dimmable: lamp.kind === 'pwm',
+    })),
+    groups: car.groups,
+    scenes: car.scenes,
+  };
+}

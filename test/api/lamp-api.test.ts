@@ -1,0 +1,324 @@
+import { createLampApi, type LampApiOptions } from '../../lib/api';
+import { lampCommandSchema } from '../../lib/contract';
+import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
+
+function setup(options: Partial<LampApiOptions> = {}) {
+  const port = new FakeLampPort();
+  const api = createLampApi({ config: testConfig, lamps: port, now: () => FIXED_TS, newId: () => FIXED_ID, ...options });
+  const call = async (...args: Parameters<typeof jsonRequest>) => {
+    const response = await api.handle(jsonRequest(...args));
+    return { ...response, json: JSON.parse(response.body) };
+  };
+  return { port, api, call };
+}
+
+describe('lamp API core: reading', () => {
+  test('GET /api/cars lists every car with lamps, groups and scenes, but no pins or Wi-Fi', async () => {
+    const { call } = setup();
+    const { status, json, body } = await call('GET', '/api/cars');
+    expect(status).toBe(200);
+    expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);
+    expect(json.cars[0].lamps[0]).toEqual({ name: 'headlights', label: 'Headlights', kind: 'pwm', dimmable: true });
+    expect(json.cars[0].groups).toEqual({ hazard: ['turnLeft', 'turnRight'] });
+    expect(Object.keys(json.cars[0].scenes)).toEqual(['night', 'parked']);
+    expect(body).not.toMatch(/GP2|garage-2g/);
+  });
+
+  test('GET /api/cars/{car} shows desired, reported and pending per lamp, and online from the status', async () => {
+    const { port, call } = setup();
+    port.retained.set('garage/rps13/status', '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}');
+    port.retained.set('garage/rps13/lamps/headlights/set', '{"mode":"on","brightness":80,"id":"a","ts":1}');
+    port.retained.set('garage/rps13/lamps/headlights/state', '{"mode":"on","brightness":80,"id":"a","ts":2}');
+    port.retained.set('garage/rps13/lamps/brake/set', '{"mode":"blink","id":"b","ts":3}');
+    const { status, json } = await call('GET', '/api/cars/rps13');
+    expect(status).toBe(200);
+    expect(json.online).toBe(true);
+    expect(json.lamps.headlights).toEqual({
+      desired: { mode: 'on', brightness: 80, id: 'a', ts: 1 },
+      reported: { mode: 'on', brightness: 80, id: 'a', ts: 2 },
+      pending: false,
+    });
+    expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
+  });
+
+  test('GET /api/cars/{car} shows null for missing or malformed retained messages', async () => {
+    const { port, call } = setup();
+    port.retained.set('garage/rps13/lamps/turnLeft/state', 'not json');
+    port.retained.set('garage/rps13/lamps/turnRight/state', '{"mode":"sideways","ts":1}');
+    const { json } = await call('GET', '/api/cars/rps13');
+    expect(json.online).toBeNull();
+    expect(json.lamps.turnLeft).toEqual({ desired: null, reported: null, pending: false });
+    expect(json.lamps.turnRight.reported).toBeNull();
+  });
+
+  test('the last will makes a car offline', async () => {
+    const { port, call } = setup();
+    port.retained.set('garage/rps13/status', '{"online":false}');
+    expect((await call('GET', '/api/cars/rps13')).json.online).toBe(false);
+  });
+});
+
+describe('lamp API core: commands', () => {
+  test('PUT on a lamp publishes one contract payload with a fresh id and ts, QoS 1, retained for powerOn "restore"', async () => {
+    const { port, call } = setup();
+    const { status, json } = await call('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', brightness: 40 });
+    expect(status).toBe(202);
+    expect(json).toEqual({ id: FIXED_ID, car: 'rps13', lamps: { headlights: { mode: 'on', brightness: 40 } } });
+    expect(port.published).toEqual([
+      {
+        topic: 'garage/rps13/lamps/headlights/set',
+        payload: { mode: 'on', brightness: 40, id: FIXED_ID, ts: FIXED_TS },
+        options: { qos: 1, retain: true },
+      },
+    ]);
+    expect(lampCommandSchema.safeParse(port.published[0].payload).success).toBe(true);
+  });
+
+  test('a car with powerOn "off" gets commands that are not retained', async () => {
+    const { port, call } = setup();
+    await call('PUT', '/api/cars/ae86-trueno/lamps/foglamps', { mode: 'on' });
+    expect(port.published[0].options).toEqual({ qos: 1, retain: false });
+  });
+
+  test('PUT on a group fans out to its lamps with one shared id', async () => {
+    const { port, call } = setup();
+    const { json } = await call('PUT', '/api/cars/rps13/lamps/hazard', { mode: 'blink' });
+    expect(port.published.map((p) => p.topic)).toEqual(['garage/rps13/lamps/turnLeft/set', 'garage/rps13/lamps/turnRight/set']);
+    expect(new Set(port.published.map((p) => p.payload.id))).toEqual(new Set([FIXED_ID]));
+    expect(Object.keys(json.lamps)).toEqual(['turnLeft', 'turnRight']);
+  });
+
+  test('PATCH sets several lamps at once, bare modes and objects alike', async () => {
+    const { port, call } = setup();
+    const { status } = await call('PATCH', '/api/cars/rps13/lamps', { headlights: 'on', brake: { mode: 'on', brightness: 100 } });
+    expect(status).toBe(202);
+    expect(port.published.map((p) => [p.topic, p.payload.mode, p.payload.brightness])).toEqual([
+      ['garage/rps13/lamps/headlights/set', 'on', undefined],
+      ['garage/rps13/lamps/brake/set', 'on', 100],
+    ]);
+  });
+
+  test('in a PATCH a later key wins over an earlier group for the same lamp', async () => {
+    const { port, call } = setup();
+    await call('PATCH', '/api/cars/rps13/lamps', { hazard: 'blink', turnLeft: 'off' });
+    expect(port.published.map((p) => [p.topic, p.payload.mode])).toEqual([
+      ['garage/rps13/lamps/turnLeft/set', 'off'],
+      ['garage/rps13/lamps/turnRight/set', 'blink'],
+    ]);
+  });
+
+  test('POST a scene publishes its commands, groups resolved', async () => {
+    const { port, call } = setup();
+    const { status } = await call('POST', '/api/cars/rps13/scenes/parked');
+    expect(status).toBe(202);
+    expect(port.published.map((p) => [p.topic, p.payload.mode])).toEqual([
+      ['garage/rps13/lamps/headlights/set', 'off'],
+      ['garage/rps13/lamps/turnLeft/set', 'blink'],
+      ['garage/rps13/lamps/turnRight/set', 'blink'],
+    ]);
+  });
+
+  test('a scene accepts an empty JSON object as its body', async () => {
+    const { call } = setup();
+    expect((await call('POST', '/api/cars/rps13/scenes/night', {})).status).toBe(202);
+  });
+});
+
+describe('lamp API core: client errors', () => {
+  const cases: [string, Parameters<typeof jsonRequest>, number, string, RegExp][] = [
+    ['unknown car', ['GET', '/api/cars/s15'], 404, 'not_found', /car 's15' not found; known: rps13, ae86-trueno/],
+    ['unknown lamp', ['PUT', '/api/cars/rps13/lamps/fog', { mode: 'on' }], 404, 'not_found', /lamp or group 'fog' not found/],
+    [
+      'unknown scene',
+      ['POST', '/api/cars/rps13/scenes/party'],
+      404,
+      'not_found',
+      /scene 'party' not found on car 'rps13'; known: night, parked/,
+    ],
+    ['an inherited name is no lamp', ['PUT', '/api/cars/rps13/lamps/constructor', { mode: 'on' }], 404, 'not_found', /constructor/],
+    ['unknown path', ['GET', '/api/trucks'], 404, 'not_found', /no such resource/],
+    ['wrong method', ['DELETE', '/api/cars/rps13'], 405, 'method_not_allowed', /use GET/],
+    ['missing body', ['PUT', '/api/cars/rps13/lamps/headlights'], 400, 'bad_request', /^body: required/],
+    ['bad JSON', ['PUT', '/api/cars/rps13/lamps/headlights', '{"mode":'], 400, 'bad_request', /^body: not valid JSON/],
+    [
+      'bad mode',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'dim' }],
+      400,
+      'bad_request',
+      /^mode: must be one of "on", "off", "blink"/,
+    ],
+    [
+      'brightness over 100',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', brightness: 101 }],
+      400,
+      'bad_request',
+      /^brightness: /,
+    ],
+    [
+      'fractional brightness',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', brightness: 2.5 }],
+      400,
+      'bad_request',
+      /^brightness: /,
+    ],
+    [
+      'unknown field',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', colour: 'red' }],
+      400,
+      'bad_request',
+      /^colour: unknown field/,
+    ],
+    ['body not an object', ['PUT', '/api/cars/rps13/lamps/headlights', '[1]'], 400, 'bad_request', /^body: expected a JSON object/],
+    [
+      'brightness on a blinker',
+      ['PUT', '/api/cars/rps13/lamps/hazard', { mode: 'on', brightness: 50 }],
+      400,
+      'bad_request',
+      /^brightness: turnLeft, turnRight cannot dim/,
+    ],
+    [
+      'brightness on a blinker in a PATCH',
+      ['PATCH', '/api/cars/rps13/lamps', { turnLeft: { mode: 'on', brightness: 5 } }],
+      400,
+      'bad_request',
+      /^turnLeft\.brightness: turnLeft cannot dim/,
+    ],
+    [
+      'unknown lamp in a PATCH',
+      ['PATCH', '/api/cars/rps13/lamps', { fog: 'on' }],
+      400,
+      'bad_request',
+      /^fog: not a lamp or group of car 'rps13'/,
+    ],
+    ['bad mode in a PATCH', ['PATCH', '/api/cars/rps13/lamps', { headlights: 'dim' }], 400, 'bad_request', /^headlights: must be one of/],
+    ['empty PATCH', ['PATCH', '/api/cars/rps13/lamps', {}], 400, 'bad_request', /^body: name at least one lamp/],
+    [
+      'a scene with a body',
+      ['POST', '/api/cars/rps13/scenes/night', { headlights: 'off' }],
+      400,
+      'bad_request',
+      /^body: a scene takes no body/,
+    ],
+    ['malformed percent-encoding', ['GET', '/api/cars/%E0%A4%A'], 400, 'bad_request', /^path: /],
+  ];
+
+  test.each(cases)('%s', async (_name, args, status, code, message) => {
+    const { port, call } = setup();
+    const response = await call(...args);
+    expect(response.status).toBe(status);
+    expect(response.json.error.code).toBe(code);
+    expect(response.json.error.message).toMatch(message);
+    expect(port.published).toEqual([]);
+  });
+
+  test('405 names the allowed methods in an Allow header', async () => {
+    const { call } = setup();
+    expect((await call('POST', '/api/cars')).headers.allow).toBe('GET');
+  });
+
+  test('a body that is not JSON is a 415', async () => {
+    const { call } = setup();
+    const response = await call('PUT', '/api/cars/rps13/lamps/headlights', 'mode=on', {
+      'content-type': 'application/x-www-form-urlencoded',
+    });
+    expect(response.status).toBe(415);
+    expect(response.json.error.code).toBe('unsupported_media_type');
+  });
+
+  test('a body without a content type is a 415', async () => {
+    const { api } = setup();
+    const response = await api.handle({ method: 'PUT', path: '/api/cars/rps13/lamps/headlights', headers: {}, body: '{"mode":"on"}' });
+    expect(response.status).toBe(415);
+  });
+
+  test('a JSON content type with a charset is accepted', async () => {
+    const { call } = setup();
+    const response = await call(
+      'PUT',
+      '/api/cars/rps13/lamps/headlights',
+      { mode: 'on' },
+      { 'Content-Type': 'application/json; charset=UTF-8' },
+    );
+    expect(response.status).toBe(202);
+  });
+
+  test('a body over 4 KB is a 413', async () => {
+    const { call } = setup();
+    const response = await call('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', pad: 'x'.repeat(4096) });
+    expect(response.status).toBe(413);
+    expect(response.json.error.message).toBe('body: at most 4096 bytes');
+  });
+
+  test('a query string does not change the route', async () => {
+    const { call } = setup();
+    expect((await call('GET', '/api/cars?fresh=1')).status).toBe(200);
+  });
+});
+
+describe('lamp API core: server errors', () => {
+  test('a busy broker is a 503 with Retry-After', async () => {
+    const { BrokerBusyError } = await import('../../lib/api');
+    const port = new FakeLampPort();
+    port.publishLampCommand = async () => {
+      throw new BrokerBusyError(2);
+    };
+    const api = createLampApi({ config: testConfig, lamps: port });
+    const response = await api.handle(jsonRequest('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on' }));
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(JSON.parse(response.body).error.code).toBe('broker_busy');
+  });
+
+  test('an unexpected failure is a 500 with a generic message, reported to the observer', async () => {
+    const port = new FakeLampPort();
+    port.readRetained = async () => {
+      throw new Error('socket hang up at /var/task/index.js:1:2');
+    };
+    const unexpected: unknown[] = [];
+    const api = createLampApi({ config: testConfig, lamps: port, observer: { unexpectedError: (error) => unexpected.push(error) } });
+    const response = await api.handle(jsonRequest('GET', '/api/cars/rps13'));
+    expect(response.status).toBe(500);
+    expect(response.body).not.toMatch(/socket|index\.js/);
+    expect(unexpected).toHaveLength(1);
+  });
+});
+
+describe('lamp API core: observer, auth and extra routes', () => {
+  test('the observer hears every published command and every refused request', async () => {
+    const commands: string[] = [];
+    const failures: string[] = [];
+    const { call } = setup({
+      observer: { commandPublished: (car, lamp) => commands.push(`${car}/${lamp}`), requestFailed: (error) => failures.push(error.code) },
+    });
+    await call('PUT', '/api/cars/rps13/lamps/hazard', { mode: 'blink' });
+    await call('GET', '/api/cars/s15');
+    expect(commands).toEqual(['rps13/turnLeft', 'rps13/turnRight']);
+    expect(failures).toEqual(['not_found']);
+  });
+
+  test('with an authorize check, an /api/ request it refuses is a 401 with WWW-Authenticate', async () => {
+    const { call } = setup({ authorize: async (authorization) => authorization === 'Bearer good' });
+    const response = await call('GET', '/api/cars', undefined, { Authorization: 'Bearer bad' });
+    expect(response.status).toBe(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer');
+    expect(response.json.error.code).toBe('unauthorized');
+  });
+
+  test('with an authorize check, an /api/ request it accepts is served', async () => {
+    const { call } = setup({ authorize: async (authorization) => authorization === 'Bearer good' });
+    expect((await call('GET', '/api/cars', undefined, { authorization: 'Bearer good' })).status).toBe(200);
+  });
+
+  test('an unknown /api/ path is a 401, not a 404, before authorization', async () => {
+    const { call } = setup({ authorize: async () => false });
+    expect((await call('GET', '/api/anything')).status).toBe(401);
+  });
+
+  test('extra routes are served next to the API, outside /api/ without a token', async () => {
+    const { call } = setup({
+      authorize: async () => false,
+      extraRoutes: [{ method: 'GET', path: '/', handle: async () => ({ status: 200, headers: {}, body: '"page"' }) }],
+    });
+    expect((await call('GET', '/')).json).toBe('page');
+  });
+});
