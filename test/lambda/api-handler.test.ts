@@ -1,0 +1,190 @@
+import {
+  GetRetainedMessageCommand,
+  IoTDataPlaneClient,
+  PublishCommand,
+  ResourceNotFoundException,
+  ThrottlingException,
+} from '@aws-sdk/client-iot-data-plane';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiConfigOf } from '../../lib/api';
+import { lampCommandSchema } from '../../lib/contract';
+import { testConfig } from '../api/fixtures';
+import { apiEvent } from './events';
+
+const iot = mockClient(IoTDataPlaneClient);
+let output: string[] = [];
+
+process.env.PLAMO_API_CONFIG = JSON.stringify(apiConfigOf(testConfig));
+process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+
+async function call(...args: Parameters<typeof apiEvent>) {
+  const { handler } = await import('../../lambda/api');
+  const result = (await handler(apiEvent(...args))) as APIGatewayProxyStructuredResultV2;
+  return { ...result, json: JSON.parse(result.body ?? 'null') };
+}
+
+/** Every PublishCommand sent, decoded: topic, qos, retain and the JSON payload. */
+function publishes() {
+  return iot.commandCalls(PublishCommand).map(({ args: [command] }) => ({
+    topic: command.input.topic,
+    qos: command.input.qos,
+    retain: command.input.retain,
+    payload: JSON.parse(Buffer.from(command.input.payload as Uint8Array).toString('utf8')),
+  }));
+}
+
+beforeEach(() => {
+  iot.reset();
+  iot.on(PublishCommand).resolves({});
+  iot.on(GetRetainedMessageCommand).rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }));
+  output = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    jest.spyOn(stream, 'write').mockImplementation((chunk) => {
+      output.push(String(chunk));
+      return true;
+    });
+  }
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe('lamp API Lambda: routes', () => {
+  test('GET /api/cars answers the cars baked in at synth without calling IoT', async () => {
+    const { statusCode, json } = await call('GET', '/api/cars');
+    expect(statusCode).toBe(200);
+    expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);
+    expect(iot.calls()).toHaveLength(0);
+  });
+
+  test('GET /api/cars/{car} reads the retained set, state and status messages', async () => {
+    iot
+      .on(GetRetainedMessageCommand, { topic: 'garage/rps13/lamps/headlights/state' })
+      .resolves({ topic: 'garage/rps13/lamps/headlights/state', payload: Buffer.from('{"mode":"on","brightness":100,"id":"x","ts":5}') });
+    iot
+      .on(GetRetainedMessageCommand, { topic: 'garage/rps13/status' })
+      .resolves({ payload: Buffer.from('{"online":true,"fw":"1","ip":"10.0.0.2"}') });
+    const { statusCode, json } = await call('GET', '/api/cars/rps13');
+    expect(statusCode).toBe(200);
+    expect(json.online).toBe(true);
+    expect(json.lamps.headlights).toEqual({ desired: null, reported: { mode: 'on', brightness: 100, id: 'x', ts: 5 }, pending: false });
+    const topics = iot.commandCalls(GetRetainedMessageCommand).map(({ args: [command] }) => command.input.topic);
+    expect(topics).toHaveLength(9);
+    expect(topics).toEqual(
+      expect.arrayContaining(['garage/rps13/status', 'garage/rps13/lamps/brake/set', 'garage/rps13/lamps/brake/state']),
+    );
+  });
+
+  test('PUT on a lamp publishes to its set topic with QoS 1, retained, and a contract payload', async () => {
+    const { statusCode, json } = await call('PUT', '/api/cars/rps13/lamps/brake', { body: '{"mode":"on","brightness":20}' });
+    expect(statusCode).toBe(202);
+    const [published] = publishes();
+    expect(published).toMatchObject({ topic: 'garage/rps13/lamps/brake/set', qos: 1, retain: true });
+    expect(published.payload).toEqual({ mode: 'on', brightness: 20, id: json.id, ts: expect.any(Number) });
+    expect(lampCommandSchema.parse(published.payload).id).toHaveLength(36);
+  });
+
+  test('PUT on a group publishes once per lamp of the group', async () => {
+    await call('PUT', '/api/cars/rps13/lamps/hazard', { body: '{"mode":"blink"}' });
+    expect(publishes().map(({ topic, qos, retain, payload }) => [topic, qos, retain, payload.mode])).toEqual([
+      ['garage/rps13/lamps/turnLeft/set', 1, true, 'blink'],
+      ['garage/rps13/lamps/turnRight/set', 1, true, 'blink'],
+    ]);
+  });
+
+  test('PATCH publishes each named lamp; a powerOn "off" car gets unretained commands', async () => {
+    const { statusCode } = await call('PATCH', '/api/cars/ae86-trueno/lamps', { body: '{"foglamps":"on"}' });
+    expect(statusCode).toBe(202);
+    expect(publishes()).toEqual([
+      {
+        topic: 'garage/ae86-trueno/lamps/foglamps/set',
+        qos: 1,
+        retain: false,
+        payload: { mode: 'on', id: expect.any(String), ts: expect.any(Number) },
+      },
+    ]);
+  });
+
+  test('POST a scene publishes every lamp of the scene with its brightness', async () => {
+    const { statusCode } = await call('POST', '/api/cars/rps13/scenes/night');
+    expect(statusCode).toBe(202);
+    expect(publishes().map(({ topic, payload }) => [topic, payload.mode, payload.brightness])).toEqual([
+      ['garage/rps13/lamps/headlights/set', 'on', undefined],
+      ['garage/rps13/lamps/brake/set', 'on', 20],
+    ]);
+  });
+
+  test('a base64-encoded body is decoded before it is parsed', async () => {
+    const { statusCode } = await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"off"}', base64: true });
+    expect(statusCode).toBe(202);
+    expect(publishes()[0].payload.mode).toBe('off');
+  });
+});
+
+describe('lamp API Lambda: errors', () => {
+  test.each([
+    ['bad JSON', 'PUT', '/api/cars/rps13/lamps/headlights', { body: '{' }, 400, 'bad_request'],
+    ['bad field', 'PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on","brightness":"max"}' }, 400, 'bad_request'],
+    ['unknown car', 'GET', '/api/cars/s15', {}, 404, 'not_found'],
+    ['unknown lamp', 'PUT', '/api/cars/rps13/lamps/fog', { body: '{"mode":"on"}' }, 404, 'not_found'],
+    ['unknown group or scene', 'POST', '/api/cars/rps13/scenes/rave', {}, 404, 'not_found'],
+    ['wrong method', 'DELETE', '/api/cars/rps13/lamps/headlights', {}, 405, 'method_not_allowed'],
+    ['body over 4 KB', 'PATCH', '/api/cars/rps13/lamps', { body: `{"headlights":"${'x'.repeat(4100)}"}` }, 413, 'payload_too_large'],
+    [
+      'not JSON',
+      'PATCH',
+      '/api/cars/rps13/lamps',
+      { body: 'headlights=on', headers: { 'content-type': 'text/plain' } },
+      415,
+      'unsupported_media_type',
+    ],
+  ] as const)('%s is a JSON error with its status and publishes nothing', async (_name, method, path, options, status, code) => {
+    const { statusCode, json, headers } = await call(method, path, options);
+    expect(statusCode).toBe(status);
+    expect(json.error).toEqual({ code, message: expect.any(String) });
+    expect(headers?.['content-type']).toBe('application/json; charset=utf-8');
+    expect(iot.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  test('IoT throttling is a 503 with Retry-After', async () => {
+    iot.on(PublishCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    const { statusCode, headers, json } = await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}' });
+    expect(statusCode).toBe(503);
+    expect(headers?.['retry-after']).toBe('1');
+    expect(json.error.code).toBe('broker_busy');
+  });
+
+  test('IoT throttling while reading state is a 503 too', async () => {
+    iot.on(GetRetainedMessageCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    expect((await call('GET', '/api/cars/rps13')).statusCode).toBe(503);
+  });
+
+  test('any other IoT failure is a 500 without details, and is logged', async () => {
+    iot.on(PublishCommand).rejects(new Error('AccessDeniedException: not authorized to iot:Publish'));
+    const { statusCode, body } = await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}' });
+    expect(statusCode).toBe(500);
+    expect(body).not.toMatch(/AccessDenied|iot:Publish|at /);
+    expect(output.join('')).toMatch(/"level":"ERROR".*AccessDeniedException/);
+  });
+});
+
+describe('lamp API Lambda: logs and metrics', () => {
+  test('each published command is counted as a metric', async () => {
+    await call('PUT', '/api/cars/rps13/lamps/hazard', { body: '{"mode":"blink"}' });
+    const emf = output.map((line) => line.trim()).filter((line) => line.includes('"_aws"'));
+    const counted = emf.map((line) => JSON.parse(line)).find((record) => record.LampCommandPublished !== undefined);
+    expect(counted.LampCommandPublished).toEqual([1, 1]);
+  });
+
+  test('each error is counted with its code as a dimension', async () => {
+    await call('GET', '/api/cars/s15');
+    const records = output.filter((line) => line.includes('"ApiError"')).map((line) => JSON.parse(line));
+    expect(records).toEqual([expect.objectContaining({ ApiError: 1, code: 'not_found' })]);
+  });
+
+  test('logs carry the token name, never a token', async () => {
+    await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}', headers: { authorization: 'Bearer plamo_secret' } });
+    const logged = output.join('');
+    expect(logged).toMatch(/"tokenName":"my-phone"/);
+    expect(logged).not.toContain('plamo_secret');
+  });
+});
