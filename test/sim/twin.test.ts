@@ -1,0 +1,149 @@
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import type { MqttClient } from 'mqtt';
+import { generateToken } from '../../lib/api';
+import { carTopics } from '../../lib/contract';
+import { PortInUseError } from '../../lib/sim/listen';
+import { InvalidTokenError, startTwin, type Twin } from '../../lib/sim/twin';
+import { connectAs, nextMessage, temporaryPki, twoCarConfig } from './support';
+
+const config = twoCarConfig();
+const topics = carTopics(config.topicRoot, 'carA');
+let pkiDir: { dir: string; remove(): void };
+let twin: Twin;
+const clients: MqttClient[] = [];
+
+beforeAll(async () => {
+  const pki = await temporaryPki([]);
+  pkiDir = pki;
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir });
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.endAsync(true)));
+});
+
+afterAll(async () => {
+  await twin.close();
+  pkiDir.remove();
+});
+
+async function call(method: string, path: string, body?: unknown, token: string | null = twin.token) {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${twin.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, type: response.headers.get('content-type'), json: () => JSON.parse(text), text };
+}
+
+/** A stand-in for carA's firmware: connected with carA's certificate, subscribed to its commands. */
+async function fakeCar(): Promise<MqttClient> {
+  const car = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.cars.carA, 'carA', {
+    will: { topic: topics.status, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+  });
+  clients.push(car);
+  await car.subscribeAsync(topics.lampSet('+'), { qos: 1 });
+  await car.publishAsync(topics.status, JSON.stringify({ online: true, fw: 'test', ip: '127.0.0.1' }), { qos: 1, retain: true });
+  return car;
+}
+
+async function eventually<T>(read: () => Promise<T>, accept: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+test('the phone page is served at / without a token', async () => {
+  const page = await call('GET', '/', undefined, null);
+  expect(page.status).toBe(200);
+  expect(page.type).toBe('text/html; charset=utf-8');
+});
+
+test('the API refuses a request without the local token', async () => {
+  expect((await call('GET', '/api/cars', undefined, null)).status).toBe(401);
+});
+
+test('the API lists the configured cars with the local token', async () => {
+  const cars = (await call('GET', '/api/cars')).json().cars.map((car: { id: string }) => car.id);
+  expect(cars).toEqual(['carA', 'carB']);
+});
+
+test('a PUT reaches the car over MQTT as a retained command with a fresh id', async () => {
+  const car = await fakeCar();
+  const command = nextMessage(car, topics.lampSet('headlights'));
+  const answer = await call('PUT', '/api/cars/carA/lamps/headlights', { mode: 'on', brightness: 40 });
+  expect(answer.status).toBe(202);
+  const received = JSON.parse((await command).payload);
+  expect(received).toMatchObject({ mode: 'on', brightness: 40, id: answer.json().id });
+});
+
+test('GET shows a command as pending until the car reports it, then as reported', async () => {
+  const car = await fakeCar();
+  const { id } = (await call('PUT', '/api/cars/carA/lamps/turnLeft', { mode: 'blink' })).json();
+  const pending = (await call('GET', '/api/cars/carA')).json().lamps.turnLeft;
+  expect(pending).toMatchObject({ desired: { mode: 'blink', id }, pending: true });
+  await car.publishAsync(topics.lampState('turnLeft'), JSON.stringify({ mode: 'blink', brightness: 100, id, ts: 1 }), {
+    qos: 1,
+    retain: true,
+  });
+  const done = await eventually(
+    async () => (await call('GET', '/api/cars/carA')).json().lamps.turnLeft,
+    (lamp) => lamp.pending === false,
+  );
+  expect(done.reported).toMatchObject({ mode: 'blink', id });
+});
+
+test("a car's last will turns it offline in the API", async () => {
+  const car = await fakeCar();
+  await eventually(
+    async () => (await call('GET', '/api/cars/carA')).json().online,
+    (online) => online === true,
+  );
+  (car.stream as unknown as { destroy(): void }).destroy();
+  const online = await eventually(
+    async () => (await call('GET', '/api/cars/carA')).json().online,
+    (value) => value === false,
+  );
+  expect(online).toBe(false);
+});
+
+test('the twin listens on 127.0.0.1 only', async () => {
+  const port = Number(new URL(twin.url).port);
+  const refused = await new Promise<string>((resolve) => {
+    const attempt = request({ host: '127.0.0.2', port, path: '/' }, () => resolve('answered'));
+    attempt.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    attempt.end();
+  });
+  expect(refused).toBe('ECONNREFUSED');
+});
+
+test('a malformed PLAMO_TOKEN is refused before anything starts', async () => {
+  await expect(startTwin({ config, token: 'secret', pkiDir: pkiDir.dir })).rejects.toBeInstanceOf(InvalidTokenError);
+});
+
+test('a fixed token is the one the API accepts', async () => {
+  const token = generateToken();
+  const fixed = await startTwin({ config, token, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  try {
+    const response = await fetch(`${fixed.url}/api/cars`, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+  } finally {
+    await fixed.close();
+  }
+});
+
+test('a taken HTTP port is reported with --port, and the broker started before it is closed again', async () => {
+  const holder = createServer();
+  await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const starting = startTwin({ config, httpPort: port, mqttPort: 0, pkiDir: pkiDir.dir });
+    await expect(starting).rejects.toBeInstanceOf(PortInUseError);
+    await expect(starting).rejects.toThrow(`choose another port with --port`);
+  } finally {
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
+  }
+});
