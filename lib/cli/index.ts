@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../config';
 import { registerCheck } from './check';
 import { registerKeys } from './keys';
+import { registerSim } from './sim';
 
 /** An expected failure: its message is printed as it is, without a stack trace. */
 export class CliError extends Error {}
@@ -13,6 +14,7 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerCheck(program);
   registerKeys(program);
+  registerSim(program);
   return program;
 }
 

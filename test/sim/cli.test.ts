@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..', '..');
+const CONFIG = join(ROOT, 'plamo.config.ts');
+let workDir: string;
+
+beforeEach(() => {
+  workDir = mkdtempSync(join(tmpdir(), 'plamo-sim-cli-'));
+});
+
+afterEach(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** `npx plamo sim` as a user runs it, from a folder of its own (the certificates go to its .plamo/). */
+function plamoSim(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'plamo.cjs'), '-c', CONFIG, 'sim', ...args], {
+    cwd: workDir,
+    env: { ...process.env, ...env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+}
+
+function waitFor(output: () => string, pattern: RegExp, exited: Promise<unknown>): Promise<RegExpMatchArray> {
+  return new Promise((done, fail) => {
+    const timer = setInterval(() => {
+      const match = output().match(pattern);
+      if (match) {
+        clearInterval(timer);
+        done(match);
+      }
+    }, 50);
+    exited.then(() => {
+      clearInterval(timer);
+      const match = output().match(pattern);
+      if (match) done(match);
+      else fail(new Error(`exited before ${pattern}:\n${output()}`));
+    });
+  });
+}
+
+test('plamo sim prints the ready line, serves the page there, and stops cleanly on SIGTERM', async () => {
+  const sim = plamoSim(['--port', '0', '--mqtt-port', '0']);
+  const [, url] = await waitFor(sim.output, /^ready: (http:\/\/127\.0\.0\.1:\d+)$/m, sim.exited);
+  expect((await fetch(`${url}/`)).status).toBe(200);
+  sim.child.kill('SIGTERM');
+  expect(await sim.exited).toBe(0);
+  expect(sim.output()).toMatch(/stopped\n$/);
+}, 60_000);
+
+test('PLAMO_TOKEN fixes the token the twin prints and accepts', async () => {
+  const token = `plamo_${'a'.repeat(43)}`;
+  const sim = plamoSim(['--port', '0', '--mqtt-port', '0'], { PLAMO_TOKEN: token });
+  const [, url] = await waitFor(sim.output, /^ready: (http:\/\/127\.0\.0\.1:\d+)$/m, sim.exited);
+  const response = await fetch(`${url}/api/cars`, { headers: { authorization: `Bearer ${token}` } });
+  sim.child.kill('SIGINT');
+  await sim.exited;
+  expect(response.status).toBe(200);
+  expect(sim.output()).toContain(`#token=${token}`);
+}, 60_000);
+
+test('a port in use ends the command with a clear message and exit code 1', async () => {
+  const holder: Server = createServer();
+  await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const sim = plamoSim(['--port', '0', '--mqtt-port', String(port)]);
+    expect(await sim.exited).toBe(1);
+    expect(sim.output()).toContain(
+      `✗ port ${port} on 127.0.0.1 is already in use; stop the program holding it or choose another port with --mqtt-port`,
+    );
+  } finally {
+    await new Promise<void>((done) => holder.close(() => done()));
+  }
+}, 60_000);
