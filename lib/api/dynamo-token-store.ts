@@ -7,10 +7,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { DuplicateTokenNameError, type TokenRecord, type TokenStore } from './tokens';
-
-/** Attribute names in the token table; `tokenHash` is the partition key. */
-export const TOKEN_TABLE_KEY = 'tokenHash';
+import { DuplicateTokenNameError, TOKEN_TABLE_KEY, type TokenRecord, type TokenStore } from './tokens';
 
 type Item = NonNullable<ScanCommandOutput['Items']>[number];
 

@@ -27,6 +27,9 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match?.[1];
 }
 
+/** The token table's partition key attribute. */
+export const TOKEN_TABLE_KEY = 'tokenHash';
+
 /** What is stored per token: never the token itself. */
 export interface TokenRecord {
   readonly tokenHash: string;

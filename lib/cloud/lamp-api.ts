@@ -1,0 +1,251 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { apiConfigOf } from '../api/commands';
+import { TOKEN_TABLE_KEY } from '../api/tokens';
+import type { PlamoConfig } from '../config';
+import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { STACK_OUTPUTS } from './outputs';
+
+/** The newest Node.js runtime aws-cdk-lib 2.276 knows; pinned rather than NODEJS_LATEST so an upgrade is a visible change. */
+export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * The AWS SDK v3 is part of the Node.js Lambda runtime, so it stays out of the bundles: bundled, the IoT data
+ * plane client alone is ~300 KB minified and DynamoDB's ~330 KB, against budgets of 150 KB (lamp API) and
+ * 20 KB (authorizer). What is bundled is our code and Powertools (lamp API only).
+ */
+export const LAMBDA_BUNDLING = {
+  minify: true,
+  target: 'node24',
+  format: OutputFormat.CJS,
+  externalModules: ['@aws-sdk/*', '@smithy/*'],
+  sourceMap: false,
+} as const satisfies BundlingOptions;
+
+export const LAMP_API_ENTRY = join(__dirname, '..', '..', 'lambda', 'api', 'index.ts');
+export const AUTHORIZER_ENTRY = join(__dirname, '..', '..', 'lambda', 'authorizer', 'index.ts');
+
+/** The lamp API's routes; each needs the token authorizer. `ANY /api/{proxy+}` lets the Lambda answer 404/405 as JSON. */
+export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
+  { method: HttpMethod.GET, path: '/api/cars' },
+  { method: HttpMethod.GET, path: '/api/cars/{car}' },
+  { method: HttpMethod.PUT, path: '/api/cars/{car}/lamps/{target}' },
+  { method: HttpMethod.PATCH, path: '/api/cars/{car}/lamps' },
+  { method: HttpMethod.POST, path: '/api/cars/{car}/scenes/{scene}' },
+  { method: HttpMethod.ANY, path: '/api/{proxy+}' },
+];
+
+/** How long API Gateway caches the authorizer's answer per token, and so how long a revoked token may still work. */
+export const AUTHORIZER_CACHE_TTL = Duration.seconds(300);
+
+export interface LampApiProps {
+  /** The validated config; its cars, lamps, groups and scenes are baked into the Lambda bundle. */
+  readonly config: PlamoConfig;
+  /** The account's IoT data endpoint (`…-ats.iot.<region>.amazonaws.com`), usually a deploy-time token. */
+  readonly iotDataEndpoint: string;
+  /**
+   * Steady-state requests per second and burst for the whole API.
+   * @default - `api.rateLimit` and `api.burstLimit` from the config (10 and 20)
+   */
+  readonly throttle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * How long the function and access logs are kept.
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+}
+
+/** HTTP API → lamp Lambda, with a token authorizer backed by a DynamoDB table of token hashes. */
+export class LampApi extends Construct {
+  readonly httpApi: HttpApi;
+  readonly tokenTable: Table;
+  readonly apiFunction: NodejsFunction;
+  readonly authorizerFunction: NodejsFunction;
+  /** `https://<id>.execute-api.<region>.amazonaws.com`, no trailing slash. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: LampApiProps) {
+    super(scope, id);
+    const throttle = props.throttle ?? props.config.api;
+    if (throttle.burstLimit < 1 || throttle.rateLimit < 1) {
+      throw new Error(`Throttle limits must be at least 1, got rate ${throttle.rateLimit} and burst ${throttle.burstLimit}`);
+    }
+    const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.tokenTable = new Table(this, 'TokenTable', {
+      partitionKey: { name: TOKEN_TABLE_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      // Tokens are cheap to issue again; a torn-down stack should not leave a table behind.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.apiFunction = this.lampFunction(props, retention);
+    this.authorizerFunction = this.tokenAuthorizer(retention);
+    this.httpApi = this.api(throttle, retention);
+    this.url = this.httpApi.apiEndpoint;
+
+    new CfnOutput(Stack.of(this), STACK_OUTPUTS.apiUrl, { value: this.url, description: 'Base URL of the lamp API and the phone page' });
+    new CfnOutput(Stack.of(this), STACK_OUTPUTS.tokenTable, {
+      value: this.tokenTable.tableName,
+      description: 'DynamoDB table of token hashes (npx plamo token …)',
+    });
+  }
+
+  /** A role that may write only its own log group; the rest is granted per function. */
+  private functionRole(id: string, logGroup: LogGroup): Role {
+    const role = new Role(this, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    return role;
+  }
+
+  private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
+    const logGroup = new LogGroup(this, 'ApiFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = this.functionRole('ApiFunctionRole', logGroup);
+    const fn = new NodejsFunction(this, 'ApiFunction', {
+      entry: LAMP_API_ENTRY,
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      role,
+      logGroup,
+      description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
+      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
+      bundling: {
+        ...LAMBDA_BUNDLING,
+        // The cars are baked in at synth: the bundle's code is the config, with no 4 KB environment limit.
+        define: { 'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(props.config))) },
+      },
+    });
+    for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
+    acknowledgeLampWildcards(role, props.config);
+    acknowledgeSynchronousFunction(fn);
+    return fn;
+  }
+
+  private tokenAuthorizer(retention: RetentionDays): NodejsFunction {
+    const logGroup = new LogGroup(this, 'AuthorizerFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = this.functionRole('AuthorizerFunctionRole', logGroup);
+    const fn = new NodejsFunction(this, 'AuthorizerFunction', {
+      entry: AUTHORIZER_ENTRY,
+      handler: 'handler',
+      runtime: LAMBDA_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.TEXT,
+      description: 'plamo-iot token authorizer: SHA-256 of the bearer token looked up in the token table',
+      environment: { TOKEN_TABLE_NAME: this.tokenTable.tableName },
+      bundling: LAMBDA_BUNDLING,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem'], resources: [this.tokenTable.tableArn] }),
+    );
+    acknowledgeSynchronousFunction(fn);
+    return fn;
+  }
+
+  private api(throttle: { rateLimit: number; burstLimit: number }, retention: RetentionDays): HttpApi {
+    const httpApi = new HttpApi(this, 'HttpApi', { description: 'plamo-iot lamp API', createDefaultStage: false });
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle,
+      accessLogSettings: { destination: new LogGroupLogDestination(accessLogs), format: ACCESS_LOG_FORMAT },
+    });
+    const authorizer = new HttpLambdaAuthorizer('TokenAuthorizer', this.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      resultsCacheTtl: AUTHORIZER_CACHE_TTL,
+      identitySource: ['$request.header.Authorization'],
+    });
+    const integration = new HttpLambdaIntegration('LampApiIntegration', this.apiFunction);
+    for (const route of LAMP_API_ROUTES) httpApi.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
+    return httpApi;
+  }
+}
+
+/** API Gateway calls both functions synchronously and answers the phone itself when one fails. */
+function acknowledgeSynchronousFunction(fn: NodejsFunction): void {
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaDLQ',
+    reason:
+      'Invoked synchronously by API Gateway only; a dead-letter queue applies to asynchronous invocations and would never receive anything.',
+  });
+  Validations.of(fn).acknowledge({
+    id: 'Serverless-LambdaTracing',
+    reason: 'One hop to IoT Core or DynamoDB; structured logs, EMF metrics and access logs with request ids cover it without X-Ray cost.',
+  });
+}
+
+/**
+ * The only wildcards are the lamp level of the contract's topic filters (`+` in `lamps/+/set` becomes `*`
+ * in IAM), one per configured car, so each acknowledgement names its exact resource.
+ */
+function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
+  const policy = role.node.findChild('DefaultPolicy');
+  const resources = new Set(
+    Object.keys(config.cars).flatMap((car) => {
+      const permissions = controllerPermissions(config.topicRoot, car);
+      return [...permissions.publish, ...permissions.readRetained].filter((filter) => filter.includes('+'));
+    }),
+  );
+  for (const filter of resources) {
+    Validations.of(policy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${iotPolicyTopicPattern(filter)}]`,
+      reason: "The lamp level of the MQTT contract: this car's lamp topics only, which change whenever a lamp is added to the config.",
+    });
+  }
+}
+
+/** One JSON object per request; the token name comes from the authorizer, the token itself is never logged. */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    method: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    tokenName: '$context.authorizer.tokenName',
+    authorizerError: '$context.authorizer.error',
+    integrationError: '$context.integrationErrorMessage',
+  }),
+);
+
+/**
+ * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
+ * configured cars' `lamps/<lamp>/set` topics, read retained messages only on those cars' topics.
+ */
+export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
+  const stack = Stack.of(scope);
+  const topicArn = (filter: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: iotPolicyTopicPattern(filter) });
+  const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
+  return [
+    new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
+    new PolicyStatement({
+      effect: Effect.ALLOW,
+      actions: ['iot:GetRetainedMessage'],
+      resources: permissions.flatMap((p) => p.readRetained.map(topicArn)),
+    }),
+  ];
+}

@@ -1,0 +1,160 @@
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { LampApi } from '../../lib/cloud/lamp-api';
+import { STACK_OUTPUTS } from '../../lib/cloud/outputs';
+import { testConfig } from '../api/fixtures';
+
+const ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+
+function synthesize(props: Partial<ConstructorParameters<typeof LampApi>[2]> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'LampApiTest');
+  const api = new LampApi(stack, 'LampApi', { config: testConfig, iotDataEndpoint: ENDPOINT, ...props });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  return { app, stack, api, template: Template.fromStack(stack) };
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+
+/** The statements of the inline policy attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(template: Template, rolePrefix: string): Statement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy')) as {
+    Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: Statement[] } };
+  }[];
+  const policy = policies.find((p) => p.Properties.Roles.some((role) => role.Ref.startsWith(rolePrefix)));
+  return policy?.Properties.PolicyDocument.Statement ?? [];
+}
+
+/** `{"Fn::Join": ["", [...]]}` with pseudo parameters written as `<AWS::X>`, as cdk-nag shows them. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if ('Ref' in node) return `<${node.Ref}>`;
+  if ('Fn::Join' in node) return (node['Fn::Join'] as [string, unknown[]])[1].map(flatten).join('');
+  if ('Fn::GetAtt' in node) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+  return JSON.stringify(value);
+}
+
+const arn = (topic: string) => `arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${topic}`;
+
+describe('LampApi construct', () => {
+  let template: Template;
+  beforeAll(() => {
+    ({ template } = synthesize());
+  });
+
+  test('every /api/ route has the token authorizer', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as { Properties: Record<string, unknown> }[];
+    expect(routes.map((route) => route.Properties.RouteKey).sort()).toEqual([
+      'ANY /api/{proxy+}',
+      'GET /api/cars',
+      'GET /api/cars/{car}',
+      'PATCH /api/cars/{car}/lamps',
+      'POST /api/cars/{car}/scenes/{scene}',
+      'PUT /api/cars/{car}/lamps/{target}',
+    ]);
+    for (const route of routes) {
+      expect(route.Properties).toMatchObject({
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: expect.stringMatching(/TokenAuthorizer/) },
+      });
+    }
+  });
+
+  test('the authorizer gives simple responses, cached 300 s per Authorization header', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 300,
+      IdentitySource: ['$request.header.Authorization'],
+    });
+  });
+
+  test("the lamp Lambda may publish only to the configured cars' lamps/*/set topics", () => {
+    const publish = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:Publish');
+    expect(publish).toHaveLength(1);
+    expect((publish[0].Resource as unknown[]).map(flatten)).toEqual([
+      arn('garage/rps13/lamps/*/set'),
+      arn('garage/ae86-trueno/lamps/*/set'),
+    ]);
+  });
+
+  test("the lamp Lambda may read retained messages only on its cars' set, state and status topics", () => {
+    const read = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:GetRetainedMessage');
+    expect((read[0].Resource as unknown[]).map(flatten)).toEqual([
+      arn('garage/rps13/lamps/*/set'),
+      arn('garage/rps13/lamps/*/state'),
+      arn('garage/rps13/status'),
+      arn('garage/ae86-trueno/lamps/*/set'),
+      arn('garage/ae86-trueno/lamps/*/state'),
+      arn('garage/ae86-trueno/status'),
+    ]);
+  });
+
+  test('the lamp Lambda has no other IoT or data permission than those two', () => {
+    const actions = statementsOf(template, 'LampApiApiFunctionRole').flatMap((s) => s.Action);
+    expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual(['iot:GetRetainedMessage', 'iot:Publish']);
+  });
+
+  test('the authorizer may only GetItem on the token table', () => {
+    const statements = statementsOf(template, 'LampApiAuthorizerFunctionRole').filter((s) => !String(s.Action).startsWith('logs:'));
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: { 'Fn::GetAtt': [expect.stringMatching(/TokenTable/), 'Arn'] } },
+    ]);
+  });
+
+  test('no role has an AWS managed policy', () => {
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('the token table is on-demand with point-in-time recovery, keyed by the token hash', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      KeySchema: [{ AttributeName: 'tokenHash', KeyType: 'HASH' }],
+    });
+  });
+
+  test('both functions run on the newest Node.js runtime on arm64', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(2);
+    for (const fn of functions) expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'] });
+  });
+
+  test('the lamp Lambda gets the IoT endpoint as a variable and no config in its environment', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { IOT_DATA_ENDPOINT: ENDPOINT } } });
+    expect(JSON.stringify(template.toJSON())).not.toContain('PLAMO_API_CONFIG');
+  });
+
+  test("the default stage is throttled with the config's rate and burst and logs access as JSON", () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('"requestId":"\\$context.requestId"') },
+    });
+  });
+
+  test('throttling can be set on the construct', () => {
+    const { template: custom } = synthesize({ throttle: { rateLimit: 3, burstLimit: 5 } });
+    custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 5 } });
+  });
+
+  test('every log group has a retention period', () => {
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(3);
+    for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  test('the API URL and the token table name are stack outputs under their shared names', () => {
+    template.hasOutput(STACK_OUTPUTS.apiUrl, { Value: Match.anyValue() });
+    template.hasOutput(STACK_OUTPUTS.tokenTable, { Value: { Ref: Match.stringLikeRegexp('TokenTable') } });
+  });
+
+  test('cdk-nag AwsSolutions and Serverless find nothing unacknowledged', () => {
+    const { app } = synthesize();
+    expect(() => app.synth()).not.toThrow();
+  });
+});
