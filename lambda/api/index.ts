@@ -12,12 +12,6 @@ export interface AuthorizerContext {
 }
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 
-/**
- * `PLAMO_API_CONFIG` is replaced by the cars' JSON at synth (esbuild `define`), so it is no environment variable
- * (those are capped at 4 KB in all); the endpoint is a deploy-time value and is one.
- */
-export const ENV = { config: 'PLAMO_API_CONFIG', iotEndpoint: 'IOT_DATA_ENDPOINT' } as const;
-
 /** HTTP API payload v2 → the transport-independent request. Bodies that are not text arrive base64-encoded. */
 export function toApiRequest(event: ApiEvent): ApiRequest {
   const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
@@ -55,10 +49,12 @@ export function createApiHandler(api: LampApi) {
 }
 
 function apiFromEnvironment(): LampApi {
-  // Spelled out (not process.env[ENV.config]): esbuild's define only replaces this exact expression.
+  // The stack replaces this exact expression with the cars' JSON at synth (esbuild `define`): the config is
+  // part of the code, not an environment variable (those are capped at 4 KB in all). Tests set it as a variable.
   const config: ApiConfig = JSON.parse(process.env.PLAMO_API_CONFIG ?? 'null');
-  const endpoint = process.env[ENV.iotEndpoint];
-  if (!config || !endpoint) throw new Error(`${ENV.config} and ${ENV.iotEndpoint} must be set`);
+  // The endpoint is known only at deploy time, so it is a real variable.
+  const endpoint = process.env.IOT_DATA_ENDPOINT;
+  if (!config || !endpoint) throw new Error('PLAMO_API_CONFIG (baked in at synth) and IOT_DATA_ENDPOINT must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
   return createLampApi({ config, lamps: new IotDataLampPort(client), observer });
 }

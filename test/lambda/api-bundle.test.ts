@@ -1,0 +1,46 @@
+import { build, type Metafile } from 'esbuild';
+import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY } from '../../lib/cloud/lamp-api';
+
+/** Bundles an entry the way the stack does (same options as NodejsFunction gets) and returns the metafile. */
+async function bundle(entry: string): Promise<{ bytes: number; inputs: string[]; code: string }> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    minify: LAMBDA_BUNDLING.minify,
+    target: LAMBDA_BUNDLING.target,
+    format: 'cjs',
+    external: [...LAMBDA_BUNDLING.externalModules],
+    define: { 'process.env.PLAMO_API_CONFIG': JSON.stringify('{"topicRoot":"cars","cars":{}}') },
+    logLevel: 'silent',
+  });
+  const [output] = Object.values((result.metafile as Metafile).outputs);
+  return { bytes: output.bytes, inputs: Object.keys(output.inputs), code: result.outputFiles[0].text };
+}
+
+describe('Lambda bundles', () => {
+  test('the lamp API bundle is at most 150 KB minified and holds neither zod nor an AWS SDK client', async () => {
+    const { bytes, inputs } = await bundle(LAMP_API_ENTRY);
+    expect(bytes).toBeLessThanOrEqual(150 * 1024);
+    expect(inputs.filter((input) => /node_modules\/(zod|@aws-sdk|@smithy)\//.test(input))).toEqual([]);
+  });
+
+  test('the authorizer bundle is at most 20 KB minified and holds neither Powertools nor zod', async () => {
+    const { bytes, inputs } = await bundle(AUTHORIZER_ENTRY);
+    expect(bytes).toBeLessThanOrEqual(20 * 1024);
+    expect(inputs.filter((input) => /node_modules\/(zod|@aws-lambda-powertools|@aws-sdk)\//.test(input))).toEqual([]);
+  });
+
+  test('the config placeholder is replaced at build time, so the bundle reads no config variable at run time', async () => {
+    const { code } = await bundle(LAMP_API_ENTRY);
+    expect(code).not.toContain('env.PLAMO_API_CONFIG');
+    expect(code).toContain('{"topicRoot":"cars","cars":{}}');
+  });
+
+  test('the AWS SDK clients the functions use are left to the Lambda runtime', async () => {
+    expect((await bundle(LAMP_API_ENTRY)).code).toContain('require("@aws-sdk/client-iot-data-plane")');
+    expect((await bundle(AUTHORIZER_ENTRY)).code).toContain('require("@aws-sdk/client-dynamodb")');
+  });
+});
