@@ -1,8 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../config';
 import { registerCheck } from './check';
+import { registerDevice } from './device';
 import { registerKeys } from './keys';
 import { registerSim } from './sim';
+import { registerToken } from './token';
 
 /** An expected failure: its message is printed as it is, without a stack trace. */
 export class CliError extends Error {}
@@ -13,8 +15,10 @@ export function createProgram(): Command {
     .option('-c, --config <file>', 'config file', DEFAULT_CONFIG_FILE)
     .showHelpAfterError();
   registerCheck(program);
+  registerDevice(program);
   registerKeys(program);
   registerSim(program);
+  registerToken(program);
   return program;
 }
 

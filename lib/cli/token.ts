@@ -1,0 +1,143 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Command } from 'commander';
+import QRCode from 'qrcode';
+import { DynamoTokenStore } from '../api/dynamo-token-store';
+import { DuplicateTokenNameError, issueToken, TOKEN_NAME_PATTERN, type TokenStore } from '../api/tokens';
+import { STACK_NAME } from '../cloud/app';
+import { AUTHORIZER_CACHE_TTL } from '../cloud/lamp-api';
+import { STACK_OUTPUTS } from '../cloud/outputs';
+import { CliError } from './index';
+import { table } from './table';
+
+/** Where the deployed API lives: read from the stack's outputs. */
+export interface DeployedApi {
+  readonly apiUrl: string;
+  readonly tokenTable: string;
+}
+
+export interface TokenClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly dynamo: DynamoDBClient;
+}
+
+/** Turns an SDK failure into a sentence that says what to do; AWS's own message is kept (it holds no secret). */
+export function explainAwsFailure(error: unknown, doing: string): CliError {
+  const { name = 'Error', message = String(error) } = error as { name?: string; message?: string };
+  if (name === 'CredentialsProviderError') {
+    return new CliError(`no AWS credentials found while ${doing}; sign in (aws configure, or aws sso login with AWS_PROFILE set)`);
+  }
+  if (/Region is missing/i.test(message)) return new CliError('no AWS region set; set AWS_REGION to the region you deployed to');
+  if (/ExpiredToken/.test(name)) return new CliError('the AWS session has expired; sign in again (aws sso login)');
+  if (/AccessDenied/.test(name)) return new CliError(`AWS refused ${doing}: ${message}`);
+  if (name === 'ResourceNotFoundException') return new CliError(`the token table is gone (${message}); run: npx cdk deploy`);
+  return new CliError(`${doing} failed: ${name}: ${message}`);
+}
+
+export async function readDeployedApi(cloudFormation: CloudFormationClient, stackName: string = STACK_NAME): Promise<DeployedApi> {
+  const notDeployed = new CliError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
+  let outputs: Map<string, string>;
+  try {
+    const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
+    if (!Stacks[0]) throw notDeployed;
+    outputs = new Map((Stacks[0].Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']));
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const { name, message } = error as { name?: string; message?: string };
+    if (name === 'ValidationError' && /does not exist/.test(message ?? '')) throw notDeployed;
+    throw explainAwsFailure(error, `reading stack ${stackName}`);
+  }
+  const apiUrl = outputs.get(STACK_OUTPUTS.apiUrl);
+  const tokenTable = outputs.get(STACK_OUTPUTS.tokenTable);
+  if (!apiUrl || !tokenTable) {
+    throw new CliError(
+      `stack ${stackName} has no lamp API outputs (${STACK_OUTPUTS.apiUrl}, ${STACK_OUTPUTS.tokenTable}); run: npx cdk deploy`,
+    );
+  }
+  return { apiUrl: apiUrl.replace(/\/+$/, ''), tokenTable };
+}
+
+/** The link the phone opens: the token rides in the fragment, which browsers never send to a server. */
+export function phoneLink(apiUrl: string, token: string): string {
+  return `${apiUrl}/#token=${token}`;
+}
+
+async function withAws<T>(doing: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CliError || error instanceof DuplicateTokenNameError) throw new CliError(error.message);
+    throw explainAwsFailure(error, doing);
+  }
+}
+
+/** Issues a token and returns what to print: the token and its QR code, shown this once and never again. */
+/** Checked before any AWS call, so a typo costs nothing. */
+export function checkTokenName(name: string): void {
+  if (!TOKEN_NAME_PATTERN.test(name)) {
+    throw new CliError(`'${name}' is not a usable token name; use up to 64 letters, digits, '.', '_' or '-', like my-phone`);
+  }
+}
+
+export async function createToken(store: TokenStore, apiUrl: string, name: string, now = new Date()): Promise<string> {
+  checkTokenName(name);
+  const { token } = await withAws('storing the token', () => issueToken(store, name, now));
+  const link = phoneLink(apiUrl, token);
+  const qr = await QRCode.toString(link, { type: 'terminal', small: true });
+  return [
+    `✓ token '${name}' created. It is shown only now: plamo keeps just its SHA-256.`,
+    '',
+    `  ${token}`,
+    '',
+    'Scan this with the phone (or open the link on it):',
+    qr,
+    link,
+    '',
+    `Use it from curl as: -H "Authorization: Bearer ${token}"`,
+  ].join('\n');
+}
+
+export async function listTokens(store: TokenStore): Promise<string> {
+  const records = await withAws('listing tokens', () => store.list());
+  if (records.length === 0) return 'no tokens yet; make one with: npx plamo token create <name>';
+  const rows = records.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((record) => [record.name, record.createdAt]);
+  return table(['name', 'created'], rows);
+}
+
+export async function revokeToken(store: TokenStore, name: string): Promise<string> {
+  const removed = await withAws('revoking the token', () => store.removeByName(name));
+  if (removed === 0) throw new CliError(`no token named '${name}'; see: npx plamo token list`);
+  return `✓ token '${name}' revoked. API Gateway may still accept it for up to ${AUTHORIZER_CACHE_TTL.toSeconds()} s (authorizer cache).`;
+}
+
+/** Clients with the SDK's default region and credential chain (AWS_REGION, AWS_PROFILE, SSO, …). */
+function defaultClients(): TokenClients {
+  return { cloudFormation: new CloudFormationClient({}), dynamo: new DynamoDBClient({}) };
+}
+
+export function registerToken(program: Command, clients: () => TokenClients = defaultClients): void {
+  const token = program.command('token').description('per-phone API tokens: create (shows it once, with a QR code), list, revoke');
+  const deployed = async () => {
+    const { cloudFormation, dynamo } = clients();
+    const api = await readDeployedApi(cloudFormation);
+    return { api, store: new DynamoTokenStore(dynamo, api.tokenTable) };
+  };
+  token
+    .command('create')
+    .description('make a token for a phone and print it with a QR code of the phone page link')
+    .argument('<name>', 'who holds it, e.g. my-phone')
+    .action(async (name: string) => {
+      checkTokenName(name);
+      const { api, store } = await deployed();
+      console.log(await createToken(store, api.apiUrl, name));
+    });
+  token
+    .command('list')
+    .description('show token names and when they were made (never the tokens)')
+    .action(async () => console.log(await listTokens((await deployed()).store)));
+  token
+    .command('revoke')
+    .description('delete a token by name; phones using it are refused')
+    .argument('<name>', 'the token name')
+    .action(async (name: string) => console.log(await revokeToken((await deployed()).store, name)));
+}
