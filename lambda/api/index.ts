@@ -4,6 +4,7 @@ import type { ApiConfig } from '../../lib/api/commands';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
 import { logger, MetricUnit, metrics } from '../shared/observability';
+import { parsePhonePage, phonePageRoutes } from '../../lib/web/phone-page';
 import { IotDataLampPort } from './iot-data-port';
 
 /** What the authorizer hands on (its `context`); see lambda/authorizer. */
@@ -56,7 +57,9 @@ function apiFromEnvironment(): LampApi {
   const endpoint = process.env.IOT_DATA_ENDPOINT;
   if (!config || !endpoint) throw new Error('PLAMO_API_CONFIG (baked in at synth) and IOT_DATA_ENDPOINT must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
-  return createLampApi({ config, lamps: new IotDataLampPort(client), observer });
+  // The phone page is baked in the same way (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
+  const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
+  return createLampApi({ config, lamps: new IotDataLampPort(client), observer, extraRoutes: phonePageRoutes(page) });
 }
 
 let handle: ReturnType<typeof createApiHandler> | undefined;

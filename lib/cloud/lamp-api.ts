@@ -14,6 +14,7 @@ import { apiConfigOf } from '../api/commands';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import { STACK_OUTPUTS } from './outputs';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 knows; pinned rather than NODEJS_LATEST so an upgrade is a visible change. */
@@ -127,7 +128,10 @@ export class LampApi extends Construct {
       bundling: {
         ...LAMBDA_BUNDLING,
         // The cars are baked in at synth: the bundle's code is the config, with no 4 KB environment limit.
-        define: { 'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(props.config))) },
+        define: {
+          'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(props.config))),
+          [PHONE_PAGE_DEFINE]: JSON.stringify(serializePhonePage(loadPhonePage())),
+        },
       },
     });
     for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
@@ -177,6 +181,15 @@ export class LampApi extends Construct {
     });
     const integration = new HttpLambdaIntegration('LampApiIntegration', this.apiFunction);
     for (const route of LAMP_API_ROUTES) httpApi.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
+    for (const path of PHONE_PAGE_ROUTE_PATHS) {
+      for (const route of httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'The phone page is public static files with no data in them; the token it needs stays in the URL fragment and every /api/ route checks it.',
+        });
+      }
+    }
     return httpApi;
   }
 }

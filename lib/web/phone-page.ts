@@ -29,6 +29,30 @@ export function loadPhonePage(dir: string = DEFAULT_WEB_DIR): PhonePage {
 }
 
 /**
+ * The Lambda gets the page the way it gets the cars: baked into its bundle at synth through esbuild's
+ * `define` of this expression (about 25 KB of text; the bundle's budget is 150 KB).
+ */
+export const PHONE_PAGE_DEFINE = 'process.env.PLAMO_PHONE_PAGE';
+
+/** The page as one JSON text, for `PHONE_PAGE_DEFINE`. */
+export function serializePhonePage(page: PhonePage): string {
+  return JSON.stringify(Object.fromEntries(page));
+}
+
+/** The page back from `serializePhonePage`; only the page's own file names are kept. */
+export function parsePhonePage(json: string): PhonePage {
+  const files: Record<string, unknown> = JSON.parse(json);
+  return new Map(
+    Object.keys(PHONE_PAGE_FILES)
+      .filter((name) => typeof files[name] === 'string')
+      .map((name) => [name, files[name] as string]),
+  );
+}
+
+/** The HTTP API routes of the page; they carry no authorizer (see the module comment). */
+export const PHONE_PAGE_ROUTE_PATHS = ['/', '/{file}'] as const;
+
+/**
  * Only this origin's scripts, styles and API; no inline script, so an injected tag cannot run. The page
  * never needs to be framed, and no referrer leaves it.
  */
@@ -49,7 +73,7 @@ function fileResponse(page: PhonePage, name: string): ApiResponse {
 
 export function phonePageRoutes(page: PhonePage): Route[] {
   return [
-    { method: 'GET', path: '/', handle: async () => fileResponse(page, 'index.html') },
-    { method: 'GET', path: '/{file}', handle: async (_request, params) => fileResponse(page, params.file) },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[0], handle: async () => fileResponse(page, 'index.html') },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[1], handle: async (_request, params) => fileResponse(page, params.file) },
   ];
 }
