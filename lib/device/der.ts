@@ -5,6 +5,8 @@ import { DeviceBundleError } from './errors';
 export interface DeviceCredentialsDer {
   readonly certificate: Buffer;
   readonly privateKey: Buffer;
+  /** The key's type and DER structure, e.g. `RSA (PKCS#1)`, for a progress line. */
+  readonly keyFormat: string;
   /** When the certificate stops being valid. */
   readonly notAfter: Date;
 }
@@ -39,12 +41,12 @@ function parsePrivateKey(pem: string): KeyObject {
  * with a trailing byte while its PKCS#1 and SEC1 parsers do not (micropython#14371, fixed by #14385): a
  * traditional key loads on every MicroPython with `SSLContext`, a PKCS#8 one only on ≥ 1.24.
  */
-function traditionalDer(key: KeyObject): Buffer {
+function traditionalDer(key: KeyObject): { der: Buffer; format: string } {
   switch (key.asymmetricKeyType) {
     case 'rsa':
-      return key.export({ format: 'der', type: 'pkcs1' });
+      return { der: key.export({ format: 'der', type: 'pkcs1' }), format: 'RSA (PKCS#1)' };
     case 'ec':
-      return key.export({ format: 'der', type: 'sec1' });
+      return { der: key.export({ format: 'der', type: 'sec1' }), format: 'EC (SEC1)' };
     default:
       throw new DeviceBundleError(
         `the device key is ${key.asymmetricKeyType ?? 'of an unknown type'}; the Pico W's mbedTLS and AWS IoT need an RSA or EC (P-256) key`,
@@ -68,12 +70,19 @@ function checkValidity(certificate: X509Certificate, now: Date, renewHint: strin
  * Converts a PEM certificate and key to DER with node:crypto alone, after checking that the certificate is
  * valid now and that the key belongs to it (a mismatched pair fails only later, in the Pico W's TLS handshake).
  */
-export function credentialsToDer(pem: CredentialsPem, options: { now?: Date; renewHint: string }): DeviceCredentialsDer {
+export function credentialsToDer(
+  pem: CredentialsPem,
+  options: { now?: Date; renewHint: string; mismatchHint?: string },
+): DeviceCredentialsDer {
   const certificate = parseCertificate(pem.certificatePem);
   const key = parsePrivateKey(pem.privateKeyPem);
   const notAfter = checkValidity(certificate, options.now ?? new Date(), options.renewHint);
   if (!certificate.checkPrivateKey(key)) {
-    throw new DeviceBundleError(`the private key does not belong to the device certificate (${certificate.subject.replace(/\n/g, ', ')})`);
+    const hint = options.mismatchHint ? `; ${options.mismatchHint}` : '';
+    throw new DeviceBundleError(
+      `the private key does not belong to the device certificate (${certificate.subject.replace(/\n/g, ', ')})${hint}`,
+    );
   }
-  return { certificate: certificate.raw, privateKey: traditionalDer(key), notAfter };
+  const { der, format } = traditionalDer(key);
+  return { certificate: certificate.raw, privateKey: der, keyFormat: format, notAfter };
 }

@@ -24,11 +24,12 @@ function git(cwd: string, args: readonly string[]): { status: number; stdout: st
  * Refuses an output folder that git could commit: one holding tracked files, or one not covered by
  * .gitignore. The bundle holds the device's private key and the Wi-Fi password, one `git add .` away
  * from a public repository otherwise. Outside a git work tree there is nothing to guard.
+ * Returns why the folder is safe, for a progress line.
  */
-export function checkOutputFolder(outDir: string, suggestion: string): void {
+export function checkOutputFolder(outDir: string, suggestion: string): string {
   const target = resolve(outDir);
   const top = git(nearestExistingFolder(target), ['rev-parse', '--show-toplevel']);
-  if (top?.status !== 0) return;
+  if (top?.status !== 0) return 'is outside any git work tree';
   const root = top.stdout.trim();
   const path = relative(root, target) || '.';
   const tracked = git(root, ['ls-files', '--', path]);
@@ -43,4 +44,5 @@ export function checkOutputFolder(outDir: string, suggestion: string): void {
         `write the bundle to ${suggestion} or add the folder to .gitignore`,
     );
   }
+  return 'is ignored by git';
 }

@@ -1,0 +1,85 @@
+import { dirname, join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { type CarConfig, loadConfig } from '../config';
+import { STACK_NAME } from '../cloud/app';
+import { DEFAULT_KEYS_DIR } from '../cloud/device-keys';
+import {
+  type BundleKind,
+  copyCertsSteps,
+  DeviceBundleError,
+  defaultAwsClients,
+  defaultOutDir,
+  flashSteps,
+  makeBundle,
+  wiringTableCells,
+} from '../device';
+import { DEFAULT_PKI_DIR } from '../sim/pki';
+import { CliError } from './index';
+import { table } from './table';
+
+interface BundleOptions {
+  readonly out?: string;
+  readonly local: boolean;
+  readonly mqttPort: string;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535)
+    throw new CliError(`--mqtt-port must be a port number (1–65535), not '${value}'`);
+  return port;
+}
+
+function wiringReport(carId: string, car: CarConfig): string {
+  const { header, rows, notes } = wiringTableCells(car);
+  return [`Wiring of ${carId}:`, table(header, rows), ...notes.map((note) => `  ${note}`)].join('\n');
+}
+
+function nextSteps(kind: BundleKind, carId: string, car: CarConfig, outDir: string, local: boolean): string {
+  if (local) return `This bundle talks to the local twin's broker on 127.0.0.1; npm start runs it on a virtual Pico W.`;
+  if (kind === 'certs') return copyCertsSteps(outDir);
+  return `${wiringReport(carId, car)}\n\n${flashSteps(outDir)}`;
+}
+
+async function runBundleCommand(program: Command, kind: BundleKind, carId: string, options: BundleOptions): Promise<void> {
+  const configFile: string = program.opts().config;
+  const config = loadConfig(configFile);
+  // .env and the .plamo/ key folders belong to the project, next to its config.
+  const projectDir = dirname(resolve(configFile));
+  try {
+    const { outDir } = await makeBundle({
+      kind,
+      config,
+      carId,
+      outDir: options.out,
+      projectDir,
+      pkiDir: join(projectDir, DEFAULT_PKI_DIR),
+      keysDir: join(projectDir, DEFAULT_KEYS_DIR),
+      local: options.local,
+      mqttPort: parsePort(options.mqttPort),
+      awsClients: defaultAwsClients,
+      stackName: STACK_NAME,
+      progress: (line) => console.log(line),
+    });
+    console.log(`\n${nextSteps(kind, carId, config.cars[carId], outDir, options.local)}`);
+  } catch (error) {
+    if (error instanceof DeviceBundleError) throw new CliError(error.message);
+    throw error;
+  }
+}
+
+function bundleCommand(program: Command, kind: BundleKind, description: string): Command {
+  return program
+    .command(kind)
+    .description(description)
+    .argument('<car>', 'car id from the config')
+    .option('--out <dir>', `output folder (default: ${defaultOutDir(kind, '<car>', false)}, gitignored)`)
+    .option('--local', "use the local twin's CA and broker (127.0.0.1) instead of AWS; no AWS call", false)
+    .option('--mqtt-port <port>', "with --local: the twin's MQTT port", '8883')
+    .action((carId: string, options: BundleOptions) => runBundleCommand(program, kind, carId, options));
+}
+
+export function registerDevice(program: Command): void {
+  bundleCommand(program, 'device', 'write a flashable Pico W folder: firmware, config.py and the DER certificates');
+  bundleCommand(program, 'certs', "write just the car's three DER files: device certificate, device key, root CA");
+}

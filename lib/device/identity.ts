@@ -1,0 +1,93 @@
+import { relative } from 'node:path';
+import type { PlamoConfig } from '../config';
+import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki } from '../sim/pki';
+import { type AwsClients, fetchCloudIdentity } from './aws';
+import { credentialsToDer, type DeviceCredentialsDer } from './der';
+import { DeviceBundleError } from './errors';
+import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from './root-ca';
+
+/** AWS IoT Core's MQTT over TLS port (mutual TLS with the device certificate); the local twin's broker listens on it too. */
+export const MQTT_TLS_PORT = 8883;
+
+/** Everything a device needs to find and trust its broker and to prove who it is, in DER. */
+export interface DeviceIdentity {
+  readonly mqttHost: string;
+  readonly mqttPort: number;
+  readonly credentials: DeviceCredentialsDer;
+  /** The CA the broker's certificate chains to. */
+  readonly rootCa: Buffer;
+}
+
+export type Progress = (line: string) => void;
+
+export function checkCarId(config: PlamoConfig, carId: string): void {
+  if (!(carId in config.cars)) {
+    throw new DeviceBundleError(`unknown car '${carId}'; the config has: ${Object.keys(config.cars).join(', ')}`);
+  }
+}
+
+function reportCredentials(credentials: DeviceCredentialsDer, progress: Progress): void {
+  progress(
+    `✓ DER: certificate (${credentials.certificate.length} B, valid until ${credentials.notAfter.toISOString().slice(0, 10)}) ` +
+      `and key ${credentials.keyFormat} (${credentials.privateKey.length} B) belong together`,
+  );
+}
+
+export interface AwsIdentityRequest {
+  readonly config: PlamoConfig;
+  readonly carId: string;
+  readonly clients: AwsClients;
+  readonly stackName: string;
+  /** Folder of `npx plamo keys` (CSR mode). @default '.plamo' */
+  readonly keysDir?: string;
+  readonly progress: Progress;
+  /** Only for tests. @default new Date() */
+  readonly now?: Date;
+}
+
+/** The deployed car's identity: the account's ATS endpoint, its certificate and key, Amazon Root CA 1. */
+export async function awsDeviceIdentity(request: AwsIdentityRequest): Promise<DeviceIdentity> {
+  const { config, carId, progress } = request;
+  checkCarId(config, carId);
+  const car = config.cars[carId];
+  const cloud = await fetchCloudIdentity({ ...request, car });
+  const csr = car.certificate.mode === 'csr';
+  const credentials = credentialsToDer(cloud, {
+    now: request.now,
+    renewHint: `rotate it: bump cars.${carId}.certificate.generation in the config and run npx cdk deploy`,
+    mismatchHint: csr ? `the key in .plamo/ is newer than the deployed certificate; run npx cdk deploy` : undefined,
+  });
+  reportCredentials(credentials, progress);
+  const rootCa = amazonRootCa1Der();
+  progress(
+    `✓ root CA: Amazon Root CA 1 from Node.js's root store, SHA-256 ${AMAZON_ROOT_CA_1_SHA256.slice(0, 11)}…${AMAZON_ROOT_CA_1_SHA256.slice(-5)}`,
+  );
+  return { mqttHost: cloud.endpoint, mqttPort: MQTT_TLS_PORT, credentials, rootCa };
+}
+
+export interface LocalIdentityRequest {
+  readonly config: PlamoConfig;
+  readonly carId: string;
+  /** @default '.plamo/local' */
+  readonly pkiDir?: string;
+  /** The twin's broker port. @default 8883 */
+  readonly mqttPort?: number;
+  readonly progress?: Progress;
+}
+
+/** The car's identity on the local twin: its broker on 127.0.0.1 and the twin's own CA, with no AWS call. */
+export async function localDeviceIdentity(request: LocalIdentityRequest): Promise<DeviceIdentity> {
+  const { config, carId } = request;
+  const progress = request.progress ?? (() => undefined);
+  checkCarId(config, carId);
+  const pkiDir = request.pkiDir ?? DEFAULT_PKI_DIR;
+  const pki = await ensureLocalPki({ dir: pkiDir, carIds: [carId] });
+  const identity = pki.cars[carId];
+  progress(`✓ local twin CA in ${relative(process.cwd(), pkiDir) || '.'}: certificate for ${identity.commonName}`);
+  const credentials = credentialsToDer(
+    { certificatePem: identity.cert.pem, privateKeyPem: identity.key.pem },
+    { renewHint: `delete ${pkiDir} and run the command again` },
+  );
+  reportCredentials(credentials, progress);
+  return { mqttHost: BROKER_HOSTS.ip, mqttPort: request.mqttPort ?? MQTT_TLS_PORT, credentials, rootCa: pki.ca.der };
+}
