@@ -33,6 +33,18 @@ export const LAMBDA_BUNDLING = {
   sourceMap: false,
 } as const satisfies BundlingOptions;
 
+/** The lamp API's bundling: the shared options, plus the cars and the phone page baked in at synth. */
+export function lampApiBundling(config: PlamoConfig): BundlingOptions {
+  return {
+    ...LAMBDA_BUNDLING,
+    // The cars are baked in at synth: the bundle's code is the config, with no 4 KB environment limit.
+    define: {
+      'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(config))),
+      [PHONE_PAGE_DEFINE]: JSON.stringify(serializePhonePage(loadPhonePage())),
+    },
+  };
+}
+
 export const LAMP_API_ENTRY = join(__dirname, '..', '..', 'lambda', 'api', 'index.ts');
 export const AUTHORIZER_ENTRY = join(__dirname, '..', '..', 'lambda', 'authorizer', 'index.ts');
 
@@ -125,14 +137,7 @@ export class LampApi extends Construct {
       logGroup,
       description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
       environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
-      bundling: {
-        ...LAMBDA_BUNDLING,
-        // The cars are baked in at synth: the bundle's code is the config, with no 4 KB environment limit.
-        define: {
-          'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(props.config))),
-          [PHONE_PAGE_DEFINE]: JSON.stringify(serializePhonePage(loadPhonePage())),
-        },
-      },
+      bundling: lampApiBundling(props.config),
     });
     for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
     acknowledgeLampWildcards(role, props.config);
