@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
 import type { PlamoConfig } from '../config';
-import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki } from '../sim/pki';
+import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from '../sim/pki';
 import { type AwsClients, fetchCloudIdentity } from './aws';
 import { credentialsToDer, type DeviceCredentialsDer } from './der';
 import { DeviceBundleError } from './errors';
@@ -72,6 +72,8 @@ export interface LocalIdentityRequest {
   readonly pkiDir?: string;
   /** The twin's broker port. @default 8883 */
   readonly mqttPort?: number;
+  /** A PKI the caller already holds (the twin); it must include `carId`. @default - ensureLocalPki({ dir: pkiDir }) */
+  readonly pki?: LocalPki;
   readonly progress?: Progress;
 }
 
@@ -81,12 +83,13 @@ export async function localDeviceIdentity(request: LocalIdentityRequest): Promis
   const progress = request.progress ?? (() => undefined);
   checkCarId(config, carId);
   const pkiDir = request.pkiDir ?? DEFAULT_PKI_DIR;
-  const pki = await ensureLocalPki({ dir: pkiDir, carIds: [carId] });
+  const pki = request.pki ?? (await ensureLocalPki({ dir: pkiDir, carIds: [carId] }));
   const identity = pki.cars[carId];
-  progress(`✓ local twin CA in ${relative(process.cwd(), pkiDir) || '.'}: certificate for ${identity.commonName}`);
+  if (!identity) throw new DeviceBundleError(`the local PKI in ${pki.dir} has no certificate for car '${carId}'`);
+  progress(`✓ local twin CA in ${relative(process.cwd(), pki.dir) || '.'}: certificate for ${identity.commonName}`);
   const credentials = credentialsToDer(
     { certificatePem: identity.cert.pem, privateKeyPem: identity.key.pem },
-    { renewHint: `delete ${pkiDir} and run the command again` },
+    { renewHint: `delete ${pki.dir} and run the command again` },
   );
   reportCredentials(credentials, progress);
   return { mqttHost: BROKER_HOSTS.ip, mqttPort: request.mqttPort ?? MQTT_TLS_PORT, credentials, rootCa: pki.ca.der };
