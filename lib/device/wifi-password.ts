@@ -31,6 +31,14 @@ function checkPassphrase(password: string, origin: string): string {
   return password;
 }
 
+function readEnvFile(path: string): NodeJS.Dict<string> {
+  // util.parseEnv arrived in Node.js 20.12; package.json allows any 20.x.
+  if (typeof parseEnv !== 'function') {
+    throw new DeviceBundleError(`reading ${path} needs Node.js 20.12 or newer; set ${WIFI_PASSWORD_VARIABLE} in the environment instead`);
+  }
+  return parseEnv(readFileSync(path, 'utf8'));
+}
+
 /**
  * The car's Wi-Fi password, from `PLAMO_WIFI_PASSWORD` or else a `.env` file in the project root.
  * It is kept out of `plamo.config.ts` (which is committed) and is never printed.
@@ -39,7 +47,7 @@ export function readWifiPassword(source: WifiPasswordSource): WifiPassword {
   const fromEnv = (source.env ?? process.env)[WIFI_PASSWORD_VARIABLE];
   if (fromEnv) return { password: checkPassphrase(fromEnv, WIFI_PASSWORD_VARIABLE), source: WIFI_PASSWORD_VARIABLE };
   const envFile = join(source.projectDir, '.env');
-  const fromFile = existsSync(envFile) ? parseEnv(readFileSync(envFile, 'utf8'))[WIFI_PASSWORD_VARIABLE] : undefined;
+  const fromFile = existsSync(envFile) ? readEnvFile(envFile)[WIFI_PASSWORD_VARIABLE] : undefined;
   if (fromFile) return { password: checkPassphrase(fromFile, envFile), source: envFile };
   throw new DeviceBundleError(
     `no Wi-Fi password: set ${WIFI_PASSWORD_VARIABLE} in the environment or put a line ${WIFI_PASSWORD_VARIABLE}=… in ${envFile} (gitignored)`,

@@ -41,6 +41,14 @@ test('an RSA key becomes PKCS#1 DER that openssl pkey reads back to the same key
   expect(() => createPrivateKey({ key: privateKey, format: 'der', type: 'pkcs1' })).not.toThrow();
 });
 
+test('takes the PKCS#1 PEM key AWS IoT CreateKeysAndCertificate returns', () => {
+  const pkcs1Pem = createPrivateKey(rsa.privateKeyPem).export({ format: 'pem', type: 'pkcs1' }).toString();
+  expect(pkcs1Pem).toContain('-----BEGIN RSA PRIVATE KEY-----');
+  expect(credentialsToDer({ ...rsa, privateKeyPem: pkcs1Pem }, { renewHint }).privateKey).toEqual(
+    credentialsToDer(rsa, { renewHint }).privateKey,
+  );
+});
+
 test('an EC key becomes SEC1 DER that openssl pkey reads back to the same key', () => {
   const { privateKey } = credentialsToDer(ec, { renewHint });
   const pem = openssl(['pkey', '-inform', 'DER'], privateKey);
