@@ -1,0 +1,167 @@
+# plamo-iot firmware for the Raspberry Pi Pico W: brings the car online and keeps it there.
+#
+# One supervisor coroutine walks the boot steps in ARCHITECTURE.md order (checks, Wi-Fi, clock,
+# TLS/MQTT, loop) and every wait goes through Device.pause(), which keeps the lamps blinking, the
+# status LED flashing and the watchdog fed. main.py starts it; the virtual Pico W awaits main().
+import gc
+import sys
+import machine
+import config
+import clock
+import status
+import timesync
+from lamps import Lamps
+from wifi import Wifi
+from link import Link, Refused, backoff_ms, credentials_missing, STABLE_MS, POLL_MS
+
+# RP2040 datasheet 4.7: the watchdog counts 24 bits in microseconds at 2 ticks each on early chips,
+# so the longest timeout MicroPython accepts is 8,388 ms. 8 s leaves room for one slow blocking call.
+WDT_TIMEOUT_MS = 8000
+# No single sleep longer than this, so the watchdog sees a feed at least this often.
+FEED_MS = 1000
+PENDING_EVENTS = 4
+
+
+class Device:
+    def __init__(self):
+        self.started = clock.ticks_ms()
+        self.wdt = machine.WDT(timeout=WDT_TIMEOUT_MS)
+        self.led = status.StatusLed()
+        self.lamps = Lamps(config.LAMPS, config.BLINK_PER_MIN)
+        self.wifi = Wifi(self)
+        self.link = Link(self)
+        self.reconnects = 0
+        self.heap_min_free = gc.mem_free()
+        self.synced_at = 0
+        self.booted_epoch_ms = 0
+        self._pending = []
+
+    def feed(self):
+        self.wdt.feed()
+
+    def sample_heap(self):
+        free = gc.mem_free()
+        if free < self.heap_min_free:
+            self.heap_min_free = free
+        return free
+
+    async def pause(self, ms):
+        # Waits ms while blinking lamps and the LED on time and feeding the watchdog.
+        deadline = clock.ticks_add(clock.ticks_ms(), ms)
+        while True:
+            step = min(self.lamps.update(), self.led.update(), FEED_MS)
+            self.wdt.feed()
+            left = clock.ticks_diff(deadline, clock.ticks_ms())
+            if left <= 0:
+                return
+            await clock.sleep_ms(min(step, left))
+
+    def report(self, level, code, detail):
+        # Sends an `events` message now, or keeps the latest few until the car is back online.
+        print("event:", level, code, detail)
+        if self.link.client is not None:
+            try:
+                self.link.publish_event(level, code, detail)
+                return
+            except OSError:
+                pass
+        if len(self._pending) >= PENDING_EVENTS:
+            self._pending.pop(0)
+        self._pending.append((level, code, detail))
+
+    def flush_events(self):
+        while self._pending:
+            self.link.publish_event(*self._pending.pop(0))
+
+    async def halt(self, code, message):
+        # A fault only a person can fix: say how, show the LED code, and keep the watchdog quiet.
+        print("plamo: cannot start:", message)
+        self.led.show(code)
+        while True:
+            await self.pause(60000)
+            print("plamo: cannot start:", message)
+
+
+async def _online(device, failures):
+    # Wi-Fi, clock and broker, in that order; returns the number of failed broker attempts in a row.
+    while True:
+        await device.wifi.ensure()
+        if not timesync.clock_ok() and not await timesync.sync(device):
+            continue
+        if failures:
+            # Back off before the retry, not after the drop: the first loss is retried after 1 s.
+            await device.pause(backoff_ms(failures - 1))
+        try:
+            await device.link.connect(device.wifi.ip())
+            return failures
+        except Refused as refused:
+            cause = refused.args[0]
+            device.led.show(status.UMQTT_MISSING_OR_OLD if cause == "umqtt_too_old" else status.BROKER_REFUSED)
+        except OSError as error:
+            cause = "connect_failed %s" % error
+            device.led.show(status.BROKER_UNREACHABLE)
+        device.link.close()
+        failures += 1
+        print("MQTT:", cause, "- retry", failures)
+        device.report("warn", "connect_failed", cause)
+
+
+async def _serve(device):
+    # The connected loop; returns the reason when the connection is lost.
+    link = device.link
+    while True:
+        try:
+            device.flush_events()
+            link.service()
+        except OSError as error:
+            return "connection_lost %s" % error
+        if clock.ticks_diff(clock.ticks_ms(), device.synced_at) > timesync.RESYNC_MS:
+            # Daily: the RP2040 RTC drifts by seconds a day, and certificates are checked against it.
+            if timesync.try_sync():
+                device.synced_at = clock.ticks_ms()
+        await device.pause(POLL_MS)
+
+
+async def run(device):
+    problem = status.micropython_problem(sys.implementation.version)
+    if problem:
+        await device.halt(status.MICROPYTHON_TOO_OLD, problem)
+    problem = status.umqtt_problem()
+    if problem:
+        await device.halt(status.UMQTT_MISSING_OR_OLD, problem)
+    missing = credentials_missing()
+    if missing:
+        await device.halt(status.CERTS_MISSING, "%s is missing; write the device folder with `npx plamo device %s` and copy it to the board" % (missing, config.CAR_ID))
+    crash = status.take_error()
+    if crash:
+        device.report("error", "reset_after_crash", crash)
+    failures = 0
+    while True:
+        failures = await _online(device, failures)
+        if device.booted_epoch_ms == 0:
+            device.booted_epoch_ms = clock.epoch_s() * 1000
+            device.report("info", "boot", "fw %s, MicroPython %s" % (config.FIRMWARE_VERSION, ".".join(str(v) for v in sys.implementation.version[:3])))
+        device.led.show(status.RUNNING)
+        connected_at = clock.ticks_ms()
+        cause = await _serve(device)
+        device.link.close()
+        device.reconnects += 1
+        # A connection that lasted restarts the backoff at 1 s; one that dropped at once keeps doubling.
+        failures = 1 if clock.ticks_diff(clock.ticks_ms(), connected_at) >= STABLE_MS else failures + 1
+        print("MQTT:", cause)
+        device.report("warn", "reconnecting", cause)
+
+
+async def main():
+    # Runs the car; an unexpected error is written to last_error.txt and the board resets.
+    device = None
+    try:
+        device = Device()
+        await run(device)
+    except Exception as error:
+        sys.print_exception(error)
+        status.record_error(error)
+        if device is not None:
+            device.led.show(status.CRASHED)
+            await device.pause(2000)
+        machine.reset()

@@ -1,0 +1,171 @@
+/**
+ * Renders the Pico W's folder for one car: the hand-written MicroPython modules in this folder, plus a
+ * `config.py` generated from the typed config and the MQTT contract. Every topic, QoS and limit the
+ * firmware uses comes from `lib/contract`, so no topic string is typed in Python.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PlamoConfig } from '../lib/config';
+import { checkPin } from '../lib/config';
+import { carTopics, DELIVERY, LIMITS } from '../lib/contract';
+
+/** Where the DER files sit on the device, relative to its root. */
+export interface FirmwareCertFiles {
+  readonly certificate: string;
+  readonly privateKey: string;
+  readonly rootCa: string;
+}
+
+export const DEFAULT_CERT_FILES: FirmwareCertFiles = {
+  certificate: 'certs/device.crt.der',
+  privateKey: 'certs/device.key.der',
+  rootCa: 'certs/root-ca.der',
+};
+
+/** AWS IoT Core's MQTT-over-TLS port with X.509 client certificates. */
+export const DEFAULT_MQTT_PORT = 8883;
+
+export interface FirmwareOptions {
+  /** The broker's host name (the AWS IoT ATS data endpoint, or the twin's broker); also the TLS SNI name. */
+  readonly mqttHost: string;
+  /** @default 8883 */
+  readonly mqttPort?: number;
+  /** @default - none: config.py gets `WIFI_PASSWORD = None` and the car joins only an open network */
+  readonly wifiPassword?: string;
+  /** @default DEFAULT_CERT_FILES */
+  readonly certFiles?: FirmwareCertFiles;
+  /** @default - `version` of package.json */
+  readonly firmwareVersion?: string;
+}
+
+export const GENERATED_HEADER = '# generated — do not edit.';
+
+const FIRMWARE_DIR = __dirname;
+
+/** The hand-written modules, file name → source, in a stable order. */
+export function firmwareModules(): Map<string, string> {
+  const names = readdirSync(FIRMWARE_DIR)
+    .filter((name) => name.endsWith('.py') && name !== 'config.py')
+    .sort();
+  return new Map(names.map((name) => [name, readFileSync(join(FIRMWARE_DIR, name), 'utf8')]));
+}
+
+export function packageVersion(): string {
+  return JSON.parse(readFileSync(join(FIRMWARE_DIR, '..', 'package.json'), 'utf8')).version;
+}
+
+/** A Python str literal for any text: quotes, backslashes and control characters escaped. */
+export function pyStr(value: string): string {
+  let out = '"';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    if (char === '\\' || char === '"') out += `\\${char}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code >= 0xd800 && code <= 0xdfff) throw new Error('text holds a lone UTF-16 surrogate; it cannot be stored on the device');
+    else out += char;
+  }
+  return `${out}"`;
+}
+
+/** A Python bytes literal for ASCII text such as a topic (topics are built from ASCII-only names). */
+export function pyBytes(value: string): string {
+  if (!/^[\x20-\x7e]*$/.test(value)) throw new Error(`'${value}' is not printable ASCII`);
+  return `b${pyStr(value)}`;
+}
+
+function pyValue(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return 'None';
+  if (typeof value === 'boolean') return value ? 'True' : 'False';
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw new Error(`${value} is not an integer`);
+    return String(value);
+  }
+  return pyStr(value);
+}
+
+function pyTuple(items: readonly string[]): string {
+  return items.length === 0 ? '()' : `(\n${items.map((item) => `    ${item},`).join('\n')}\n)`;
+}
+
+function checkOptions(carId: string, options: FirmwareOptions): void {
+  if (!options.mqttHost?.trim()) {
+    throw new Error(
+      `no MQTT host for car '${carId}': pass the broker's host name (the AWS IoT data endpoint, \`aws iot describe-endpoint --endpoint-type iot:Data-ATS\`)`,
+    );
+  }
+  const port = options.mqttPort ?? DEFAULT_MQTT_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MQTT port ${port} is not a TCP port (1–65535)`);
+}
+
+/** The text of `config.py` for one car. */
+export function renderConfigPy(config: PlamoConfig, carId: string, options: FirmwareOptions): string {
+  const car = config.cars[carId];
+  if (!car) throw new Error(`no car '${carId}' in the config; known cars: ${Object.keys(config.cars).join(', ')}`);
+  checkOptions(carId, options);
+  const topics = carTopics(config.topicRoot, carId);
+  const certFiles = options.certFiles ?? DEFAULT_CERT_FILES;
+  const lampNames = Object.keys(car.lamps);
+  // lampSet(lamp) is `<prefix><lamp><suffix>`; splitting on a marker keeps the spelling in the contract.
+  const marker = '\u0000';
+  const [lampTopicPrefix, lampSetSuffix] = topics.lampSet(marker).split(marker);
+  const lampRows = lampNames.map((name) => {
+    const lamp = car.lamps[name];
+    const pin = checkPin(lamp.pin);
+    if (!pin.ok) throw new Error(`cars.${carId}.lamps.${name}.pin: ${pin.message}`);
+    return `(${[pyStr(name), pin.gpio, pyStr(lamp.kind), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
+  });
+  const lines = [
+    `${GENERATED_HEADER} Made by \`npx plamo firmware ${carId}\` from plamo.config.ts and the MQTT contract (lib/contract).`,
+    '# Change the config and generate again instead; the firmware reads these names and nothing else.',
+    '',
+    `FIRMWARE_VERSION = ${pyStr(options.firmwareVersion ?? packageVersion())}`,
+    `CAR_ID = ${pyStr(carId)}`,
+    '',
+    `WIFI_SSID = ${pyStr(car.wifi.ssid)}`,
+    `WIFI_PASSWORD = ${pyValue(options.wifiPassword)}`,
+    `WIFI_COUNTRY = ${pyStr(car.wifi.country)}`,
+    '',
+    `MQTT_HOST = ${pyStr(options.mqttHost.trim())}`,
+    `MQTT_PORT = ${options.mqttPort ?? DEFAULT_MQTT_PORT}`,
+    `KEEPALIVE_S = ${config.keepaliveS}`,
+    `CERT_FILE = ${pyStr(certFiles.certificate)}`,
+    `KEY_FILE = ${pyStr(certFiles.privateKey)}`,
+    `CA_FILE = ${pyStr(certFiles.rootCa)}`,
+    '',
+    `TOPIC_LAMP_SET_FILTER = ${pyStr(topics.lampSet('+'))}`,
+    `TOPIC_STATUS = ${pyStr(topics.status)}`,
+    `TOPIC_TELEMETRY = ${pyStr(topics.telemetry)}`,
+    `TOPIC_EVENTS = ${pyStr(topics.events)}`,
+    '# Incoming topics arrive as bytes; comparing bytes to bytes allocates nothing.',
+    `LAMP_TOPIC_PREFIX = ${pyBytes(lampTopicPrefix)}`,
+    `LAMP_SET_SUFFIX = ${pyBytes(lampSetSuffix)}`,
+    `LAMP_SET_TOPICS = ${pyTuple(lampNames.map((name) => pyBytes(topics.lampSet(name))))}`,
+    `LAMP_STATE_TOPICS = ${pyTuple(lampNames.map((name) => pyStr(topics.lampState(name))))}`,
+    '',
+    `QOS_LAMP_SET = ${DELIVERY.lampSet.qos}`,
+    `QOS_LAMP_STATE = ${DELIVERY.lampState.qos}`,
+    `QOS_STATUS = ${DELIVERY.status.qos}`,
+    `QOS_TELEMETRY = ${DELIVERY.telemetry.qos}`,
+    `QOS_EVENTS = ${DELIVERY.events.qos}`,
+    `PAYLOAD_MAX_BYTES = ${LIMITS.payloadMaxBytes}`,
+    `COMMAND_ID_MAX_LENGTH = ${LIMITS.commandIdMaxLength}`,
+    `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
+    '',
+    `BLINK_PER_MIN = ${car.blinkPerMin}`,
+    `POWER_ON = ${pyStr(car.powerOn)}`,
+    '# (name, GPIO, kind, default brightness %, tail level % or None); the order matches the topic tuples.',
+    `LAMPS = ${pyTuple(lampRows)}`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+/**
+ * Every file the device needs except its certificates: the firmware modules and `config.py`.
+ * Pure apart from reading the firmware sources; throws with the fix when the car or the host is missing.
+ */
+export function renderFirmwareFiles(config: PlamoConfig, carId: string, options: FirmwareOptions): Map<string, string> {
+  const files = firmwareModules();
+  files.set('config.py', renderConfigPy(config, carId, options));
+  return files;
+}

@@ -1,0 +1,104 @@
+# The car's lamps: what each one is told to do, how that becomes a pin level or a PWM duty, and one
+# blink phase shared by every blinking lamp so hazard lamps flash together.
+#
+# No MQTT and no Wi-Fi in here: the supervisor feeds commands in and calls update() from every wait.
+from machine import Pin, PWM
+from clock import ticks_ms, ticks_diff
+
+OFF = 0
+ON = 1
+BLINK = 2
+MODES = ("off", "on", "blink")
+
+# 1 kHz is far above what the eye resolves and low enough for the RP2040's 16-bit PWM counter to keep
+# its full resolution (125 MHz / 65536 ≈ 1.9 kHz).
+_PWM_HZ = 1000
+_FULL = 65535
+
+
+def gamma_duty(percent):
+    # Duty for a perceived brightness: the eye answers to roughly duty ** (1 / 2.2), so 20 % looks like 20 %.
+    if percent <= 0:
+        return 0
+    if percent >= 100:
+        return _FULL
+    return int(_FULL * (percent / 100) ** 2.2 + 0.5)
+
+
+class Lamps:
+    def __init__(self, specs, blink_per_min):
+        # specs: config.LAMPS rows (name, gpio, kind, default brightness, tail level or None).
+        n = len(specs)
+        self.names = tuple(spec[0] for spec in specs)
+        self._default = tuple(spec[3] for spec in specs)
+        self._tail = tuple(spec[4] for spec in specs)
+        self._dims = tuple(spec[2] == "pwm" for spec in specs)
+        self._out = [self._output(spec[1], spec[2] == "pwm") for spec in specs]
+        self.mode = [OFF] * n
+        self.brightness = [0] * n
+        self.command_id = [None] * n
+        # Lamps whose new state has not been reported yet; the supervisor publishes them outside the
+        # MQTT callback (publishing from inside it would nest umqtt's wait for PUBACK).
+        self.dirty = [True] * n
+        self._lit_duty = [0] * n
+        self._dark_duty = [0] * n
+        # One phase clock for all lamps: flash period from the configured rate, lit for the first half.
+        self._period = 60000 // blink_per_min
+        self._phase = 0
+        self._last = ticks_ms()
+        self.lit = True
+
+    @staticmethod
+    def _output(gpio, dims):
+        pin = Pin(gpio, Pin.OUT, value=0)
+        if not dims:
+            return pin
+        pwm = PWM(pin)
+        pwm.freq(_PWM_HZ)
+        pwm.duty_u16(0)
+        return pwm
+
+    def apply(self, lamp, mode, brightness, command_id):
+        # Puts one lamp into a mode; brightness None means the lamp's default.
+        if mode == OFF:
+            level = 0
+        elif not self._dims[lamp]:
+            level = 100
+        else:
+            level = self._default[lamp] if brightness is None else brightness
+        self.mode[lamp] = mode
+        self.brightness[lamp] = level
+        self.command_id[lamp] = command_id
+        self._lit_duty[lamp] = gamma_duty(level) if self._dims[lamp] else 1
+        # Brake over tail: a brake lamp that flashes drops back to its tail level, never to dark.
+        tail = self._tail[lamp]
+        self._dark_duty[lamp] = gamma_duty(tail) if mode == BLINK and tail is not None else 0
+        self.dirty[lamp] = True
+        self._write(lamp)
+
+    def _write(self, lamp):
+        mode = self.mode[lamp]
+        if mode == ON or (mode == BLINK and self.lit):
+            value = self._lit_duty[lamp]
+        else:
+            value = self._dark_duty[lamp] if mode == BLINK else 0
+        out = self._out[lamp]
+        if self._dims[lamp]:
+            out.duty_u16(value)
+        else:
+            out.value(value)
+
+    def update(self):
+        # Advances the shared blink phase; returns ms until the next edge (so waits can end on it).
+        now = ticks_ms()
+        # Accumulate elapsed time instead of subtracting a start tick: ticks wrap, the phase must not.
+        self._phase = (self._phase + ticks_diff(now, self._last)) % self._period
+        self._last = now
+        half = self._period // 2
+        lit = self._phase < half
+        if lit != self.lit:
+            self.lit = lit
+            for lamp in range(len(self.mode)):
+                if self.mode[lamp] == BLINK:
+                    self._write(lamp)
+        return (half if lit else self._period) - self._phase

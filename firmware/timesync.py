@@ -1,0 +1,36 @@
+# The clock, set by NTP before any TLS: a Pico W wakes up in 2021, and a certificate checked against
+# that date is "not yet valid", so the TLS handshake fails with an error that does not say why.
+import ntptime
+import clock
+import status
+
+TLS_MIN_YEAR = 2025
+NTP_TIMEOUT_S = 2
+RETRY_MS = (1000, 2000, 5000, 10000, 30000)
+RESYNC_MS = 24 * 3600 * 1000
+
+
+def clock_ok():
+    return clock.year() >= TLS_MIN_YEAR
+
+
+def try_sync():
+    # One NTP query; True when the clock is now good enough for TLS.
+    ntptime.timeout = NTP_TIMEOUT_S
+    try:
+        ntptime.settime()
+    except (OSError, OverflowError):
+        return False
+    return clock_ok()
+
+
+async def sync(device):
+    # A few NTP attempts with growing pauses; False sends the caller back to check Wi-Fi first.
+    for pause_ms in RETRY_MS:
+        if try_sync():
+            device.synced_at = clock.ticks_ms()
+            return True
+        print("NTP failed; next try in %d ms" % pause_ms)
+        device.led.show(status.CLOCK_NOT_SET)
+        await device.pause(pause_ms)
+    return False

@@ -1,0 +1,30 @@
+# Virtual Pico W: stands in for firmware/clock.py. Time comes from the host's PicoClock (virtual in
+# tests, real in the twin) instead of the interpreter's own clock, and the RTC is the board's, set by
+# the fake ntptime. The built-in `time` module is left alone: asyncio depends on it.
+import time
+import pico_host
+
+ticks_add = time.ticks_add
+ticks_diff = time.ticks_diff
+_TICKS_MASK = 0x3FFFFFFF
+
+
+def ticks_ms():
+    # Wraps like MicroPython's 30-bit ticks on the RP2040, so ticks_diff() is exercised for real.
+    return pico_host.now() & _TICKS_MASK
+
+
+async def sleep_ms(ms):
+    # None: a virtual clock has already moved on, so carry on without a trip through the event loop
+    # (each such trip costs about a millisecond and some heap in this interpreter's asyncio).
+    wait = pico_host.sleep(ms)
+    if wait is not None:
+        await wait
+
+
+def epoch_s():
+    return pico_host.rtc_s()
+
+
+def year():
+    return time.gmtime(pico_host.rtc_s())[0]

@@ -1,0 +1,84 @@
+/** One GPIO (by number) or the on-board `LED` as JavaScript sees it. */
+export interface PinState {
+  readonly mode: 'out' | 'pwm';
+  /** Digital level; for a PWM pin, 1 while its duty is above 0. */
+  readonly level: 0 | 1;
+  /** PWM duty 0–65535; for a digital pin 0 or 65535. */
+  readonly duty: number;
+  readonly freq: number;
+}
+
+export interface PinChange {
+  readonly at: number;
+  readonly pin: string;
+  readonly state: PinState;
+}
+
+export type PinListener = (change: PinChange) => void;
+
+/** Every pin the firmware has touched: current state, a history of changes, and change listeners. */
+export class PinBank {
+  private readonly states = new Map<string, PinState>();
+  private readonly listeners = new Set<PinListener>();
+  /** Every change, oldest first (capped at `historyLimit`, oldest dropped). */
+  readonly history: PinChange[] = [];
+
+  constructor(
+    private readonly now: () => number,
+    private readonly historyLimit = 200_000,
+  ) {}
+
+  /** The state of a GPIO number or `'LED'`; undefined if the firmware never set it up. */
+  get(pin: number | string): PinState | undefined {
+    return this.states.get(String(pin));
+  }
+
+  level(pin: number | string): 0 | 1 {
+    return this.get(pin)?.level ?? 0;
+  }
+
+  duty(pin: number | string): number {
+    return this.get(pin)?.duty ?? 0;
+  }
+
+  /** Changes of one pin, oldest first. */
+  changes(pin: number | string): PinChange[] {
+    return this.history.filter((change) => change.pin === String(pin));
+  }
+
+  /** Calls the listener on every change; returns the function that stops it. */
+  onChange(listener: PinListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setMode(pin: string, mode: PinState['mode']): void {
+    const old = this.states.get(pin);
+    this.update(pin, { mode, level: old?.level ?? 0, duty: old?.duty ?? 0, freq: old?.freq ?? 0 }, false);
+  }
+
+  write(pin: string, level: number): void {
+    const value = level ? 1 : 0;
+    this.update(pin, { mode: 'out', level: value, duty: value ? 65535 : 0, freq: 0 }, true);
+  }
+
+  setDuty(pin: string, duty: number): void {
+    const old = this.states.get(pin);
+    this.update(pin, { mode: 'pwm', level: duty > 0 ? 1 : 0, duty, freq: old?.freq ?? 0 }, true);
+  }
+
+  setFreq(pin: string, freq: number): void {
+    const old = this.states.get(pin);
+    this.update(pin, { mode: 'pwm', level: old?.level ?? 0, duty: old?.duty ?? 0, freq }, false);
+  }
+
+  private update(pin: string, state: PinState, notify: boolean): void {
+    const old = this.states.get(pin);
+    this.states.set(pin, state);
+    if (!notify || (old && old.level === state.level && old.duty === state.duty)) return;
+    const change = { at: this.now(), pin, state };
+    if (this.history.length >= this.historyLimit) this.history.shift();
+    this.history.push(change);
+    for (const listener of this.listeners) listener(change);
+  }
+}

@@ -1,0 +1,366 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PicoClock } from './clock';
+import { ECONNRESET, type MqttBackend, type MqttConnectRequest } from './mqtt-backend';
+import { VirtualNetwork } from './network';
+import { PinBank } from './pins';
+
+/** Which umqtt.simple the virtual board has installed. */
+export type UmqttFlavour = 'current' | 'legacy' | 'missing';
+
+export interface VirtualPicoOptions {
+  /** The device folder (renderFirmwareFiles() plus the certificate files), path → content. */
+  readonly files: ReadonlyMap<string, string | Uint8Array>;
+  readonly clock: PicoClock;
+  readonly mqtt: MqttBackend;
+  /** @default new VirtualNetwork(clock): an access point that lets the car join at once */
+  readonly network?: VirtualNetwork;
+  /** @default 'current' (1.6 or newer) */
+  readonly umqtt?: UmqttFlavour;
+  /** MicroPython heap. @default 192 KiB, about what a Pico W has free after boot */
+  readonly heapBytes?: number;
+  /** Receives each line the firmware prints. @default - dropped */
+  readonly output?: (line: string) => void;
+  /** Seed of the firmware's `random` (backoff jitter), for repeatable runs. @default 1 */
+  readonly seed?: number;
+}
+
+export interface TraceEntry {
+  readonly at: number;
+  readonly kind: string;
+  readonly detail: string;
+}
+
+/** How the firmware run ended, once it has. */
+export type PicoEnd =
+  | { readonly kind: 'reset' }
+  | { readonly kind: 'returned' }
+  | { readonly kind: 'error'; readonly type: string; readonly message: string };
+
+interface MicroPython {
+  FS: {
+    mkdirTree?(path: string): void;
+    mkdir(path: string): void;
+    writeFile(path: string, data: string | Uint8Array): void;
+    readFile(path: string, options: { encoding: 'utf8' }): string;
+    analyzePath(path: string): { exists: boolean };
+  };
+  registerJsModule(name: string, module: object): void;
+  runPython(code: string): unknown;
+  runPythonAsync(code: string): Promise<unknown>;
+  globals: { get(name: string): unknown };
+}
+
+interface PythonError {
+  readonly type?: string;
+  readonly message?: string;
+}
+
+const FAKES_DIR = join(__dirname, 'fakes');
+/** The fakes standing in for C modules of the Pico W build (and the firmware's clock seam). */
+const FAKE_LIBS = ['machine.py', 'network.py', 'ntptime.py', 'socket.py', 'ssl.py', 'pico_gc.py'];
+/** MicroPython on the RP2040 starts its RTC here until something sets it. */
+const RTC_POWER_UP_S = Date.UTC(2021, 0, 1) / 1000;
+/** The interpreter's ticks are 30 bits wide; JS integers crossing into Python must fit in 32. */
+const TICKS_PERIOD = 2 ** 30;
+const TRACE_LIMIT = 100_000;
+
+function hexToBuffer(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
+function errnoOf(error: unknown): number {
+  const errno = (error as { errno?: unknown }).errno;
+  return typeof errno === 'number' && errno > 0 ? errno : ECONNRESET;
+}
+
+/**
+ * A Raspberry Pi Pico W made of the MicroPython WebAssembly interpreter and fake hardware, running the
+ * real firmware files. JavaScript sees its pins, watchdog, resets and a trace of every hardware step.
+ *
+ * One VirtualPico per JavaScript realm at a time: the interpreter package keeps its proxy tables on
+ * globalThis, so run several cars in separate worker threads.
+ */
+export class VirtualPico {
+  readonly pins: PinBank;
+  readonly network: VirtualNetwork;
+  readonly trace: TraceEntry[] = [];
+  /** Everything the firmware printed, line by line. */
+  readonly output: string[] = [];
+  resets = 0;
+  /** The longest time between two watchdog feeds so far (after the watchdog started), in device ms. */
+  private wdtTimeoutMs = 0;
+  private lastFeed = 0;
+  private longestGap = 0;
+  private rtcOffsetS = RTC_POWER_UP_S;
+  private country = '';
+  private pm = 0;
+  private pendingPayload = '';
+  private ended?: PicoEnd;
+  private run?: Promise<void>;
+
+  private constructor(
+    private readonly mp: MicroPython,
+    private readonly options: VirtualPicoOptions,
+  ) {
+    this.network = options.network ?? new VirtualNetwork(options.clock);
+    this.pins = new PinBank(() => options.clock.now());
+  }
+
+  /** Loads the interpreter, writes the device folder and the fakes into its filesystem. */
+  static async create(options: VirtualPicoOptions): Promise<VirtualPico> {
+    const { loadMicroPython } = await import('@micropython/micropython-webassembly-pyscript');
+    let pico: VirtualPico | undefined;
+    const mp = (await loadMicroPython({
+      heapsize: options.heapBytes ?? 192 * 1024,
+      stdout: (line: string) => pico?.print(line),
+      stderr: (line: string) => pico?.print(line),
+    })) as MicroPython;
+    pico = new VirtualPico(mp, options);
+    pico.install();
+    return pico;
+  }
+
+  private print(line: string): void {
+    this.output.push(line);
+    this.options.output?.(line);
+  }
+
+  private write(path: string, content: string | Uint8Array): void {
+    const parts = path.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join('/')}`;
+      if (!this.mp.FS.analyzePath(dir).exists) this.mp.FS.mkdir(dir);
+    }
+    this.mp.FS.writeFile(`/${parts.join('/')}`, content);
+  }
+
+  private install(): void {
+    for (const [path, content] of this.options.files) {
+      if (path !== 'clock.py') this.write(path, content);
+    }
+    // The firmware's clock.py is the seam: the fake one reads the PicoClock instead of the interpreter's.
+    this.write('clock.py', readFileSync(join(FAKES_DIR, 'clock.py'), 'utf8'));
+    for (const name of FAKE_LIBS) this.write(`lib/${name}`, readFileSync(join(FAKES_DIR, name), 'utf8'));
+    const flavour = this.options.umqtt ?? 'current';
+    if (flavour !== 'missing') {
+      const source = flavour === 'current' ? join(FAKES_DIR, 'umqtt', 'simple.py') : join(FAKES_DIR, 'umqtt_legacy', 'umqtt', 'simple.py');
+      this.write('lib/umqtt/simple.py', readFileSync(source, 'utf8'));
+    }
+    this.mp.registerJsModule('pico_host', this.hostModule());
+    this.mp.runPython(
+      `import os, sys, random, pico_gc\nos.chdir("/")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})`,
+    );
+  }
+
+  /** Starts the firmware as the board does at power-up (app.main(); main.py's asyncio.run is not available here). */
+  start(): void {
+    if (this.run) throw new Error('this VirtualPico has already started');
+    this.run = this.mp.runPythonAsync('import app\nawait app.main()').then(
+      () => this.finish({ kind: 'returned' }),
+      (error: PythonError) => {
+        if (error.type === '_Reset') this.finish({ kind: 'reset' });
+        else this.finish({ kind: 'error', type: error.type ?? 'Error', message: error.message ?? String(error) });
+      },
+    );
+  }
+
+  private finish(end: PicoEnd): void {
+    this.ended = end;
+    const clock = this.options.clock as { stopped?: () => void };
+    clock.stopped?.();
+  }
+
+  /** Undefined while the firmware runs. */
+  get end(): PicoEnd | undefined {
+    return this.ended;
+  }
+
+  /** Runs Python in the board's interpreter between steps (the firmware is asleep then), returning its value. */
+  eval(expression: string): unknown {
+    this.mp.runPython(`_pico_value = (${expression})`);
+    return this.mp.globals.get('_pico_value');
+  }
+
+  /** Bytes in use on the MicroPython heap after a full collection. */
+  heapUsed(): number {
+    this.mp.runPython('pico_gc._gc.collect()');
+    return this.eval('pico_gc._gc.mem_alloc()') as number;
+  }
+
+  readFile(path: string): string | undefined {
+    const full = `/${path}`;
+    return this.mp.FS.analyzePath(full).exists ? this.mp.FS.readFile(full, { encoding: 'utf8' }) : undefined;
+  }
+
+  /** The watchdog as the RP2040 would see it: its timeout and the longest gap between feeds. */
+  get watchdog(): { readonly timeoutMs: number; readonly longestGapMs: number } {
+    const sinceLast = this.wdtTimeoutMs > 0 ? this.options.clock.now() - this.lastFeed : 0;
+    return { timeoutMs: this.wdtTimeoutMs, longestGapMs: Math.max(this.longestGap, sinceLast) };
+  }
+
+  traced(kind: string): TraceEntry[] {
+    return this.trace.filter((entry) => entry.kind === kind);
+  }
+
+  private record(kind: string, detail = ''): void {
+    if (this.trace.length >= TRACE_LIMIT) this.trace.shift();
+    this.trace.push({ at: this.options.clock.now(), kind, detail });
+  }
+
+  private rtcSeconds(): number {
+    return Math.floor(this.rtcOffsetS + this.options.clock.now() / 1000);
+  }
+
+  /** `pico_host`: plain functions taking and returning primitives only (JS objects kept in Python leak heap). */
+  private hostModule(): object {
+    const { clock, mqtt } = this.options;
+    const network = this.network;
+    const pins = this.pins;
+    return {
+      now: () => clock.now() % TICKS_PERIOD,
+      sleep: (ms: number) => clock.sleep(ms),
+      rtc_s: () => this.rtcSeconds(),
+      trace: (kind: string, detail: string) => this.record(kind, detail),
+      pin_mode: (pin: string, mode: 'out' | 'pwm') => pins.setMode(pin, mode),
+      pin_write: (pin: string, level: number) => pins.write(pin, level),
+      pwm_freq: (pin: string, hz: number) => pins.setFreq(pin, hz),
+      pwm_duty: (pin: string, duty: number) => pins.setDuty(pin, duty),
+      wdt_start: (timeoutMs: number) => {
+        this.wdtTimeoutMs = timeoutMs;
+        this.lastFeed = clock.now();
+        this.record('wdt.start', String(timeoutMs));
+      },
+      wdt_feed: () => {
+        const now = clock.now();
+        this.longestGap = Math.max(this.longestGap, now - this.lastFeed);
+        this.lastFeed = now;
+      },
+      machine_reset: () => {
+        this.resets++;
+        this.record('machine.reset');
+      },
+      reset_cause: () => 1,
+      unique_id: () => 'e6614c311b4a2a2f',
+      wlan_country: (code: string) => {
+        if (code) {
+          this.country = code;
+          this.record('wlan.country', code);
+        }
+        return this.country;
+      },
+      wlan_active: (on: number) => {
+        if (on === -1) return network.isActive() ? 1 : 0;
+        network.setActive(on === 1);
+        this.record('wlan.active', String(on === 1));
+        return 0;
+      },
+      wlan_pm: (pm: number) => {
+        if (pm === -1) return this.pm;
+        this.pm = pm;
+        this.record('wlan.pm', `0x${pm.toString(16)}`);
+        return 0;
+      },
+      wlan_connect: (ssid: string) => {
+        // The key is deliberately not recorded: traces end up in test output.
+        network.connect(ssid);
+        this.record('wlan.connect', ssid);
+      },
+      wlan_disconnect: () => network.disconnect(),
+      wlan_status: () => network.status(),
+      wlan_rssi: () => network.rssi,
+      wlan_ip: () => (network.status() === 3 ? network.ip : '0.0.0.0'),
+      ntp_settime: (_host: string, timeoutS: number) => {
+        const errno = network.ntp(timeoutS);
+        if (errno === 0) this.rtcOffsetS = clock.trueTimeS() - clock.now() / 1000;
+        this.record(errno === 0 ? 'ntp.set' : 'ntp.failed');
+        return errno;
+      },
+      dns_resolve: (host: string) => {
+        const ip = network.resolve(host);
+        this.record('dns', ip ? host : `${host} failed`);
+        return ip;
+      },
+      mqtt_connect: (...args: unknown[]) => this.mqttConnect(args),
+      mqtt_publish: (topicHex: string, payloadHex: string, qos: 0 | 1, retain: number) =>
+        this.mqttCall(() => mqtt.publish(hexToBuffer(topicHex).toString('utf8'), hexToBuffer(payloadHex), qos, retain === 1)),
+      mqtt_subscribe: (filterHex: string, qos: 0 | 1) => {
+        const filter = hexToBuffer(filterHex).toString('utf8');
+        this.record('mqtt.subscribe', filter);
+        let granted = true;
+        const errno = this.mqttCall(() => {
+          granted = mqtt.subscribe(filter, qos);
+        });
+        return errno || (granted ? 0 : 0x80);
+      },
+      mqtt_ping: () => this.mqttCall(() => mqtt.ping()),
+      mqtt_poll: () => {
+        try {
+          const message = mqtt.poll();
+          if (!message) return null;
+          this.pendingPayload = message.payload.toString('hex');
+          return message.topic.toString('hex');
+        } catch (error) {
+          return errnoOf(error);
+        }
+      },
+      mqtt_payload: () => this.pendingPayload,
+      mqtt_disconnect: () => this.mqttCall(() => mqtt.disconnect()),
+      mqtt_close: () => {
+        this.record('mqtt.close');
+        mqtt.close();
+      },
+    };
+  }
+
+  private mqttCall(call: () => void): number {
+    try {
+      call();
+      return 0;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  private mqttConnect(args: unknown[]): number {
+    const [clientId, host, port, keepaliveS, clean, willTopic, willMsg, willQos, willRetain, ca, cert, key, sni, user, password, timeoutS] =
+      args as [
+        string,
+        string,
+        number,
+        number,
+        number,
+        string,
+        string,
+        number,
+        number,
+        string,
+        string,
+        string,
+        string,
+        string,
+        string,
+        number,
+      ];
+    const request: MqttConnectRequest = {
+      clientId,
+      host,
+      port,
+      keepaliveS,
+      cleanSession: clean === 1,
+      will: willTopic
+        ? { topic: hexToBuffer(willTopic).toString('utf8'), payload: hexToBuffer(willMsg), qos: willQos, retain: willRetain === 1 }
+        : undefined,
+      tls: sni ? { caDer: hexToBuffer(ca), certDer: hexToBuffer(cert), keyDer: hexToBuffer(key), serverHostname: sni } : undefined,
+      user: user || undefined,
+      password: password || undefined,
+      timeoutS,
+    };
+    this.record('mqtt.connect', `${clientId}@${host}:${port}`);
+    try {
+      return this.options.mqtt.connect(request);
+    } catch (error) {
+      return -errnoOf(error);
+    }
+  }
+}
