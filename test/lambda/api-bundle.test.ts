@@ -1,8 +1,13 @@
 import { build, type Metafile } from 'esbuild';
-import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY } from '../../lib/cloud/lamp-api';
+import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY, lampApiBundling } from '../../lib/cloud/lamp-api';
+import { testConfig } from '../api/fixtures';
 
 /** Bundles an entry the way the stack does (same options as NodejsFunction gets) and returns the metafile. */
-async function bundle(entry: string): Promise<{ bytes: number; inputs: string[]; code: string }> {
+async function bundle(
+  entry: string,
+  options: BundlingOptions = LAMBDA_BUNDLING,
+): Promise<{ bytes: number; inputs: string[]; code: string }> {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
@@ -13,7 +18,7 @@ async function bundle(entry: string): Promise<{ bytes: number; inputs: string[];
     target: LAMBDA_BUNDLING.target,
     format: 'cjs',
     external: [...LAMBDA_BUNDLING.externalModules],
-    define: { 'process.env.PLAMO_API_CONFIG': JSON.stringify('{"topicRoot":"cars","cars":{}}') },
+    define: options.define,
     logLevel: 'silent',
   });
   const [output] = Object.values((result.metafile as Metafile).outputs);
@@ -21,8 +26,8 @@ async function bundle(entry: string): Promise<{ bytes: number; inputs: string[];
 }
 
 describe('Lambda bundles', () => {
-  test('the lamp API bundle is at most 150 KB minified and holds neither zod nor an AWS SDK client', async () => {
-    const { bytes, inputs } = await bundle(LAMP_API_ENTRY);
+  test('the lamp API bundle, phone page included, is at most 150 KB minified and holds neither zod nor an AWS SDK client', async () => {
+    const { bytes, inputs } = await bundle(LAMP_API_ENTRY, lampApiBundling(testConfig));
     expect(bytes).toBeLessThanOrEqual(150 * 1024);
     expect(inputs.filter((input) => /node_modules\/(zod|@aws-sdk|@smithy)\//.test(input))).toEqual([]);
   });
@@ -33,14 +38,14 @@ describe('Lambda bundles', () => {
     expect(inputs.filter((input) => /node_modules\/(zod|@aws-lambda-powertools|@aws-sdk)\//.test(input))).toEqual([]);
   });
 
-  test('the config placeholder is replaced at build time, so the bundle reads no config variable at run time', async () => {
-    const { code } = await bundle(LAMP_API_ENTRY);
+  test('the cars are compiled into the lamp API bundle, so it reads no config variable at run time', async () => {
+    const { code } = await bundle(LAMP_API_ENTRY, lampApiBundling(testConfig));
     expect(code).not.toContain('env.PLAMO_API_CONFIG');
-    expect(code).toContain('{"topicRoot":"cars","cars":{}}');
+    expect(code).toMatch(/\\?"topicRoot\\?":\\?"garage\\?"/);
   });
 
   test('the AWS SDK clients the functions use are left to the Lambda runtime', async () => {
-    expect((await bundle(LAMP_API_ENTRY)).code).toContain('require("@aws-sdk/client-iot-data-plane")');
+    expect((await bundle(LAMP_API_ENTRY, lampApiBundling(testConfig))).code).toContain('require("@aws-sdk/client-iot-data-plane")');
     expect((await bundle(AUTHORIZER_ENTRY)).code).toContain('require("@aws-sdk/client-dynamodb")');
   });
 });
