@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -7,6 +6,7 @@ import type { CarConfig } from '../config';
 import { deviceKeyPaths } from '../cloud/device-keys';
 import { type CarOutput, carOutputKey, certificateSecretSchema, STACK_OUTPUTS } from '../cloud/outputs';
 import type { CredentialsPem } from './der';
+import { displayPath } from './display-path';
 import { DeviceBundleError } from './errors';
 
 export interface AwsClients {
@@ -129,7 +129,7 @@ function readCsrModeKey(carId: string, keysDir: string | undefined): string {
   const path = deviceKeyPaths(carId, keysDir).privateKey;
   if (!existsSync(path)) {
     throw new DeviceBundleError(
-      `car '${carId}' uses certificate mode "csr" but its private key ${relative(process.cwd(), path)} is not on this computer; ` +
+      `car '${carId}' uses certificate mode "csr" but its private key ${displayPath(path)} is not on this computer; ` +
         `copy .plamo/ from the computer that ran npx plamo keys ${carId}, or make a new key: npx plamo keys ${carId} --force && npx cdk deploy`,
     );
   }
@@ -155,7 +155,7 @@ export async function fetchCloudIdentity(request: CloudIdentityRequest): Promise
     const certificatePem = await describeActiveCertificate(clients, certificateId, carId);
     progress(`✓ certificate ${certificateId.slice(0, 12)}… is ACTIVE (made from this computer's CSR)`);
     const privateKeyPem = readCsrModeKey(carId, request.keysDir);
-    progress(`✓ private key read from ${relative(process.cwd(), deviceKeyPaths(carId, request.keysDir).privateKey)}`);
+    progress(`✓ private key read from ${displayPath(deviceKeyPaths(carId, request.keysDir).privateKey)}`);
     return { endpoint, certificateId, certificatePem, privateKeyPem };
   }
   const secret = await readSecret(clients, carOutput('CertificateSecretArn', 'the certificate secret'));

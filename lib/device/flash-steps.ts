@@ -1,8 +1,4 @@
-import { relative } from 'node:path';
-
-function shown(outDir: string): string {
-  return relative(process.cwd(), outDir) || '.';
-}
+import { displayPath } from './display-path';
 
 /**
  * What to type to put a bundle on a Pico W. `mpremote mip install` fetches umqtt.simple on this computer
@@ -13,7 +9,7 @@ export function flashSteps(outDir: string): string {
   return [
     'Flash it (Pico W with MicroPython ≥ 1.24, on USB; mpremote comes with: pip install mpremote):',
     '  mpremote mip install umqtt.simple',
-    `  cd ${shown(outDir)}`,
+    `  cd ${displayPath(outDir)}`,
     '  mpremote cp -r . :',
     '  mpremote reset',
     'Watch it boot: mpremote repl (leave with Ctrl-]).',
@@ -23,7 +19,10 @@ export function flashSteps(outDir: string): string {
 
 /** The certificate files keep the bundle's layout (`certs/…`), so the same copy puts them where config.py expects them. */
 export function copyCertsSteps(outDir: string): string {
-  return ['Copy them to a Pico W that already has the firmware:', `  cd ${shown(outDir)}`, '  mpremote cp -r . :', '  mpremote reset'].join(
-    '\n',
-  );
+  return [
+    'Copy them to a Pico W that already has the firmware:',
+    `  cd ${displayPath(outDir)}`,
+    '  mpremote cp -r . :',
+    '  mpremote reset',
+  ].join('\n');
 }

@@ -1,8 +1,8 @@
-import { relative } from 'node:path';
 import type { PlamoConfig } from '../config';
 import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from '../sim/pki';
 import { type AwsClients, fetchCloudIdentity } from './aws';
 import { credentialsToDer, type DeviceCredentialsDer } from './der';
+import { displayPath } from './display-path';
 import { DeviceBundleError } from './errors';
 import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from './root-ca';
 
@@ -86,7 +86,7 @@ export async function localDeviceIdentity(request: LocalIdentityRequest): Promis
   const pki = request.pki ?? (await ensureLocalPki({ dir: pkiDir, carIds: [carId] }));
   const identity = pki.cars[carId];
   if (!identity) throw new DeviceBundleError(`the local PKI in ${pki.dir} has no certificate for car '${carId}'`);
-  progress(`✓ local twin CA in ${relative(process.cwd(), pki.dir) || '.'}: certificate for ${identity.commonName}`);
+  progress(`✓ local twin CA in ${displayPath(pki.dir)}: certificate for ${identity.commonName}`);
   const credentials = credentialsToDer(
     { certificatePem: identity.cert.pem, privateKeyPem: identity.key.pem },
     { renewHint: `delete ${pki.dir} and run the command again` },

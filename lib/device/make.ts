@@ -1,8 +1,9 @@
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { PlamoConfig } from '../config';
 import type { AwsClients } from './aws';
 import { certificateFiles, DEVICE_CERT_FILES, deviceBundle } from './bundle';
 import { checkCarId, type DeviceIdentity, localDeviceIdentity, type Progress, awsDeviceIdentity } from './identity';
+import { displayPath } from './display-path';
 import { checkOutputFolder } from './output-dir';
 import { readWifiPassword } from './wifi-password';
 import { type Bundle, writeBundle } from './write-bundle';
@@ -42,10 +43,6 @@ export interface MadeBundle {
   readonly bundle: Bundle;
 }
 
-function shown(path: string): string {
-  return relative(process.cwd(), path) || '.';
-}
-
 function identityFor(request: MakeBundleRequest): Promise<DeviceIdentity> {
   const { config, carId, progress } = request;
   if (request.local) return localDeviceIdentity({ config, carId, pkiDir: request.pkiDir, mqttPort: request.mqttPort, progress });
@@ -64,7 +61,7 @@ function wifiPasswordFor(request: MakeBundleRequest): string | undefined {
   const ssid = request.config.cars[request.carId].wifi.ssid;
   try {
     const { password, source } = readWifiPassword({ env: request.env, projectDir: request.projectDir });
-    request.progress(`✓ Wi-Fi password for "${ssid}" from ${source === 'PLAMO_WIFI_PASSWORD' ? source : shown(source)}`);
+    request.progress(`✓ Wi-Fi password for "${ssid}" from ${source === 'PLAMO_WIFI_PASSWORD' ? source : displayPath(source)}`);
     return password;
   } catch (error) {
     if (!request.local) throw error;
@@ -83,7 +80,7 @@ export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle
   checkCarId(config, carId);
   const suggestion = defaultOutDir(kind, carId, request.local);
   const outDir = resolve(request.outDir ?? suggestion);
-  progress(`✓ output folder ${shown(outDir)} ${checkOutputFolder(request.outDir ?? suggestion, suggestion)}`);
+  progress(`✓ output folder ${displayPath(outDir)} ${checkOutputFolder(request.outDir ?? suggestion, suggestion)}`);
   const wifiPassword = kind === 'device' ? wifiPasswordFor(request) : undefined;
   const identity = await identityFor(request);
   const bundle = kind === 'device' ? deviceBundle({ config, carId, identity, wifiPassword }) : certificateFiles(identity);
@@ -91,6 +88,6 @@ export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle
     progress(`✓ firmware: ${bundle.size - 4} modules + config.py for ${carId} → mqtts://${identity.mqttHost}:${identity.mqttPort}`);
   }
   writeBundle(outDir, bundle, { marker: DEVICE_CERT_FILES.privateKey });
-  progress(`✓ wrote ${shown(outDir)}: ${bundle.size} files (the key${kind === 'device' ? ' and config.py' : ''} mode 0600)`);
+  progress(`✓ wrote ${displayPath(outDir)}: ${bundle.size} files (the key${kind === 'device' ? ' and config.py' : ''} mode 0600)`);
   return { outDir, bundle };
 }
