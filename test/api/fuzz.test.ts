@@ -63,15 +63,21 @@ describe('lamp API fuzz', () => {
     );
     const statuses = new Set<number>();
 
-    const generated = fc.record({ method, path, auth: authorization, type: contentType, body });
+    // Other headers in any case, including spellings of the two the API reads.
+    const headerName = fc.oneof(
+      fc.constantFrom('Authorization', 'CONTENT-TYPE', 'Content-Length', 'x-forwarded-for', 'accept'),
+      fc.string({ maxLength: 12 }),
+    );
+    const extraHeaders = fc.dictionary(headerName, fc.string({ maxLength: 40 }), { maxKeys: 4 });
+    const generated = fc.record({ method, path, auth: authorization, type: contentType, body, extra: extraHeaders });
     // Mostly JSON, sometimes another media type, so the 415 path is reached on well-routed requests too.
     const acceptedType = fc.constantFrom('application/json', 'application/json', 'application/json', 'text/plain');
-    const valid = fc.tuple(accepted, acceptedType).map(([request, type]) => ({ ...request, auth: `Bearer ${token}`, type }));
+    const valid = fc.tuple(accepted, acceptedType).map(([request, type]) => ({ ...request, auth: `Bearer ${token}`, type, extra: {} }));
     const requests = fc.oneof({ weight: 5, arbitrary: generated }, { weight: 1, arbitrary: valid });
 
     await fc.assert(
-      fc.asyncProperty(requests, async ({ method: m, path: p, auth, type, body: text }) => {
-        const headers: Record<string, string> = {};
+      fc.asyncProperty(requests, async ({ method: m, path: p, auth, type, body: text, extra }) => {
+        const headers: Record<string, string> = { ...extra };
         if (auth !== undefined) headers.authorization = auth;
         if (type !== undefined) headers['content-type'] = type;
         const request: ApiRequest = { method: m, path: p, headers, body: text };
