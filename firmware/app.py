@@ -65,9 +65,11 @@ class Device:
                 return
             except OSError:
                 pass
+        # When full, keep the oldest (what started the outage) and overwrite the newest.
         if len(self._pending) >= PENDING_EVENTS:
-            self._pending.pop(0)
-        self._pending.append((level, code, detail))
+            self._pending[-1] = (level, code, detail)
+        else:
+            self._pending.append((level, code, detail))
 
     def flush_events(self):
         while self._pending:

@@ -44,7 +44,8 @@ class StatusLed:
             self.code = code
             self._step = 0
             self._since = ticks_ms()
-            self._pin.value(1 if code == RUNNING else 0)
+            # Every pattern starts lit: steady for RUNNING, the first flash of a group otherwise.
+            self._pin.value(1)
 
     def _step_ms(self):
         if self.code == CRASHED:

@@ -46,7 +46,6 @@ class Wifi:
     def __init__(self, device):
         self._device = device
         self.wlan = network.WLAN(network.STA_IF)
-        self.last_failure = None
 
     async def _power_up(self):
         # The regulatory domain must be set before the radio starts (MicroPython docs, network.country).
@@ -101,8 +100,7 @@ class Wifi:
             if failure is None:
                 break
             failures += 1
-            self.last_failure = failure[0]
-            print("Wi-Fi:", failure[0], "(attempt %d)" % failures)
+            self._device.report("warn", failure[0], "attempt %d" % failures)
             self._device.led.show(failure[1])
             self.wlan.disconnect()
             await self._device.pause(RETRY_MS[min(failures, len(RETRY_MS)) - 1])

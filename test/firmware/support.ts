@@ -89,3 +89,30 @@ export async function boot(b: Bench, ms = 10_000): Promise<void> {
 export function command(mode: string, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({ mode, id: `cmd-${Math.random().toString(16).slice(2, 10)}`, ts: Date.UTC(2026, 5, 1), ...extra });
 }
+
+/** The RP2040 watchdog's longest possible timeout (datasheet 4.7). */
+export const WDT_MAX_MS = 8388;
+
+/** Rising edges of a pin, as device times. */
+export function risingEdges(b: Bench, pin: number | string, from = 0, to = Number.POSITIVE_INFINITY): number[] {
+  return b.pico.pins
+    .changes(pin)
+    .filter((change) => change.state.level === 1 && change.at >= from && change.at < to)
+    .map((change) => change.at);
+}
+
+/** The status LED's flash groups (flashes separated by the long gap), e.g. [2, 2, 2] for code 2. */
+export function ledGroups(b: Bench, from: number, to: number): number[] {
+  const edges = risingEdges(b, 'LED', from, to);
+  const groups: number[] = [];
+  edges.forEach((at, i) => {
+    if (i === 0 || at - edges[i - 1] > 1000) groups.push(0);
+    groups[groups.length - 1]++;
+  });
+  return groups;
+}
+
+/** `events` the device published, parsed. */
+export function events(b: Bench): { level: string; code: string; detail: string }[] {
+  return b.broker.publishedOn(b.topics.events) as { level: string; code: string; detail: string }[];
+}

@@ -1,0 +1,112 @@
+import { CERTS, HOST, WDT_MAX_MS, bench, boot, events } from './support';
+import { DEFAULT_CERT_FILES } from '../../firmware/generate';
+
+function order(kinds: string[], trace: { kind: string }[]): number[] {
+  return kinds.map((kind) => trace.findIndex((entry) => entry.kind === kind));
+}
+
+describe('standalone boot', () => {
+  test('walks the boot steps in order: country, radio on, power-save off, join, NTP, gc, TLS, MQTT, subscribe', async () => {
+    const b = await bench();
+    await boot(b);
+    const steps = [
+      'wdt.start',
+      'wlan.country',
+      'wlan.active',
+      'wlan.pm',
+      'wlan.connect',
+      'ntp.set',
+      'gc.collect',
+      'tls.handshake',
+      'mqtt.connect',
+      'mqtt.subscribe',
+    ];
+    const positions = order(steps, b.pico.trace);
+    expect(positions.every((position) => position >= 0)).toBe(true);
+    expect([...positions].sort((x, y) => x - y)).toEqual(positions);
+  });
+
+  test('waits for the Wi-Fi chip to report active before configuring it', async () => {
+    const b = await bench();
+    await boot(b);
+    const [active] = b.pico.traced('wlan.active');
+    const [pm] = b.pico.traced('wlan.pm');
+    expect(pm.at - active.at).toBeGreaterThanOrEqual(300);
+    expect(pm.detail).toBe('0xa11140');
+  });
+
+  test('connects with the DER credentials, SNI, a connect timeout and a retained offline will', async () => {
+    const b = await bench();
+    await boot(b);
+    const [connect] = b.broker.connects;
+    expect(connect.clientId).toBe('rps13');
+    expect(connect.port).toBe(8883);
+    expect(connect.keepaliveS).toBe(60);
+    expect(connect.timeoutS).toBeGreaterThan(0);
+    expect(connect.timeoutS * 1000).toBeLessThan(WDT_MAX_MS);
+    expect(connect.tls?.serverHostname).toBe(HOST);
+    expect(connect.tls?.caDer.equals(CERTS[DEFAULT_CERT_FILES.rootCa])).toBe(true);
+    expect(connect.tls?.certDer.equals(CERTS[DEFAULT_CERT_FILES.certificate])).toBe(true);
+    expect(connect.tls?.keyDer.equals(CERTS[DEFAULT_CERT_FILES.privateKey])).toBe(true);
+    expect(connect.will).toMatchObject({ topic: b.topics.status, qos: 1, retain: true });
+    expect(JSON.parse(connect.will!.payload.toString())).toEqual({ online: false });
+  });
+
+  test('subscribes to its lamps and announces itself online, retained, with version and address', async () => {
+    const b = await bench();
+    await boot(b);
+    expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual([[b.topics.lampSet('+'), 1]]);
+    const status = b.broker.published.find((record) => record.topic === b.topics.status);
+    expect(status).toMatchObject({ qos: 1, retain: true });
+    expect(JSON.parse(status!.payload)).toEqual({ online: true, fw: '0.1.0', ip: '192.168.4.23' });
+  });
+
+  test('reports the boot on events once online', async () => {
+    const b = await bench();
+    await boot(b);
+    expect(events(b)).toContainEqual({ level: 'info', code: 'boot', detail: 'fw 0.1.0, MicroPython 1.27.0' });
+  });
+
+  test('never blocks in wait_msg(): only check_msg() polls the broker', async () => {
+    const b = await bench();
+    await boot(b);
+    await b.clock.runFor(120_000);
+    expect(b.pico.traced('mqtt.wait_msg')).toEqual([]);
+    expect(b.broker.isConnected).toBe(true);
+  });
+
+  test('pings at half the keepalive', async () => {
+    const b = await bench();
+    await boot(b);
+    await b.clock.runFor(180_000);
+    const gaps = b.broker.pings.slice(1).map((at, i) => at - b.broker.pings[i]);
+    expect(b.broker.pings.length).toBeGreaterThanOrEqual(5);
+    for (const gap of gaps) expect(Math.abs(gap - 30_000)).toBeLessThanOrEqual(20);
+  });
+
+  test('publishes telemetry every 60 s', async () => {
+    const b = await bench();
+    await boot(b);
+    await b.clock.runFor(185_000);
+    const telemetry = b.broker.published.filter((record) => record.topic === b.topics.telemetry);
+    expect(telemetry).toHaveLength(3);
+    expect(JSON.parse(telemetry[0].payload)).toMatchObject({ uptime_s: expect.any(Number), reconnects: 0, fw: '0.1.0', rssi: -58 });
+  });
+
+  test('NTP failing twice: retried, and no TLS until the clock is set', async () => {
+    const b = await bench({ setup: ({ network }) => (network.ntpFailures = 2) });
+    await boot(b, 20_000);
+    expect(b.network.ntpQueries.map((query) => query.ok)).toEqual([false, false, true]);
+    const [clockSet] = b.pico.traced('ntp.set');
+    expect(b.pico.traced('tls.handshake').every((entry) => entry.at >= clockSet.at)).toBe(true);
+    expect(b.broker.isConnected).toBe(true);
+  });
+
+  test('feeds the watchdog at least every 8,388 ms through boot and ten minutes online', async () => {
+    const b = await bench();
+    await boot(b);
+    await b.clock.runFor(600_000);
+    expect(b.pico.watchdog.timeoutMs).toBeLessThanOrEqual(WDT_MAX_MS);
+    expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
+  });
+});

@@ -1,0 +1,126 @@
+import { WDT_MAX_MS, bench, boot, events, ledGroups, PINS, command } from './support';
+
+describe('failures and recovery', () => {
+  test('bad Wi-Fi password: classified, shown as LED code 2, retried until it joins', async () => {
+    const b = await bench({ setup: ({ network }) => network.joinScript.push('bad-password', 'bad-password') });
+    b.pico.start();
+    await b.clock.runFor(6_000);
+    expect(ledGroups(b, 2_000, 6_000)).toContain(2);
+    await b.clock.runFor(30_000);
+    expect(b.network.joins.map((join) => join.outcome)).toEqual(['bad-password', 'bad-password', 'ok']);
+    expect(b.broker.isConnected).toBe(true);
+    expect(events(b).filter((event) => event.code === 'wifi_bad_password')).toHaveLength(2);
+    expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
+  });
+
+  test('network not found three times: the radio is reset before the next try', async () => {
+    const b = await bench({ setup: ({ network }) => network.joinScript.push('no-ap', 'no-ap', 'no-ap') });
+    await boot(b, 60_000);
+    const radioOff = b.pico.traced('wlan.active').find((entry) => entry.detail === 'false');
+    expect(radioOff).toBeDefined();
+    expect(radioOff!.at).toBeGreaterThan(b.network.joins[2].at);
+    expect(radioOff!.at).toBeLessThan(b.network.joins[3].at);
+    expect(b.broker.isConnected).toBe(true);
+  });
+
+  test('join timing out: classified as a timeout, not a password problem', async () => {
+    const b = await bench({ setup: ({ network }) => network.joinScript.push('timeout') });
+    await boot(b, 60_000);
+    expect(events(b).map((event) => event.code)).toContain('wifi_timeout');
+    expect(b.broker.isConnected).toBe(true);
+  });
+
+  test('access point lost mid-run: lamps keep their state, the car rejoins and reconnects', async () => {
+    const b = await bench();
+    await boot(b);
+    b.broker.send(b.topics.lampSet('headlights'), command('on'));
+    await b.clock.runFor(1_000);
+    b.network.loseAp();
+    b.broker.dropConnection();
+    await b.clock.runFor(40_000);
+    expect(b.pico.pins.duty(PINS.headlights)).toBe(65535);
+    expect(b.broker.isConnected).toBe(false);
+    b.network.restoreAp();
+    await b.clock.runFor(40_000);
+    expect(b.broker.isConnected).toBe(true);
+    expect(b.pico.pins.duty(PINS.headlights)).toBe(65535);
+    expect(events(b).map((event) => event.code)).toContain('reconnecting');
+    expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
+  });
+
+  test('broker closing the socket: backoff 1, 2, 4, 8 s with jitter, fresh DNS each time', async () => {
+    const b = await bench();
+    await boot(b);
+    b.broker.connectScript.push('refuse-socket', 'refuse-socket', 'refuse-socket');
+    b.broker.dropConnection();
+    await b.clock.runFor(60_000);
+    const attempts = b.broker.connects.slice(1).map((connect) => connect.at);
+    expect(attempts).toHaveLength(4);
+    const gaps = attempts.slice(1).map((at, i) => at - attempts[i]);
+    [2000, 4000, 8000].forEach((base, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(base);
+      expect(gaps[i]).toBeLessThanOrEqual(base * 1.25 + 50);
+    });
+    const lookups = b.network.dnsQueries.filter((query) => query.at >= attempts[0] - 1);
+    expect(lookups.length).toBeGreaterThanOrEqual(4);
+    expect(b.broker.isConnected).toBe(true);
+  });
+
+  test('after a reconnect: resubscribed, retained commands applied again and state re-reported', async () => {
+    const b = await bench();
+    await boot(b);
+    b.broker.send(b.topics.lampSet('turnLeft'), command('blink', { id: 'hazard-1' }), { retain: true });
+    await b.clock.runFor(1_000);
+    b.broker.dropConnection();
+    await b.clock.runFor(10_000);
+    expect(b.broker.subscriptions).toHaveLength(2);
+    const states = b.broker.publishedOn(b.topics.lampState('turnLeft')) as { id: string | null; mode: string }[];
+    expect(states.filter((state) => state.id === 'hazard-1' && state.mode === 'blink').length).toBe(2);
+    const online = b.broker.publishedOn(b.topics.status) as { online: boolean }[];
+    expect(online.map((status) => status.online)).toEqual([true, false, true]);
+  });
+
+  test('an unexpected error is written to a bounded last_error.txt, then the board resets', async () => {
+    const b = await bench();
+    await boot(b);
+    // A driver answering nonsense: the firmware's own code then raises a TypeError nobody expects.
+    b.network.status = () => 'x'.repeat(2000) as unknown as number;
+    b.broker.dropConnection();
+    await b.clock.runFor(10_000);
+    expect(b.pico.end).toEqual({ kind: 'reset' });
+    expect(b.pico.resets).toBe(1);
+    const saved = b.pico.readFile('last_error.txt')!;
+    expect(saved).toMatch(/wifi\.py.*\n.*TypeError/s);
+  });
+
+  test('last_error.txt keeps at most 1 KB, the end of the newest error', async () => {
+    const b = await bench();
+    b.pico.eval('__import__("status").record_error(ValueError("y" * 5000 + "END"))');
+    const saved = b.pico.readFile('last_error.txt')!;
+    expect(Buffer.byteLength(saved)).toBeLessThanOrEqual(1024);
+    expect(saved.trimEnd().endsWith('END')).toBe(true);
+  });
+
+  test('an outdated umqtt.simple: explains the fix and shows LED code 9 instead of crashing', async () => {
+    const b = await bench({ umqtt: 'legacy' });
+    await boot(b, 20_000);
+    expect(b.pico.output.join('\n')).toContain('mip.install("umqtt.simple")');
+    expect(ledGroups(b, 0, 20_000)).toEqual(expect.arrayContaining([9, 9]));
+    expect(b.pico.traced('mqtt.connect')).toEqual([]);
+    expect(b.pico.end).toBeUndefined();
+    expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
+  });
+
+  test('no umqtt.simple at all: says how to install it', async () => {
+    const b = await bench({ umqtt: 'missing' });
+    await boot(b, 5_000);
+    expect(b.pico.output.join('\n')).toMatch(/umqtt.simple is missing.*mip.install\("umqtt.simple"\)/);
+  });
+
+  test('missing certificates: names the file and the command that writes them', async () => {
+    const b = await bench({ withCerts: false });
+    await boot(b, 5_000);
+    expect(b.pico.output.join('\n')).toContain('certs/root-ca.der is missing; write the device folder with `npx plamo device rps13`');
+    expect(ledGroups(b, 0, 5_000)).toContain(10);
+  });
+});
