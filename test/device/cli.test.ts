@@ -284,18 +284,37 @@ describe('plamo device refuses, says why and writes nothing', () => {
     );
     expectNothingWritten();
   });
+});
 
-  test('an output folder holding tracked files', async () => {
-    const { code, err } = await plamo('device', 'rps13', '--out', 'lib');
-    expect(code).toBe(1);
-    expect(err).toMatch(/^✗ lib holds files tracked by git \(lib\/.+\); write the bundle to dist\/device\/rps13 instead$/);
+describe('plamo device refuses an output folder git could commit', () => {
+  beforeEach(() => {
+    execFileSync('git', ['init', '-q'], { cwd: project });
+    writeFileSync(join(project, '.gitignore'), 'dist/\n');
+    mkdirSync(join(project, 'firmware'));
+    writeFileSync(join(project, 'firmware', 'main.py'), 'import app\n');
+    execFileSync('git', ['add', '.gitignore', 'firmware/main.py'], { cwd: project });
   });
 
-  test('an output folder git does not ignore', async () => {
-    const { code, err } = await plamo('device', 'rps13', '--out', 'pico-bundle');
+  test('one holding tracked files', async () => {
+    const folder = join(project, 'firmware');
+    const { code, err } = await plamo('device', 'rps13', '--out', folder);
     expect(code).toBe(1);
-    expect(err).toContain("✗ pico-bundle is not ignored by git, so the private key would be one 'git add' away from a commit");
-    expect(existsSync('pico-bundle')).toBe(false);
+    expect(err).toBe(`✗ ${folder} holds files tracked by git (firmware/main.py); write the bundle to dist/device/rps13 instead`);
+  });
+
+  test('one git does not ignore', async () => {
+    const folder = join(project, 'pico-bundle');
+    const { code, err } = await plamo('device', 'rps13', '--out', folder);
+    expect(code).toBe(1);
+    expect(err).toBe(
+      `✗ ${folder} is not ignored by git, so the private key would be one 'git add' away from a commit; write the bundle to dist/device/rps13 or add the folder to .gitignore`,
+    );
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  test('but writes into an ignored one', async () => {
+    const { code } = await plamo('device', 'rps13', '--out', join(project, 'dist', 'device', 'rps13'));
+    expect(code).toBe(0);
   });
 });
 
