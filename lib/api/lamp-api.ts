@@ -80,35 +80,49 @@ function readJson(request: ApiRequest, required: boolean): unknown {
   }
 }
 
-export function createLampApi(options: LampApiOptions): LampApi {
-  const { config, lamps: port, observer = {} } = options;
-  const now = options.now ?? Date.now;
-  const newId = options.newId ?? randomUUID;
+/** What the route handlers share. */
+interface ApiContext {
+  readonly config: ApiConfig;
+  readonly port: LampPort;
+  readonly observer: ApiObserver;
+  readonly now: () => number;
+  readonly newId: () => string;
+}
 
-  function carOf(params: PathParams): [string, ApiCar] {
-    const carId = params.car;
-    if (!Object.hasOwn(config.cars, carId))
-      throw notFound(`car '${shorten(carId)}' not found; known: ${Object.keys(config.cars).join(', ')}`);
-    return [carId, config.cars[carId]];
+function carOf(config: ApiConfig, params: PathParams): [string, ApiCar] {
+  const carId = params.car;
+  if (!Object.hasOwn(config.cars, carId))
+    throw notFound(`car '${shorten(carId)}' not found; known: ${Object.keys(config.cars).join(', ')}`);
+  return [carId, config.cars[carId]];
+}
+
+/** Publishes one command per lamp, all with the same id, so the phone can match the states that come back. */
+async function publish(context: ApiContext, carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
+  const id = context.newId();
+  const ts = context.now();
+  const topics = carTopics(context.config.topicRoot, carId);
+  const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) };
+  await Promise.all(
+    [...intents].map(async ([lamp, intent]) => {
+      const payload = encodePayload({ ...intent, id, ts });
+      await context.port.publishLampCommand(topics.lampSet(lamp), payload, delivery);
+      context.observer.commandPublished?.(carId, lamp, payload);
+    }),
+  );
+  return jsonResponse(202, { id, car: carId, lamps: Object.fromEntries(intents) });
+}
+
+/** A scene takes no parameters; an empty object is accepted for clients that always send one. */
+function checkSceneBody(request: ApiRequest): void {
+  const body = readJson(request, false);
+  if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
+    throw badRequest('body: a scene takes no body; send none or {}');
   }
+}
 
-  /** Publishes one command per lamp, all with the same id, so the phone can match the states that come back. */
-  async function publish(carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
-    const id = newId();
-    const ts = now();
-    const topics = carTopics(config.topicRoot, carId);
-    const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) };
-    await Promise.all(
-      [...intents].map(async ([lamp, intent]) => {
-        const payload = encodePayload({ ...intent, id, ts });
-        await port.publishLampCommand(topics.lampSet(lamp), payload, delivery);
-        observer.commandPublished?.(carId, lamp, payload);
-      }),
-    );
-    return jsonResponse(202, { id, car: carId, lamps: Object.fromEntries(intents) });
-  }
-
-  const routes: Route[] = [
+function lampApiRoutes(context: ApiContext): Route[] {
+  const { config, port } = context;
+  return [
     {
       method: 'GET',
       path: '/api/cars',
@@ -118,7 +132,7 @@ export function createLampApi(options: LampApiOptions): LampApi {
       method: 'GET',
       path: '/api/cars/{car}',
       handle: async (_request, params) => {
-        const [carId, car] = carOf(params);
+        const [carId, car] = carOf(config, params);
         return jsonResponse(200, await readCarView(port, config.topicRoot, carId, car));
       },
     },
@@ -126,39 +140,47 @@ export function createLampApi(options: LampApiOptions): LampApi {
       method: 'PUT',
       path: '/api/cars/{car}/lamps/{target}',
       handle: async (request, params) => {
-        const [carId, car] = carOf(params);
+        const [carId, car] = carOf(config, params);
         const lampNames = resolveTarget(car, params.target);
         if (!lampNames)
           throw notFound(`lamp or group '${shorten(params.target)}' not found on car '${carId}'; known: ${knownTargets(car)}`);
         const intent = parseIntentObject(readJson(request, true));
-        return publish(carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
+        return publish(context, carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
       },
     },
     {
       method: 'PATCH',
       path: '/api/cars/{car}/lamps',
       handle: async (request, params) => {
-        const [carId, car] = carOf(params);
-        return publish(carId, car, parsePatchBody(car, carId, readJson(request, true)));
+        const [carId, car] = carOf(config, params);
+        return publish(context, carId, car, parsePatchBody(car, carId, readJson(request, true)));
       },
     },
     {
       method: 'POST',
       path: '/api/cars/{car}/scenes/{scene}',
       handle: async (request, params) => {
-        const [carId, car] = carOf(params);
+        const [carId, car] = carOf(config, params);
         const intents = sceneIntents(car, params.scene);
         if (!intents)
           throw notFound(`scene '${shorten(params.scene)}' not found on car '${carId}'; known: ${Object.keys(car.scenes).join(', ')}`);
-        const body = readJson(request, false);
-        if (body !== undefined && !(typeof body === 'object' && body !== null && Object.keys(body).length === 0)) {
-          throw badRequest('body: a scene takes no body; send none or {}');
-        }
-        return publish(carId, car, intents);
+        checkSceneBody(request);
+        return publish(context, carId, car, intents);
       },
     },
-    ...(options.extraRoutes ?? []),
   ];
+}
+
+export function createLampApi(options: LampApiOptions): LampApi {
+  const observer = options.observer ?? {};
+  const context: ApiContext = {
+    config: options.config,
+    port: options.lamps,
+    observer,
+    now: options.now ?? Date.now,
+    newId: options.newId ?? randomUUID,
+  };
+  const routes = [...lampApiRoutes(context), ...(options.extraRoutes ?? [])];
 
   async function route(request: ApiRequest): Promise<ApiResponse> {
     const isApi = request.path === '/api' || request.path.startsWith('/api/') || request.path.startsWith('/api?');
