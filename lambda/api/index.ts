@@ -44,7 +44,8 @@ export function createApiHandler(api: LampApi) {
       const response = await api.handle(toApiRequest(event));
       return { statusCode: response.status, headers: response.headers, body: response.body };
     } finally {
-      metrics.publishStoredMetrics();
+      // Reads publish no metric; flushing an empty set would log a Powertools warning on every GET.
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

@@ -181,6 +181,11 @@ describe('lamp API Lambda: logs and metrics', () => {
     expect(records).toEqual([expect.objectContaining({ ApiError: 1, code: 'not_found' })]);
   });
 
+  test('a read that publishes nothing writes no metrics warning', async () => {
+    await call('GET', '/api/cars');
+    expect(output.join('')).not.toMatch(/No application metrics/);
+  });
+
   test('logs carry the token name, never a token', async () => {
     await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}', headers: { authorization: 'Bearer plamo_secret' } });
     const logged = output.join('');
