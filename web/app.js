@@ -258,7 +258,9 @@ function updateCar(car) {
     const texts = [...new Set(control.lampNames.map((lamp) => lampStateText(car, lamp)))];
     control.button.querySelector('.state').textContent = texts.length === 1 ? texts[0] : t('mixed');
     const reported = car.view?.lamps[control.name]?.reported;
-    if (control.slider && reported?.brightness !== undefined && document.activeElement !== control.slider && !car.sent.has(control.name)) {
+    // An off lamp reports brightness 0; the slider keeps the level the lamp will light at next.
+    const lit = reported?.mode !== 'off' && reported?.brightness > 0;
+    if (control.slider && lit && document.activeElement !== control.slider && !car.sent.has(control.name)) {
       control.slider.value = String(reported.brightness);
       control.slider.nextElementSibling.textContent = `${reported.brightness} %`;
     }
