@@ -185,6 +185,13 @@ describe('plamo device', () => {
     expect(`${output}${err}`).not.toContain('sup3r');
   });
 
+  test('never prints key material', async () => {
+    const { out: output, err } = await plamo('device', 'rps13', '--out', out);
+    const keyBase64 = credentials.privateKeyPem.split('\n')[1];
+    expect(`${output}${err}`).not.toContain('PRIVATE KEY');
+    expect(`${output}${err}`).not.toContain(keyBase64);
+  });
+
   test('reads the Wi-Fi password from the project .env', async () => {
     delete process.env.PLAMO_WIFI_PASSWORD;
     writeFileSync(join(project, '.env'), 'PLAMO_WIFI_PASSWORD=from-the-dotenv-file\n');
