@@ -11,7 +11,7 @@ export default defineConfig({
       blinkPerMin: 85,
       certificate: { generation: 1 },
       lamps: {
-        // Pop-up headlights: two white 3 mm LEDs in parallel behind 270 Ω, dimmable.
+        // Pop-up headlights: white 3 mm LEDs, dimmable (the wiring table in README gives the resistors).
         headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10, label: 'Headlights' },
         turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 6, label: 'Turn left' },
         turnRight: { pin: 'GP4', kind: 'blinker', currentMa: 6, label: 'Turn right' },
