@@ -161,6 +161,8 @@ class Link:
             # feed and the blink engine until the broker speaks.
             if client.check_msg() is None:
                 break
+            # Report each command before taking the next, so every applied id shows up on `state`.
+            self.publish_states()
         if handled:
             # Handling messages is when the heap peaks; sampling only then keeps the loop cheap
             # (mem_free() walks the whole allocation table).

@@ -1,0 +1,52 @@
+import { PINS, type Bench, bench, boot, command, events } from './support';
+
+describe('malformed input is ignored, reported on events, and never crashes the car', () => {
+  let b: Bench;
+
+  beforeAll(async () => {
+    b = await bench();
+    await boot(b);
+    b.broker.send(b.topics.lampSet('headlights'), command('on', { id: 'known-good' }));
+    await b.clock.runFor(100);
+  });
+
+  const set = (lamp = 'headlights') => `cars/rps13/lamps/${lamp}/set`;
+  const cases: [string, () => void, string][] = [
+    ['invalid JSON', () => b.broker.send(set(), '{"mode":"on",'), 'invalid_json'],
+    ['not UTF-8', () => b.broker.send(set(), Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 'invalid_json'],
+    ['a JSON array', () => b.broker.send(set(), '["on"]'), 'not_an_object'],
+    ['an unknown field', () => b.broker.send(set(), command('on', { colour: 'red' })), 'unknown_field'],
+    ['an unknown mode', () => b.broker.send(set(), command('strobe')), 'bad_mode'],
+    ['a mode of the wrong type', () => b.broker.send(set(), command('x', { mode: 1 })), 'bad_mode'],
+    ['brightness above 100', () => b.broker.send(set(), command('on', { brightness: 101 })), 'bad_brightness'],
+    ['brightness below 0', () => b.broker.send(set(), command('on', { brightness: -1 })), 'bad_brightness'],
+    ['brightness as a string', () => b.broker.send(set(), command('on', { brightness: '50' })), 'bad_brightness'],
+    ['brightness as a boolean', () => b.broker.send(set(), command('on', { brightness: true })), 'bad_brightness'],
+    ['brightness as a fraction', () => b.broker.send(set(), command('on', { brightness: 50.5 })), 'bad_brightness'],
+    ['a missing id', () => b.broker.send(set(), JSON.stringify({ mode: 'on', ts: 1 })), 'bad_id'],
+    ['an id over 36 characters', () => b.broker.send(set(), command('on', { id: 'x'.repeat(37) })), 'bad_id'],
+    ['a negative ts', () => b.broker.send(set(), command('on', { ts: -5 })), 'bad_ts'],
+    ['a payload over 512 bytes', () => b.broker.send(set(), command('on', { id: 'big', pad: 'p'.repeat(600) })), 'payload_too_large'],
+    ['deeply nested JSON', () => b.broker.send(set(), `${'['.repeat(200)}${']'.repeat(200)}`), 'not_an_object'],
+    ['an unknown lamp', () => b.broker.send(set('foglights'), command('on')), 'unknown_lamp'],
+    ['an unexpected topic', () => b.broker.sendRaw(Buffer.from('cars/rps13/other'), Buffer.from(command('on'))), 'unexpected_topic'],
+    ['a binary topic', () => b.broker.sendRaw(Buffer.from([0xff, 0x00, 0x2f]), Buffer.from('{}')), 'unexpected_topic'],
+  ];
+
+  test.each(cases)('%s → %s', async (_name, send, code) => {
+    const before = events(b).length;
+    send();
+    await b.clock.runFor(100);
+    const reported = events(b).slice(before);
+    expect(reported).toEqual([expect.objectContaining({ level: 'warn', code })]);
+    expect(b.pico.pins.duty(PINS.headlights)).toBe(65535);
+    expect(b.pico.end).toBeUndefined();
+  });
+
+  test('a valid command still works after all of that', async () => {
+    b.broker.send(set(), command('off', { id: 'after-the-storm' }));
+    await b.clock.runFor(100);
+    expect(b.pico.pins.duty(PINS.headlights)).toBe(0);
+    expect(b.broker.publishedOn(b.topics.lampState('headlights')).at(-1)).toMatchObject({ id: 'after-the-storm' });
+  });
+});
