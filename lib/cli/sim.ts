@@ -4,11 +4,14 @@ import { loadConfig, type PlamoConfig } from '../config';
 import { PortInUseError } from '../sim/listen';
 import { TerminalView } from '../sim/terminal-view';
 import { InvalidTokenError, startTwin, type Twin } from '../sim/twin';
+import { startVirtualPico } from '../sim/virtual-car';
 import { CliError } from './index';
 
 export interface SimOptions {
   readonly port: number;
   readonly mqttPort: number;
+  /** `--no-cars` turns it off. */
+  readonly cars: boolean;
 }
 
 function parsePort(value: string): number {
@@ -50,6 +53,7 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       httpPort: options.port,
       mqttPort: options.mqttPort,
       token: process.env.PLAMO_TOKEN || undefined,
+      startVirtualCar: options.cars ? startVirtualPico : undefined,
       log: (line) => view.log(line),
     });
   } catch (error) {
@@ -87,5 +91,6 @@ export function registerSim(program: Command): void {
     .description('run the local twin on 127.0.0.1: MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car')
     .option('--port <port>', 'HTTP port of the lamp API and the phone page', parsePort, 8080)
     .option('--mqtt-port <port>', 'MQTT over TLS port of the broker', parsePort, 8883)
+    .option('--no-cars', 'start no virtual cars, e.g. to connect your own MQTT clients with the certificates in .plamo/local')
     .action(async (options: SimOptions) => runSim(program.opts().config, options));
 }

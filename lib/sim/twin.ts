@@ -12,10 +12,18 @@ import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
  * way the cloud is (mutual TLS, the same permission model, the same API core and token check).
  */
 
+/** A lamp's pin changed: `level` is its output, 0–1 (PWM duty). */
+export interface PinEdge {
+  readonly lamp: string;
+  readonly level: number;
+}
+
 /** A running virtual Pico W. */
 export interface VirtualCar {
   /** A lamp's output right now, 0–1, or undefined for an unknown lamp. */
   pinLevel(lamp: string): number | undefined;
+  /** Calls the listener on every change of a lamp's pin, in the order the firmware made them; returns an unsubscribe. */
+  onPinChange(listener: (edge: PinEdge) => void): () => void;
   /** Stops the firmware and closes its connection cleanly. */
   stop(): Promise<void>;
   /** Pulls the plug: the connection drops without DISCONNECT, so the broker publishes the last will. */

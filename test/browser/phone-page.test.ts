@@ -3,10 +3,10 @@ import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../../lib/config';
 import { startTwin, type Twin } from '../../lib/sim/twin';
-import { startEchoCar } from '../sim/echo-car';
+import { startVirtualPico } from '../../lib/sim/virtual-car';
 import { temporaryPki } from '../sim/support';
 
-/** The phone page in Debian's Chromium (installed by .ci/run), against a running twin. */
+/** The phone page in Debian's Chromium (installed by .ci/run), against a running twin with its virtual car. */
 const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -22,7 +22,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   pki = await temporaryPki([]);
-  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startEchoCar });
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [

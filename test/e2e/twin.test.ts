@@ -1,0 +1,136 @@
+import { type PinEdge, startTwin, type Twin } from '../../lib/sim/twin';
+import { startVirtualPico } from '../../lib/sim/virtual-car';
+import { carTopics } from '../../lib/contract';
+import { closed, connectAs, temporaryPki, twoCarConfig } from '../sim/support';
+
+/**
+ * The whole local twin end to end: HTTP API → broker (mutual TLS) → the real firmware on virtual Pico Ws
+ * (one worker thread each, real time) → virtual pins → retained state → API.
+ */
+jest.setTimeout(60_000);
+
+const config = twoCarConfig();
+let twin: Twin;
+let pki: { dir: string; remove(): void };
+
+beforeAll(async () => {
+  pki = await temporaryPki([]);
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
+});
+
+afterAll(async () => {
+  await twin?.close();
+  pki?.remove();
+});
+
+async function api(method: string, path: string, body?: unknown) {
+  const headers: Record<string, string> = { authorization: `Bearer ${twin.token}` };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${twin.url}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Polls until `accept` holds; jest's timeout ends a wait that never succeeds. */
+async function eventually<T>(read: () => T | Promise<T>, accept: (value: T) => boolean): Promise<T> {
+  for (;;) {
+    const value = await read();
+    if (accept(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const carView = async (car: string) => (await api('GET', `/cars/${car}`)).body;
+
+test('PUT headlights on: the virtual pin goes high and GET reports the command as applied', async () => {
+  const car = twin.cars.get('carA')!;
+  const { status, body } = await api('PUT', '/cars/carA/lamps/headlights', { mode: 'on' });
+  expect(status).toBe(202);
+  await eventually(
+    () => car.pinLevel('headlights') ?? 0,
+    (level) => level === 1,
+  );
+  const lamp = await eventually(
+    async () => (await carView('carA')).lamps.headlights,
+    (view) => view.pending === false,
+  );
+  expect(lamp.reported).toMatchObject({ mode: 'on', brightness: 100, id: body.id });
+});
+
+test('hazard makes both blinkers flash in phase', async () => {
+  const car = twin.cars.get('carA')!;
+  const edges: PinEdge[] = [];
+  const stop = car.onPinChange((edge) => {
+    if (edge.lamp === 'turnLeft' || edge.lamp === 'turnRight') edges.push(edge);
+  });
+  await api('PUT', '/cars/carA/lamps/hazard', { mode: 'blink' });
+  await eventually(
+    () => edges.length,
+    (count) => count >= 8,
+  );
+  stop();
+  await api('PUT', '/cars/carA/lamps/hazard', { mode: 'off' });
+  // The two pins change in the same pass of the blink engine: every left edge is paired with a right
+  // edge to the same level, and the pairs alternate on and off.
+  const pairs = [];
+  for (let i = 0; i + 1 < edges.length; i += 2) pairs.push([edges[i], edges[i + 1]]);
+  for (const [first, second] of pairs) {
+    expect(new Set([first.lamp, second.lamp])).toEqual(new Set(['turnLeft', 'turnRight']));
+    expect(first.level).toBe(second.level);
+  }
+  expect(pairs.slice(0, 4).map(([edge]) => edge.level > 0)).toEqual([true, false, true, false]);
+});
+
+test('a killed car goes offline through its last will, and a restarted one restores its retained state', async () => {
+  await api('PUT', '/cars/carB/lamps/headlights', { mode: 'on', brightness: 60 });
+  await eventually(
+    () => twin.cars.get('carB')?.pinLevel('headlights') ?? 0,
+    (level) => level > 0,
+  );
+  await twin.killCar('carB');
+  expect(
+    await eventually(
+      async () => (await carView('carB')).online,
+      (online) => online === false,
+    ),
+  ).toBe(false);
+
+  const restarted = await twin.startCar('carB');
+  await eventually(
+    () => restarted.pinLevel('headlights') ?? 0,
+    (level) => level > 0,
+  );
+  const view = await eventually(
+    () => carView('carB'),
+    (car) => car.online === true && car.lamps.headlights.reported?.brightness === 60,
+  );
+  expect(view.lamps.headlights.reported.mode).toBe('on');
+});
+
+describe("one car's certificate against the running twin", () => {
+  const topicsB = carTopics(config.topicRoot, 'carB');
+
+  test("car A's certificate cannot publish to car B's topics", async () => {
+    // A certificate is bound to its own client id, so this session replaces the running car A's: that is
+    // all a stolen car key gives, and car B stays out of reach.
+    const before = (await carView('carB')).lamps.headlights.reported;
+    const asCarA = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.cars.carA, 'carA');
+    const disconnected = closed(asCarA);
+    asCarA.publish(topicsB.lampState('headlights'), '{"mode":"off","brightness":0,"id":null,"ts":1}', { qos: 1, retain: true });
+    await disconnected;
+    await asCarA.endAsync(true);
+    expect((await carView('carB')).lamps.headlights.reported).toEqual(before);
+  });
+
+  test("car A's certificate cannot subscribe to car B's commands", async () => {
+    const asCarA = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.cars.carA, 'carA');
+    try {
+      await expect(asCarA.subscribeAsync(topicsB.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    } finally {
+      await asCarA.endAsync(true);
+    }
+  });
+
+  test('a client without a certificate is refused', async () => {
+    await expect(connectAs(twin.mqttPort, twin.pki.ca.pem, undefined, 'carB')).rejects.toThrow();
+  });
+});
