@@ -55,6 +55,7 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       token: process.env.PLAMO_TOKEN || undefined,
       startVirtualCar: options.cars ? startVirtualPico : undefined,
       log: (line) => view.log(line),
+      observe: (message) => view.observe(message),
     });
   } catch (error) {
     if (error instanceof PortInUseError || error instanceof InvalidTokenError) throw new CliError(error.message);
@@ -74,7 +75,6 @@ export async function runSim(configFile: string, options: SimOptions): Promise<v
   });
   const stopped = untilStopped();
   twin = await start(config, options, view);
-  twin.broker.onMessage((message) => view.observe(message));
   await printWelcome(twin);
   write(`ready: ${twin.url}\n`);
   view.start();

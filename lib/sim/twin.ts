@@ -1,7 +1,7 @@
 import { apiConfigOf, createLampApi, createTokenAuthorizer, generateToken, hashToken, isWellFormedToken, MemoryTokenStore } from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
-import { type LocalBroker, startLocalBroker } from './broker';
+import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
 import { connectMqttLampPort, type MqttLampPort } from './mqtt-lamp-port';
@@ -53,6 +53,8 @@ export interface TwinOptions {
   readonly startVirtualCar?: StartVirtualCar;
   /** Broker refusals and virtual car output. @default ignore */
   readonly log?: (line: string) => void;
+  /** Sees every message the broker routes from the start, the cars' first status included. @default none */
+  readonly observe?: (message: BrokerMessage) => void;
 }
 
 export interface Twin {
@@ -112,6 +114,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const pki = await ensureLocalPki({ dir: options.pkiDir ?? DEFAULT_PKI_DIR, carIds: Object.keys(config.cars) });
     const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log });
     cleanup.add(() => broker.close());
+    if (options.observe) broker.onMessage(options.observe);
     const lamps = await connectMqttLampPort({ config, pki, mqttPort: broker.port });
     cleanup.add(() => lamps.close());
     const http = await startApi(config, lamps, token, options.httpPort ?? 8080);

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '../../lib/config';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CONFIG = join(ROOT, 'plamo.config.ts');
@@ -60,6 +61,15 @@ test('plamo sim prints the ready line, serves the page there, and stops cleanly 
   sim.child.kill('SIGTERM');
   expect(await sim.exited).toBe(0);
   expect(sim.output()).toMatch(/stopped\n$/);
+}, 60_000);
+
+test('each virtual car is online before the ready line', async () => {
+  const sim = plamoSim(['--port', '0', '--mqtt-port', '0']);
+  await waitFor(sim.output, /^ready: /m, sim.exited);
+  sim.child.kill('SIGTERM');
+  await sim.exited;
+  for (const carId of Object.keys(loadConfig(CONFIG).cars))
+    expect(sim.output()).toMatch(new RegExp(`^${carId} online$[\\s\\S]*^ready: `, 'm'));
 }, 60_000);
 
 test('PLAMO_TOKEN fixes the token the twin prints and accepts', async () => {
