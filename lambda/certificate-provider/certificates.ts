@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { type CertificateSecret, certificateSecretSchema } from '../../lib/cloud/outputs';
+import type { CertificateSecret } from '../../lib/cloud/outputs';
 import type { CertificateEvent, CertificateProperties, CertificateResponse } from './event';
 
 export interface CertificateLog {
@@ -35,11 +35,13 @@ const DELETE_ATTEMPTS = 6;
 const FIRST_DELETE_RETRY_MS = 1_000;
 
 /**
- * The secret's JSON: what the device bundle reads (certificateSecretSchema) plus the CloudFormation request
- * that stored it, which lets a re-invoked request find the certificate it already made instead of making another.
+ * The secret's JSON: what the device bundle reads (`CertificateSecret`) plus the CloudFormation request that
+ * stored it, which lets a re-invoked request find the certificate it already made instead of making another.
+ * Only the fields needed here are checked when it is read back; the key is never looked at.
  */
-const storedSecretSchema = certificateSecretSchema.extend({ requestId: z.string() });
-type StoredSecret = z.infer<typeof storedSecretSchema>;
+type StoredSecret = CertificateSecret & { readonly requestId: string };
+const storedRecordSchema = z.object({ certificateId: z.string().min(1), certificateArn: z.string().min(1), requestId: z.string() });
+type StoredRecord = z.infer<typeof storedRecordSchema>;
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -55,7 +57,7 @@ function answer(certificate: Pick<CertificateSecret, 'certificateId' | 'certific
 }
 
 /** The certificate this very request already stored, if a previous invocation of it got that far. */
-async function storedByThisRequest(secretArn: string, requestId: string, deps: CertificateDeps): Promise<StoredSecret | undefined> {
+async function storedByThisRequest(secretArn: string, requestId: string, deps: CertificateDeps): Promise<StoredRecord | undefined> {
   let secretString: string | undefined;
   try {
     ({ SecretString: secretString } = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretArn })));
@@ -71,7 +73,7 @@ async function storedByThisRequest(secretArn: string, requestId: string, deps: C
     // The value Secrets Manager generated when the secret was created: nothing stored yet.
     return undefined;
   }
-  const stored = storedSecretSchema.safeParse(json);
+  const stored = storedRecordSchema.safeParse(json);
   return stored.success && stored.data.requestId === requestId ? stored.data : undefined;
 }
 

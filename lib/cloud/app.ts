@@ -5,15 +5,24 @@ import { PlamoStack } from './stack';
 
 export const STACK_NAME = 'PlamoIot';
 
+export interface CreateAppOptions {
+  /**
+   * Where `npx plamo keys` keeps the CSRs of cars in certificate mode "csr".
+   * @default '.plamo'
+   */
+  readonly keysDir?: string;
+}
+
 /**
  * The CDK app with cdk-nag's AwsSolutions and Serverless packs as validation plugins: synth fails on any
  * finding that is not acknowledged (with a reason) on the construct it concerns.
  * No env is set, so the stack is environment-agnostic and synthesizes without AWS credentials.
  */
-export function createApp(config: PlamoConfig, props: AppProps = {}): { app: App; stack: PlamoStack } {
+export function createApp(config: PlamoConfig, props: AppProps = {}, options: CreateAppOptions = {}): { app: App; stack: PlamoStack } {
   const app = new App(props);
   const stack = new PlamoStack(app, STACK_NAME, {
     config,
+    keysDir: options.keysDir,
     description: 'plamo-iot: lamps of model cars switched over AWS IoT Core',
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
