@@ -115,8 +115,8 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     return `(${[pyStr(name), pin.gpio, pyStr(lamp.kind), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
   });
   const lines = [
-    `${GENERATED_HEADER} Made by \`npx plamo firmware ${carId}\` from plamo.config.ts and the MQTT contract (lib/contract).`,
-    '# Change the config and generate again instead; the firmware reads these names and nothing else.',
+    `${GENERATED_HEADER} Made from plamo.config.ts and the MQTT contract (lib/contract).`,
+    `# Change the config and run \`npx plamo device ${carId}\` (or \`npx plamo firmware ${carId}\`) again instead.`,
     '',
     `FIRMWARE_VERSION = ${pyStr(options.firmwareVersion ?? packageVersion())}`,
     `CAR_ID = ${pyStr(carId)}`,

@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError, DEFAULT_CONFIG_FILE } from '../config';
 import { registerCheck } from './check';
 import { registerDevice } from './device';
+import { registerFirmware } from './firmware';
 import { registerKeys } from './keys';
 import { registerSim } from './sim';
 import { registerToken } from './token';
@@ -16,6 +17,7 @@ export function createProgram(): Command {
     .showHelpAfterError();
   registerCheck(program);
   registerDevice(program);
+  registerFirmware(program);
   registerKeys(program);
   registerSim(program);
   registerToken(program);

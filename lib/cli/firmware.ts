@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_CERT_FILES, DEFAULT_MQTT_PORT, renderFirmwareFiles } from '../../firmware/generate';
+import { loadConfig } from '../config';
+import { DeviceBundleError, writeBundle } from '../device';
+import { checkOutputFolder } from '../device/output-dir';
+import { readWifiPassword, WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
+import { SECRET_FILE_MODE } from '../device/write-bundle';
+import { CliError } from './index';
+
+/** Where the broker's host name comes from when `--host` is not given. */
+export const MQTT_HOST_VARIABLE = 'PLAMO_MQTT_HOST';
+
+interface FirmwareCommandOptions {
+  readonly out?: string;
+  readonly host?: string;
+  readonly port: string;
+}
+
+export function defaultFirmwareOutDir(carId: string): string {
+  return `dist/firmware/${carId}`;
+}
+
+function optionalWifiPassword(projectDir: string): string | undefined {
+  try {
+    return readWifiPassword({ projectDir }).password;
+  } catch (error) {
+    // Absent is fine here (the folder is still useful); a password that is present but malformed is not.
+    if (error instanceof DeviceBundleError && error.message.startsWith('no Wi-Fi password')) return undefined;
+    throw error;
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new CliError(`--port must be a port number (1–65535), not '${value}'`);
+  return port;
+}
+
+/** What the folder still lacks before it can run on a Pico W, and the command that adds it. */
+function missingParts(carId: string, outDir: string, hasPassword: boolean): string[] {
+  const missing: string[] = [];
+  const certs = Object.values(DEFAULT_CERT_FILES).filter((path) => !existsSync(resolve(outDir, path)));
+  if (certs.length > 0)
+    missing.push(`certificates (${certs.join(', ')}): \`npx plamo device ${carId}\` writes the complete folder with them`);
+  if (!hasPassword)
+    missing.push(
+      `the Wi-Fi password: set ${WIFI_PASSWORD_VARIABLE} (or put it in .env) and run this again, or use \`npx plamo device ${carId}\``,
+    );
+  return missing;
+}
+
+async function writeFirmware(program: Command, carId: string, options: FirmwareCommandOptions): Promise<void> {
+  const configFile: string = program.opts().config;
+  const config = loadConfig(configFile);
+  if (!config.cars[carId]) throw new CliError(`no car '${carId}' in ${configFile}; known cars: ${Object.keys(config.cars).join(', ')}`);
+  const host = options.host ?? process.env[MQTT_HOST_VARIABLE];
+  if (!host) {
+    throw new CliError(
+      `no MQTT host: pass --host <endpoint> or set ${MQTT_HOST_VARIABLE} (the AWS IoT data endpoint: aws iot describe-endpoint --endpoint-type iot:Data-ATS), ` +
+        `or run \`npx plamo device ${carId}\`, which reads it from the deployed stack`,
+    );
+  }
+  const projectDir = dirname(resolve(configFile));
+  const suggestion = defaultFirmwareOutDir(carId);
+  const outDir = options.out ?? suggestion;
+  try {
+    const wifiPassword = optionalWifiPassword(projectDir);
+    // config.py holds the Wi-Fi password: keep the folder out of git like the device bundle.
+    if (wifiPassword) checkOutputFolder(outDir, suggestion);
+    const files = renderFirmwareFiles(config, carId, { mqttHost: host, mqttPort: parsePort(options.port), wifiPassword });
+    writeBundle(
+      outDir,
+      new Map(
+        [...files].map(([path, content]) => [path, { content, mode: path === 'config.py' && wifiPassword ? SECRET_FILE_MODE : undefined }]),
+      ),
+      { marker: 'config.py' },
+    );
+    console.log(`✓ wrote ${files.size} firmware files for ${carId} to ${relative(process.cwd(), resolve(outDir)) || '.'}`);
+    const missing = missingParts(carId, outDir, wifiPassword !== undefined);
+    if (missing.length > 0) console.log(`Still missing before it runs on a Pico W:\n${missing.map((line) => `  - ${line}`).join('\n')}`);
+  } catch (error) {
+    if (error instanceof DeviceBundleError || (error instanceof Error && error.message.startsWith('no MQTT host')))
+      throw new CliError(error.message);
+    throw error;
+  }
+}
+
+export function registerFirmware(program: Command): void {
+  program
+    .command('firmware')
+    .description("write the car's MicroPython firmware and generated config.py (no certificates; see `plamo device`)")
+    .argument('<car>', 'car id from the config')
+    .option('--out <dir>', `output folder (default: ${defaultFirmwareOutDir('<car>')})`)
+    .option('--host <endpoint>', `MQTT broker host name (default: $${MQTT_HOST_VARIABLE})`)
+    .option('--port <port>', 'MQTT port', String(DEFAULT_MQTT_PORT))
+    .action((carId: string, options: FirmwareCommandOptions) => writeFirmware(program, carId, options));
+}

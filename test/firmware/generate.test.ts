@@ -1,0 +1,120 @@
+import { carTopics, LIMITS } from '../../lib/contract';
+import { VirtualClock, VirtualPico, ScriptedBroker } from '../../lib/sim/pico';
+import { DEFAULT_CERT_FILES, firmwareModules, packageVersion, pyStr, renderConfigPy, renderFirmwareFiles } from '../../firmware/generate';
+import { CAR, HOST, testConfig } from './support';
+
+const OPTIONS = { mqttHost: HOST };
+
+/** Runs Python in a bare interpreter holding these files; returns the value of `result` (through JSON). */
+async function python(files: ReadonlyMap<string, string>, code: string): Promise<unknown> {
+  const clock = new VirtualClock();
+  const pico = await VirtualPico.create({ files, clock, mqtt: new ScriptedBroker(clock) });
+  pico.eval('0');
+  (pico as unknown as { mp: { runPython(code: string): void } }).mp.runPython(code);
+  return JSON.parse(pico.eval('__import__("json").dumps(result)') as string);
+}
+
+describe('config.py generator', () => {
+  test('starts with the generated header', () => {
+    expect(renderConfigPy(testConfig(), CAR, OPTIONS).startsWith('# generated — do not edit.')).toBe(true);
+  });
+
+  test('takes every topic, QoS and limit from the MQTT contract', async () => {
+    const topics = carTopics('cars', CAR);
+    const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, OPTIONS)]]);
+    const result = await python(
+      files,
+      'import config\nresult = [config.TOPIC_LAMP_SET_FILTER, config.TOPIC_STATUS, config.TOPIC_EVENTS, config.TOPIC_TELEMETRY, config.LAMP_STATE_TOPICS[0], config.LAMP_SET_TOPICS[1].decode(), config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
+    );
+    expect(result).toEqual([
+      topics.lampSet('+'),
+      topics.status,
+      topics.events,
+      topics.telemetry,
+      topics.lampState('headlights'),
+      topics.lampSet('turnLeft'),
+      LIMITS.payloadMaxBytes,
+      LIMITS.commandIdMaxLength,
+      1,
+      0,
+    ]);
+  });
+
+  test('a custom topic root reaches every topic', () => {
+    const text = renderConfigPy(
+      testConfig((input) => (input.topicRoot = 'garage')),
+      CAR,
+      OPTIONS,
+    );
+    expect(text).toContain('TOPIC_STATUS = "garage/rps13/status"');
+    expect(text).not.toContain('"cars/');
+  });
+
+  test('lists lamps with GPIO number, kind, default brightness and tail level', () => {
+    const text = renderConfigPy(testConfig(), CAR, OPTIONS);
+    expect(text).toContain('("headlights", 2, "pwm", 100, None),');
+    expect(text).toContain('("brake", 5, "pwm", 100, 20),');
+  });
+
+  test('writes blink rate, powerOn, keepalive, endpoint, port, certificate files and the package version', () => {
+    const text = renderConfigPy(testConfig(), CAR, { mqttHost: HOST, mqttPort: 8884 });
+    for (const line of [
+      'BLINK_PER_MIN = 85',
+      'POWER_ON = "restore"',
+      'KEEPALIVE_S = 60',
+      `MQTT_HOST = "${HOST}"`,
+      'MQTT_PORT = 8884',
+      `CERT_FILE = "${DEFAULT_CERT_FILES.certificate}"`,
+      `KEY_FILE = "${DEFAULT_CERT_FILES.privateKey}"`,
+      `CA_FILE = "${DEFAULT_CERT_FILES.rootCa}"`,
+      `FIRMWARE_VERSION = "${packageVersion()}"`,
+    ]) {
+      expect(text).toContain(line);
+    }
+  });
+
+  test('a Wi-Fi password with quotes, backslashes and non-ASCII arrives intact in MicroPython', async () => {
+    const password = `it's "quoted" \\ back\\slash \n ünï 🚗 """`;
+    const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, { ...OPTIONS, wifiPassword: password })]]);
+    expect(await python(files, 'import config\nresult = config.WIFI_PASSWORD')).toBe(password);
+  });
+
+  test('no Wi-Fi password gives None', () => {
+    expect(renderConfigPy(testConfig(), CAR, OPTIONS)).toContain('WIFI_PASSWORD = None');
+  });
+
+  test('refuses to render without an MQTT host, and says where to find one', () => {
+    expect(() => renderConfigPy(testConfig(), CAR, { mqttHost: ' ' })).toThrow("no MQTT host for car 'rps13'");
+  });
+
+  test('refuses an unknown car, listing the known ones', () => {
+    expect(() => renderConfigPy(testConfig(), 'ae86', OPTIONS)).toThrow("no car 'ae86' in the config; known cars: rps13");
+  });
+
+  test('pyStr escapes what Python needs escaped', () => {
+    expect(pyStr('a"b\\c\u0007')).toBe('"a\\"b\\\\c\\x07"');
+  });
+});
+
+describe('firmware files', () => {
+  test('renderFirmwareFiles gives every module and config.py, and no certificates', () => {
+    const files = renderFirmwareFiles(testConfig(), CAR, OPTIONS);
+    expect([...files.keys()].sort()).toEqual([...firmwareModules().keys(), 'config.py'].sort());
+    expect([...files.keys()]).toEqual(expect.arrayContaining(['main.py', 'app.py', 'clock.py', 'config.py']));
+    expect([...files.keys()].some((path) => path.startsWith('certs/'))).toBe(false);
+  });
+
+  test('no topic string is typed in the hand-written modules', () => {
+    for (const [name, source] of firmwareModules()) {
+      expect({ name, typed: /["'][^"'\n]*\/(lamps|status|telemetry|events|set|state)\b/.test(source) }).toEqual({ name, typed: false });
+    }
+  });
+
+  test('every module compiles under the MicroPython interpreter', async () => {
+    const files = renderFirmwareFiles(testConfig(), CAR, OPTIONS);
+    const names = [...files.keys()];
+    const code = `result = []\nfor name in ${JSON.stringify(names)}:\n    with open("/src/" + name) as f:\n        compile(f.read(), name, "exec")\n    result.append(name)`;
+    const sources = new Map([...files].map(([name, text]) => [`src/${name}`, text]));
+    expect(await python(sources, code)).toEqual(names);
+  });
+});
