@@ -1,0 +1,292 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { createApp, STACK_NAME } from '../../lib/cloud/app';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
+import { carOutputKey, STACK_OUTPUTS } from '../../lib/cloud/outputs';
+import { parseConfig } from '../../lib/config';
+
+const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };
+/** One car per certificate mode; `ae-86` also shows how an id with a dash becomes an output name. */
+const config = parseConfig({
+  cars: {
+    rps13: { wifi: { ssid: 'garage' }, certificate: { generation: 3 }, lamps },
+    'ae-86': { wifi: { ssid: 'garage' }, certificate: { mode: 'csr' }, lamps },
+  },
+});
+
+let workDir: string;
+let csrPrivateKeyPem: string;
+let assembly: CloudAssembly;
+let synthError: unknown;
+let template: Template;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), 'plamo-cloud-'));
+  const keysDir = join(workDir, 'keys');
+  const pair = await createDeviceKeyPair('ae-86');
+  writeDeviceKeyPair(deviceKeyPaths('ae-86', keysDir), pair);
+  csrPrivateKeyPem = pair.privateKeyPem;
+  const { app } = createApp(config, { outdir: join(workDir, 'cdk.out') }, { keysDir });
+  try {
+    assembly = app.synth();
+  } catch (error) {
+    synthError = error;
+    throw error;
+  }
+  template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+});
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+const region = (resourceName: string) => ({
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':iot:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, `:${resourceName}`],
+  ],
+});
+
+function logicalIdOf(type: string, props: object): string {
+  const ids = Object.keys(template.findResources(type, { Properties: props }));
+  expect(ids).toHaveLength(1);
+  return ids[0];
+}
+
+function iotPolicyOf(thingName: string): { Statement: Record<string, unknown>[] } {
+  const thing = logicalIdOf('AWS::IoT::Thing', { ThingName: thingName });
+  const certificateArn = Object.values(
+    template.findResources('AWS::IoT::ThingPrincipalAttachment', { Properties: { ThingName: { Ref: thing } } }),
+  )[0].Properties.Principal;
+  const attachment = Object.values(
+    template.findResources('AWS::IoT::PolicyPrincipalAttachment', { Properties: { Principal: certificateArn } }),
+  )[0];
+  return template.toJSON().Resources[attachment.Properties.PolicyName.Ref].Properties.PolicyDocument;
+}
+
+test('cdk-nag (AwsSolutions and Serverless) finds nothing unacknowledged', () => {
+  expect(synthError).toBeUndefined();
+});
+
+test('every car is an IoT thing named after its id', () => {
+  template.resourceCountIs('AWS::IoT::Thing', 2);
+  template.hasResourceProperties('AWS::IoT::Thing', { ThingName: 'rps13' });
+  template.hasResourceProperties('AWS::IoT::Thing', { ThingName: 'ae-86' });
+});
+
+describe('certificate mode "aws"', () => {
+  test('the certificate custom resource gets the thing, the car secret and the generation, nothing else', () => {
+    const thing = logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' });
+    const certificates = template.findResources('Custom::DeviceCertificate');
+    expect(Object.values(certificates).map((resource) => Object.keys(resource.Properties).sort())).toEqual([
+      ['Generation', 'SecretArn', 'ServiceToken', 'ThingName'],
+    ]);
+    template.hasResourceProperties('Custom::DeviceCertificate', {
+      ThingName: { Ref: thing },
+      SecretArn: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
+      Generation: '3',
+    });
+  });
+
+  test('the secret is created empty of any value from the template and removed with the stack', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: Match.objectEquals({ Description: Match.stringLikeRegexp('rps13'), GenerateSecretString: {} }),
+      DeletionPolicy: 'Delete',
+    });
+  });
+
+  test('the provider may read and write only the car secret and detach only from the car thing', () => {
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
+            Effect: 'Allow',
+            Resource: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
+          },
+          {
+            Action: 'iot:DetachThingPrincipal',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }), 'Arn'] },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('the provider handler runs on Node.js 24 on arm64 with an explicit memory size', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('device certificates'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      MemorySize: 256,
+    });
+  });
+
+  test('no Lambda role in the identity part uses a managed policy', () => {
+    const roles = template.findResources('AWS::IAM::Role');
+    const identityRoles = Object.entries(roles).filter(([id]) => /^(DeviceCertificateProvider|IotEndpoint|DeviceTopicRules)/.test(id));
+    expect(identityRoles.length).toBeGreaterThanOrEqual(6);
+    for (const [, role] of identityRoles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+});
+
+describe('certificate mode "csr"', () => {
+  test('the certificate is signed by AWS IoT from the CSR made by plamo keys and is active', () => {
+    template.hasResourceProperties('AWS::IoT::Certificate', {
+      CertificateSigningRequest: readFileSync(deviceKeyPaths('ae-86', join(workDir, 'keys')).csr, 'utf8'),
+      Status: 'ACTIVE',
+    });
+  });
+
+  test('the generation is part of the logical id, so bumping it replaces the certificate', () => {
+    expect(Object.keys(template.findResources('AWS::IoT::Certificate'))).toEqual([expect.stringMatching(/^Carae86CertificateGen1/)]);
+  });
+
+  test('its private key appears nowhere in the cloud assembly', () => {
+    const keyBody = csrPrivateKeyPem.split('\n').filter((line) => line && !line.startsWith('-----'));
+    for (const file of assemblyFiles()) {
+      const text = readFileSync(file, 'latin1');
+      for (const line of keyBody) expect(text.includes(line)).toBe(false);
+    }
+  });
+});
+
+describe('policy', () => {
+  test('allows exactly connect as itself, publish to its own state/status/telemetry/events, subscribe to and receive its commands', () => {
+    expect(iotPolicyOf('rps13')).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'iot:Connect',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: an AWS IoT policy variable, not a template.
+          Resource: [region('client/${iot:Connection.Thing.ThingName}')],
+          Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'iot:Publish',
+          Resource: [
+            region('topic/cars/rps13/lamps/*/state'),
+            region('topic/cars/rps13/status'),
+            region('topic/cars/rps13/telemetry'),
+            region('topic/cars/rps13/events'),
+          ],
+        },
+        { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [region('topicfilter/cars/rps13/lamps/+/set')] },
+        { Effect: 'Allow', Action: 'iot:Receive', Resource: [region('topic/cars/rps13/lamps/*/set')] },
+      ],
+    });
+  });
+
+  test('the csr car gets the same policy for its own topics', () => {
+    expect(iotPolicyOf('ae-86').Statement[2]).toEqual({
+      Effect: 'Allow',
+      Action: 'iot:Subscribe',
+      Resource: [region('topicfilter/cars/ae-86/lamps/+/set')],
+    });
+  });
+
+  test('no IoT policy has a "*" resource or an iot:* action', () => {
+    const policies = Object.values(template.findResources('AWS::IoT::Policy'));
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        expect(statement.Action).not.toMatch(/\*/);
+        for (const resource of statement.Resource) expect(resource).not.toBe('*');
+      }
+    }
+  });
+
+  test('each certificate is attached to its car policy and to its car thing', () => {
+    const rpsCertificate = { 'Fn::GetAtt': [logicalIdOf('Custom::DeviceCertificate', {}), 'CertificateArn'] };
+    const aeCertificate = { 'Fn::GetAtt': [Object.keys(template.findResources('AWS::IoT::Certificate'))[0], 'Arn'] };
+    for (const [thingName, principal] of [
+      ['rps13', rpsCertificate],
+      ['ae-86', aeCertificate],
+    ] as const) {
+      const thing = logicalIdOf('AWS::IoT::Thing', { ThingName: thingName });
+      template.hasResourceProperties('AWS::IoT::ThingPrincipalAttachment', { ThingName: { Ref: thing }, Principal: principal });
+      template.hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', { Principal: principal });
+    }
+  });
+});
+
+describe('endpoint and outputs', () => {
+  test('the ATS data endpoint is looked up with DescribeEndpoint at deploy time and exported', () => {
+    const lookup = template.findResources('Custom::AWS');
+    const [id, resource] = Object.entries(lookup).find(([, r]) => String(r.Properties.Create).includes('describeEndpoint'))!;
+    expect(JSON.parse(resource.Properties.Create).parameters).toEqual({ endpointType: 'iot:Data-ATS' });
+    template.hasOutput(STACK_OUTPUTS.iotEndpoint, { Value: { 'Fn::GetAtt': [id, 'endpointAddress'] } });
+  });
+
+  test('each car exports its thing name and certificate id; the aws-mode car also its secret ARN, never a value', () => {
+    const outputs = template.toJSON().Outputs;
+    expect(outputs[carOutputKey('rps13', 'ThingName')].Value).toEqual({ Ref: logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }) });
+    expect(outputs[carOutputKey('rps13', 'CertificateId')].Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'CertificateId'] });
+    expect(outputs[carOutputKey('rps13', 'CertificateSecretArn')].Value).toEqual({
+      Ref: expect.stringMatching(/^Carrps13CertificateSecret/),
+    });
+    expect(outputs[carOutputKey('ae-86', 'ThingName')]).toBeDefined();
+    expect(outputs[carOutputKey('ae-86', 'CertificateId')].Value).toEqual({
+      'Fn::GetAtt': [expect.stringMatching(/^Carae86Certificate/), 'Id'],
+    });
+  });
+
+  test('a car in csr mode has no secret output', () => {
+    expect(template.toJSON().Outputs[carOutputKey('ae-86', 'CertificateSecretArn')]).toBeUndefined();
+  });
+});
+
+function assemblyFiles(dir = assembly.directory): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? assemblyFiles(path) : [path];
+  });
+}
+
+const PRIVATE_KEY_PEM = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+/** The CSR is public and is meant to be in the template. */
+const CSR_BLOCK = /-----BEGIN CERTIFICATE REQUEST-----[\s\S]*?-----END CERTIFICATE REQUEST-----/g;
+/** Base64 long enough to hold a key once PEM line breaks are removed (an EC P-256 key is ~160 characters). */
+const LONG_BASE64 = /[A-Za-z0-9+/]{100,}={0,2}/g;
+
+/**
+ * Keys travel as DER: one ASN.1 SEQUENCE (0x30) whose length field covers the whole blob. Other long base64
+ * in the assembly (aws-cdk-lib ships a brotli-compressed SDK model in its custom resource handler) is not DER.
+ */
+function isDer(base64: string): boolean {
+  const bytes = Buffer.from(base64, 'base64');
+  if (bytes.length < 4 || bytes[0] !== 0x30) return false;
+  const lengthOctets = bytes[1] & 0x80 ? bytes[1] & 0x7f : 0;
+  const length = lengthOctets === 0 ? bytes[1] : bytes.subarray(2, 2 + lengthOctets).reduce((sum, octet) => sum * 256 + octet, 0);
+  return 2 + lengthOctets + length === bytes.length;
+}
+
+test('nothing in the synthesized cloud assembly looks like a private key: no PEM key block, no DER blob', () => {
+  const findings: string[] = [];
+  for (const file of assemblyFiles()) {
+    const text = readFileSync(file, 'latin1').replace(CSR_BLOCK, '');
+    if (PRIVATE_KEY_PEM.test(text)) findings.push(`${file}: PEM private key`);
+    const joined = text.replace(/\\n|\r|\n/g, '');
+    for (const [run] of joined.matchAll(LONG_BASE64)) if (isDer(run)) findings.push(`${file}: DER ${run.slice(0, 24)}…`);
+  }
+  expect(findings).toEqual([]);
+});
+
+test('the key detector finds a real key, in PEM and as bare base64 in a template string', () => {
+  const keyBody = readFileSync(deviceKeyPaths('ae-86', join(workDir, 'keys')).privateKey, 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('-----'))
+    .join('\n');
+  expect(PRIVATE_KEY_PEM.test(csrPrivateKeyPem)).toBe(true);
+  const [run] = [
+    ...JSON.stringify({ leaked: keyBody })
+      .replace(/\\n|\r|\n/g, '')
+      .matchAll(LONG_BASE64),
+  ][0];
+  expect(isDer(run)).toBe(true);
+});
