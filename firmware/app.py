@@ -39,6 +39,10 @@ class Device:
     def feed(self):
         self.wdt.feed()
 
+    def keep_feeding(self):
+        wdt = self.wdt
+        self._feeder = machine.Timer(mode=machine.Timer.PERIODIC, period=FEED_MS, callback=lambda timer: wdt.feed())
+
     def sample_heap(self):
         free = gc.mem_free()
         if free < self.heap_min_free:
@@ -160,6 +164,13 @@ async def main():
     try:
         device = Device()
         await run(device)
+    except KeyboardInterrupt:
+        # Ctrl-C from Thonny or mpremote hands the REPL over. The RP2040 watchdog cannot be stopped once
+        # started, so a timer keeps feeding it until the board is reset.
+        if device is not None:
+            device.keep_feeding()
+        print("plamo: stopped; reset the board to start again")
+        raise
     except Exception as error:
         sys.print_exception(error)
         status.record_error(error)

@@ -101,6 +101,29 @@ describe('failures and recovery', () => {
     expect(saved.trimEnd().endsWith('END')).toBe(true);
   });
 
+  test('broker refusing the connection (CONNACK 5): LED code 7, the refusal on events, retried', async () => {
+    const b = await bench({ setup: ({ broker }) => broker.connectScript.push(5, 5, 5) });
+    await boot(b, 30_000);
+    const [firstRefusal, , , accepted] = b.broker.connects;
+    expect(ledGroups(b, firstRefusal.at, accepted.at)).toContain(7);
+    expect(b.broker.isConnected).toBe(true);
+    expect(
+      events(b)
+        .filter((event) => event.code === 'connect_failed')
+        .map((event) => event.detail),
+    ).toEqual(['connack_5', 'connack_5', 'connack_5']);
+  });
+
+  test('Ctrl-C from Thonny stops the firmware and a timer keeps feeding the watchdog', async () => {
+    const b = await bench();
+    await boot(b);
+    b.pico.interrupt();
+    await b.clock.runFor(1_000);
+    expect(b.pico.end).toMatchObject({ kind: 'error', type: 'KeyboardInterrupt' });
+    expect(b.pico.traced('timer.start').map((entry) => entry.detail)).toEqual(['periodic 1000 ms']);
+    expect(b.pico.output.join('\n')).toContain('reset the board to start again');
+  });
+
   test('an outdated umqtt.simple: explains the fix and shows LED code 9 instead of crashing', async () => {
     const b = await bench({ umqtt: 'legacy' });
     await boot(b, 20_000);

@@ -49,6 +49,7 @@ interface MicroPython {
   runPython(code: string): unknown;
   runPythonAsync(code: string): Promise<unknown>;
   globals: { get(name: string): unknown };
+  _module: { _mp_sched_keyboard_interrupt(): void };
 }
 
 interface PythonError {
@@ -171,6 +172,11 @@ export class VirtualPico {
     clock.stopped?.();
   }
 
+  /** Ctrl-C on the USB console (Thonny's Stop): a KeyboardInterrupt at the firmware's next step. */
+  interrupt(): void {
+    this.mp._module._mp_sched_keyboard_interrupt();
+  }
+
   /** Undefined while the firmware runs. */
   get end(): PicoEnd | undefined {
     return this.ended;
@@ -236,6 +242,10 @@ export class VirtualPico {
         this.longestGap = Math.max(this.longestGap, now - this.lastFeed);
         this.lastFeed = now;
       },
+      timer_start: (periodMs: number, periodic: number) => {
+        this.record('timer.start', `${periodic ? 'periodic' : 'one-shot'} ${periodMs} ms`);
+      },
+      timer_stop: () => this.record('timer.stop'),
       machine_reset: () => {
         this.resets++;
         this.record('machine.reset');

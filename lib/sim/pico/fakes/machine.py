@@ -78,6 +78,19 @@ class WDT:
         pico_host.wdt_feed()
 
 
+class Timer:
+    # Soft timers keep running at the REPL after the program stops; the host records the period.
+    ONE_SHOT = 0
+    PERIODIC = 1
+
+    def __init__(self, id=-1, *, mode=PERIODIC, period=-1, callback=None):
+        self._callback = callback
+        pico_host.timer_start(period, 1 if mode == Timer.PERIODIC else 0)
+
+    def deinit(self):
+        pico_host.timer_stop()
+
+
 class _Reset(BaseException):
     """Ends the firmware like a reset would: nothing after machine.reset() runs."""
 
