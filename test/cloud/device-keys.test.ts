@@ -4,7 +4,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pkcs10CertificateRequest } from '@peculiar/x509';
+import { runCli } from '../../lib/cli';
 import { makeDeviceKeys } from '../../lib/cli/keys';
+import { createApp } from '../../lib/cloud/app';
 import { deviceKeyPaths, readDeviceCsr } from '../../lib/cloud/device-keys';
 import { parseConfig } from '../../lib/config';
 
@@ -100,4 +102,28 @@ describe('readDeviceCsr', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('the stack in certificate mode "csr"', () => {
+  test('refuses a car without a CSR and says how to make one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'plamo-keys-'));
+    try {
+      expect(() => createApp(config, {}, { keysDir: dir })).toThrow(
+        `car 'rps13' uses certificate mode "csr" but ${deviceKeyPaths('rps13', dir).csr} does not exist; run: npx plamo keys rps13`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+test('npx plamo keys is a registered command that exits 1 with the message for an unknown car', async () => {
+  const errors: string[] = [];
+  const spy = jest.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+  try {
+    expect(await runCli(['keys', 'nope', '--keys-dir', keysDir])).toBe(1);
+  } finally {
+    spy.mockRestore();
+  }
+  expect(errors).toEqual(["✗ unknown car 'nope'; the config has: rps13"]);
 });
