@@ -32,7 +32,7 @@ class Device:
         self.link = Link(self)
         self.reconnects = 0
         self.heap_min_free = gc.mem_free()
-        self.synced_at = 0
+        self.next_sync = clock.ticks_ms()
         self.booted_epoch_ms = 0
         self._pending = []
 
@@ -121,10 +121,14 @@ async def _serve(device):
             link.service()
         except OSError as error:
             return "connection_lost %s" % error
-        if clock.ticks_diff(clock.ticks_ms(), device.synced_at) > timesync.RESYNC_MS:
+        if clock.ticks_diff(clock.ticks_ms(), device.next_sync) >= 0:
             # Daily: the RP2040 RTC drifts by seconds a day, and certificates are checked against it.
+            # A failed re-sync is not urgent (the clock is already good): try again in an hour.
             if timesync.try_sync():
-                device.synced_at = clock.ticks_ms()
+                device.next_sync = clock.ticks_add(clock.ticks_ms(), timesync.RESYNC_MS)
+            else:
+                device.next_sync = clock.ticks_add(clock.ticks_ms(), timesync.RESYNC_RETRY_MS)
+                device.report("warn", "ntp_failed", "clock kept; next try in 1 h")
         await device.pause(POLL_MS)
 
 

@@ -8,6 +8,7 @@ TLS_MIN_YEAR = 2025
 NTP_TIMEOUT_S = 2
 RETRY_MS = (1000, 2000, 5000, 10000, 30000)
 RESYNC_MS = 24 * 3600 * 1000
+RESYNC_RETRY_MS = 3600 * 1000
 
 
 def clock_ok():
@@ -28,7 +29,7 @@ async def sync(device):
     # A few NTP attempts with growing pauses; False sends the caller back to check Wi-Fi first.
     for pause_ms in RETRY_MS:
         if try_sync():
-            device.synced_at = clock.ticks_ms()
+            device.next_sync = clock.ticks_add(clock.ticks_ms(), RESYNC_MS)
             return True
         print("NTP failed; next try in %d ms" % pause_ms)
         device.led.show(status.CLOCK_NOT_SET)

@@ -102,10 +102,30 @@ describe('standalone boot', () => {
     expect(b.broker.isConnected).toBe(true);
   });
 
-  test('feeds the watchdog at least every 8,388 ms through boot and ten minutes online', async () => {
+  test('sets the clock again every RESYNC_MS while online', async () => {
+    const b = await bench();
+    b.pico.eval('setattr(__import__("timesync"), "RESYNC_MS", 120000)');
+    await boot(b);
+    await b.clock.runFor(270_000);
+    expect(b.network.ntpQueries.filter((query) => query.ok)).toHaveLength(3);
+  });
+
+  test('a failed re-sync keeps the clock and the connection, and waits before trying again', async () => {
+    const b = await bench();
+    b.pico.eval('setattr(__import__("timesync"), "RESYNC_MS", 60000)');
+    b.pico.eval('setattr(__import__("timesync"), "RESYNC_RETRY_MS", 180000)');
+    await boot(b);
+    b.network.ntpFailures = 100;
+    await b.clock.runFor(360_000);
+    expect(b.network.ntpQueries.filter((query) => !query.ok)).toHaveLength(2);
+    expect(b.broker.isConnected).toBe(true);
+    expect(events(b).filter((event) => event.code === 'ntp_failed')).toHaveLength(2);
+  });
+
+  test('feeds the watchdog at least every 8,388 ms through boot and five minutes online', async () => {
     const b = await bench();
     await boot(b);
-    await b.clock.runFor(600_000);
+    await b.clock.runFor(300_000);
     expect(b.pico.watchdog.timeoutMs).toBeLessThanOrEqual(WDT_MAX_MS);
     expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
   });
