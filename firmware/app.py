@@ -102,7 +102,9 @@ async def _online(device, failures):
             return failures
         except Refused as refused:
             cause = refused.args[0]
-            device.led.show(status.UMQTT_MISSING_OR_OLD if cause == "umqtt_too_old" else status.BROKER_REFUSED)
+            if cause == "umqtt_too_old":
+                await device.halt(status.UMQTT_MISSING_OR_OLD, status.UMQTT_TOO_OLD)
+            device.led.show(status.BROKER_REFUSED)
         except OSError as error:
             cause = "connect_failed %s" % error
             device.led.show(status.BROKER_UNREACHABLE)

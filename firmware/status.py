@@ -78,9 +78,14 @@ def micropython_problem(version):
     return "MicroPython %s is too old: DER certificates need 1.24 or newer. Flash the latest Pico W firmware from micropython.org/download/RPI_PICO_W" % found
 
 
+_UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
+UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + _UMQTT_HINT
+
+
 def umqtt_problem():
-    # None when umqtt.simple takes ssl=<SSLContext> and connect(timeout=...) (1.6+); otherwise the fix.
-    hint = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
+    # None when umqtt.simple takes ssl=<SSLContext> (1.4+); otherwise the fix. The connect timeout of
+    # 1.6 only shows when connecting: link.connect() raises Refused("umqtt_too_old") then.
+    hint = _UMQTT_HINT
     try:
         from umqtt.simple import MQTTClient
     except ImportError:

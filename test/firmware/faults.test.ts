@@ -134,6 +134,14 @@ describe('failures and recovery', () => {
     expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
   });
 
+  test('umqtt.simple 1.4/1.5 (no connect timeout): stops at the first connect with the fix and LED code 9', async () => {
+    const b = await bench({ umqtt: 'no-timeout' });
+    await boot(b, 20_000);
+    expect(b.pico.output.join('\n')).toContain('umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed)');
+    expect(ledGroups(b, 3_000, 20_000)).toEqual(expect.arrayContaining([9, 9]));
+    expect(b.pico.end).toBeUndefined();
+  });
+
   test('no umqtt.simple at all: says how to install it', async () => {
     const b = await bench({ umqtt: 'missing' });
     await boot(b, 5_000);

@@ -5,8 +5,14 @@ import { ECONNRESET, type MqttBackend, type MqttConnectRequest } from './mqtt-ba
 import { VirtualNetwork } from './network';
 import { PinBank } from './pins';
 
-/** Which umqtt.simple the virtual board has installed. */
-export type UmqttFlavour = 'current' | 'legacy' | 'missing';
+/** Which umqtt.simple the virtual board has installed: 1.6+, 1.4–1.5 (no connect timeout), before 1.4 (ssl_params), none. */
+export type UmqttFlavour = 'current' | 'no-timeout' | 'legacy' | 'missing';
+
+const UMQTT_SOURCES: Record<Exclude<UmqttFlavour, 'missing'>, string> = {
+  current: 'umqtt/simple.py',
+  'no-timeout': 'umqtt_v14/umqtt/simple.py',
+  legacy: 'umqtt_legacy/umqtt/simple.py',
+};
 
 export interface VirtualPicoOptions {
   /** The device folder (renderFirmwareFiles() plus the certificate files), path → content. */
@@ -144,10 +150,7 @@ export class VirtualPico {
     this.write('clock.py', readFileSync(join(FAKES_DIR, 'clock.py'), 'utf8'));
     for (const name of FAKE_LIBS) this.write(`lib/${name}`, readFileSync(join(FAKES_DIR, name), 'utf8'));
     const flavour = this.options.umqtt ?? 'current';
-    if (flavour !== 'missing') {
-      const source = flavour === 'current' ? join(FAKES_DIR, 'umqtt', 'simple.py') : join(FAKES_DIR, 'umqtt_legacy', 'umqtt', 'simple.py');
-      this.write('lib/umqtt/simple.py', readFileSync(source, 'utf8'));
-    }
+    if (flavour !== 'missing') this.write('lib/umqtt/simple.py', readFileSync(join(FAKES_DIR, UMQTT_SOURCES[flavour]), 'utf8'));
     this.mp.registerJsModule('pico_host', this.hostModule());
     this.mp.runPython(
       `import os, sys, random, pico_gc\nos.chdir("/")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})`,
