@@ -37,6 +37,8 @@ export class DeviceCertificateProvider extends Construct {
 
   readonly serviceToken: string;
   private readonly handler: NodejsFunction;
+  private carSecrets?: PolicyStatement;
+  private carThings?: PolicyStatement;
 
   constructor(scope: Construct, id: string, props: DeviceCertificateProviderProps = {}) {
     super(scope, id);
@@ -78,16 +80,18 @@ export class DeviceCertificateProvider extends Construct {
 
   /** Lets the handler write the car's secret (and read it back on a retry) and detach certificates from the car's thing. */
   allowCar(thingArn: string, secret: ISecret): void {
-    this.handler.addToRolePolicy(
-      new PolicyStatement({
+    if (!this.carSecrets || !this.carThings) {
+      this.carSecrets = new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
-        resources: [secret.secretArn],
-      }),
-    );
-    this.handler.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DetachThingPrincipal'], resources: [thingArn] }),
-    );
+      });
+      this.carThings = new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DetachThingPrincipal'] });
+      this.handler.addToRolePolicy(this.carSecrets);
+      this.handler.addToRolePolicy(this.carThings);
+    }
+    // One statement per kind with every car in it keeps the role policy small as cars are added.
+    this.carSecrets.addResources(secret.secretArn);
+    this.carThings.addResources(thingArn);
   }
 
   private allowCertificateLifecycle(): void {
