@@ -14,8 +14,9 @@ from lamps import Lamps
 from wifi import Wifi
 from link import Link, Refused, backoff_ms, credentials_missing, STABLE_MS, POLL_MS
 
-# RP2040 datasheet 4.7: the watchdog counts 24 bits in microseconds at 2 ticks each on early chips,
-# so the longest timeout MicroPython accepts is 8,388 ms. 8 s leaves room for one slow blocking call.
+# RP2040 datasheet 4.7 and erratum RP2040-E1: the 24-bit watchdog counter drops by 2 every
+# microsecond, so the longest timeout is 0xFFFFFF / 2 us = 8,388 ms (MicroPython refuses more).
+# 8 s leaves room for one slow blocking call (TLS handshake, NTP timeout).
 WDT_TIMEOUT_MS = 8000
 # No single sleep longer than this, so the watchdog sees a feed at least this often.
 FEED_MS = 1000
@@ -88,6 +89,14 @@ class Device:
             print("plamo: cannot start:", message)
 
 
+def _boot_detail():
+    # A watchdog reset here means something blocked for 8 s: worth knowing from afar.
+    cause = machine.reset_cause()
+    reset = "watchdog" if cause == machine.WDT_RESET else "power-on" if cause == machine.PWRON_RESET else "other"
+    version = ".".join(str(part) for part in sys.implementation.version[:3])
+    return "fw %s, MicroPython %s, reset: %s" % (config.FIRMWARE_VERSION, version, reset)
+
+
 async def _online(device, failures):
     # Wi-Fi, clock and broker, in that order; returns the number of failed broker attempts in a row.
     while True:
@@ -152,7 +161,7 @@ async def run(device):
         failures = await _online(device, failures)
         if device.booted_epoch_ms == 0:
             device.booted_epoch_ms = clock.epoch_s() * 1000
-            device.report("info", "boot", "fw %s, MicroPython %s" % (config.FIRMWARE_VERSION, ".".join(str(v) for v in sys.implementation.version[:3])))
+            device.report("info", "boot", _boot_detail())
         device.led.show(status.RUNNING)
         connected_at = clock.ticks_ms()
         cause = await _serve(device)
@@ -181,6 +190,9 @@ async def main():
         sys.print_exception(error)
         status.record_error(error)
         if device is not None:
-            device.led.show(status.CRASHED)
-            await device.pause(2000)
+            try:
+                device.led.show(status.CRASHED)
+                await device.pause(2000)
+            except Exception:
+                pass
         machine.reset()

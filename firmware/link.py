@@ -96,20 +96,21 @@ class Link:
         socket.getaddrinfo(config.MQTT_HOST, config.MQTT_PORT)
         from umqtt.simple import MQTTClient, MQTTException
 
-        self.client = None
+        self.close()
         # The handshake needs tens of KB in one piece; free what earlier sessions left behind first.
         gc.collect()
         client = MQTTClient(config.CAR_ID, config.MQTT_HOST, port=config.MQTT_PORT, keepalive=config.KEEPALIVE_S, ssl=tls_context())
         client.set_callback(self._on_message)
         client.set_last_will(config.TOPIC_STATUS, _WILL, retain=True, qos=config.QOS_STATUS)
         self._device.feed()
+        # Kept before connecting so that close() also closes the socket of an attempt that failed.
+        self.client = client
         try:
             client.connect(clean_session=True, timeout=CONNECT_TIMEOUT_S)
         except TypeError as error:
             raise Refused("umqtt_too_old") from error
         except MQTTException as error:
             raise Refused("connack_%s" % error.args[0]) from error
-        self.client = client
         client.subscribe(config.TOPIC_LAMP_SET_FILTER, qos=config.QOS_LAMP_SET)
         online = '{"online":true,"fw":"%s","ip":"%s"}' % (config.FIRMWARE_VERSION, ip)
         client.publish(config.TOPIC_STATUS, online, retain=True, qos=config.QOS_STATUS)

@@ -64,7 +64,7 @@ describe('standalone boot', () => {
   test('reports the boot on events once online', async () => {
     const b = await bench();
     await boot(b);
-    expect(events(b)).toContainEqual({ level: 'info', code: 'boot', detail: 'fw 0.1.0, MicroPython 1.27.0' });
+    expect(events(b)).toContainEqual({ level: 'info', code: 'boot', detail: 'fw 0.1.0, MicroPython 1.27.0, reset: power-on' });
   });
 
   test('never blocks in wait_msg(): only check_msg() polls the broker', async () => {

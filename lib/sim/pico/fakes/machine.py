@@ -3,6 +3,8 @@
 import pico_host
 
 _WDT_MAX_MS = 8388  # RP2040 datasheet 4.7; MicroPython's rp2 port refuses longer timeouts
+PWRON_RESET = 1
+WDT_RESET = 3
 
 
 class Pin:
