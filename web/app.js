@@ -173,14 +173,16 @@ function toggleButton(id, label, onClick) {
   return button;
 }
 
-function brightnessSlider(id, onCommit) {
+/** A slider named "<lamp> Brightness" for screen readers, since every dimmable lamp has one. */
+function brightnessSlider(id, lampLabelId, onCommit) {
+  const labelId = `${id}-label`;
   const output = el('output', { for: id, text: '100 %' });
-  const input = el('input', { type: 'range', id, min: 0, max: 100, step: 5, value: 100 });
+  const input = el('input', { type: 'range', id, min: 0, max: 100, step: 5, value: 100, 'aria-labelledby': `${lampLabelId} ${labelId}` });
   input.addEventListener('input', () => {
     output.textContent = `${input.value} %`;
   });
   input.addEventListener('change', () => onCommit(Number(input.value)));
-  return el('div', { class: 'brightness' }, [el('label', { for: id, text: t('brightness') }), input, output]);
+  return el('div', { class: 'brightness' }, [el('label', { for: id, id: labelId, text: t('brightness') }), input, output]);
 }
 
 /** The mode a toggle switches to: turn signals and groups of them blink, other lamps light. */
@@ -236,7 +238,7 @@ function renderTarget(car, name, label, lampNames, dimmable) {
   });
   const children = [control.button];
   if (dimmable) {
-    const slider = brightnessSlider(`${id}-brightness`, (brightness) =>
+    const slider = brightnessSlider(`${id}-brightness`, `${id}-label`, (brightness) =>
       send(car, 'PUT', `lamps/${encodeURIComponent(name)}`, { mode: 'on', brightness }),
     );
     control.slider = slider.querySelector('input');

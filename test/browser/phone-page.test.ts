@@ -84,6 +84,20 @@ test('the hazard toggle makes both turn signals blink', async () => {
   await textOf(page, `#${CAR}--turnRight-state`, 'Blinking');
 });
 
+test('a scene button applies every command of the scene', async () => {
+  const page = await openPage();
+  await page.getByRole('button', { name: 'Night' }).tap();
+  await textOf(page, `#${CAR}--headlights-state`, 'On');
+  await textOf(page, `#${CAR}--brake-state`, 'On 20 %');
+});
+
+test("moving a lamp's brightness slider dims the lamp", async () => {
+  const page = await openPage();
+  const slider = page.getByRole('slider', { name: `${config.cars[CAR].lamps.headlights.label} Brightness` });
+  await slider.fill('40');
+  await textOf(page, `#${CAR}--headlights-state`, 'On 40 %');
+});
+
 test('at 320 px nothing is wider than the screen', async () => {
   const page = await openPage({ width: 320 });
   await page.getByRole('heading', { name: config.cars[CAR].name }).waitFor();
