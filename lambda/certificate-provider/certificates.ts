@@ -158,7 +158,7 @@ async function retire(certificateId: string, thingName: string, deps: Certificat
   if (!CERTIFICATE_ID.test(certificateId)) return;
   let certificateArn: string | undefined;
   try {
-    await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+    await deactivate(certificateId, deps);
     const described = await deps.iot.send(new DescribeCertificateCommand({ certificateId }));
     certificateArn = described.certificateDescription?.certificateArn;
   } catch (error) {
@@ -174,6 +174,16 @@ async function retire(certificateId: string, thingName: string, deps: Certificat
   }
   await deleteWhenDetached(certificateId, deps);
   deps.log.info('certificate deactivated and deleted', { certificateId });
+}
+
+/** A REVOKED certificate cannot become INACTIVE (CertificateStateException), and needs not: forceDelete takes it as it is. */
+async function deactivate(certificateId: string, deps: CertificateDeps): Promise<void> {
+  try {
+    await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+  } catch (error) {
+    if (errorName(error) !== 'CertificateStateException') throw error;
+    deps.log.warn('certificate cannot be deactivated (revoked); deleting it as it is', { certificateId });
+  }
 }
 
 export async function onCertificateEvent(event: CertificateEvent, deps: CertificateDeps): Promise<CertificateResponse> {

@@ -268,6 +268,18 @@ describe('delete', () => {
     expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 6);
   });
 
+  test('a revoked certificate, which cannot become inactive, is still deleted', async () => {
+    iot.on(UpdateCertificateCommand).rejects(Object.assign(new Error('revoked'), { name: 'CertificateStateException' }));
+    await run(deleteEvent(OLD_ID));
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
+  });
+
+  test('any other failure to deactivate stops the deletion with that error', async () => {
+    iot.on(UpdateCertificateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(run(deleteEvent(OLD_ID))).rejects.toThrow('denied');
+    expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
+  });
+
   test('a placeholder physical id from a failed create touches nothing', async () => {
     await run(deleteEvent('AWSCDK::CustomResourceProviderFramework::CREATE_FAILED'));
     expect(calls).toEqual([]);
