@@ -72,6 +72,14 @@ test('each virtual car is online before the ready line', async () => {
     expect(sim.output()).toMatch(new RegExp(`^${carId} online$[\\s\\S]*^ready: `, 'm'));
 }, 60_000);
 
+test('--no-cars starts the broker and the API without virtual cars', async () => {
+  const sim = plamoSim(['--port', '0', '--mqtt-port', '0', '--no-cars']);
+  await waitFor(sim.output, /^ready: /m, sim.exited);
+  sim.child.kill('SIGTERM');
+  expect(await sim.exited).toBe(0);
+  expect(sim.output()).not.toMatch(/ online$/m);
+}, 60_000);
+
 test('PLAMO_TOKEN fixes the token the twin prints and accepts', async () => {
   const token = `plamo_${'a'.repeat(43)}`;
   const sim = plamoSim(['--port', '0', '--mqtt-port', '0'], { PLAMO_TOKEN: token });
