@@ -110,7 +110,7 @@ async function issue(props: CertificateProperties, requestId: string, deps: Cert
     await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }));
   } catch (error) {
     deps.log.warn('could not store or activate the new certificate; deleting it', { certificateId, error: errorName(error) });
-    await retire(certificateId, props.ThingName, deps);
+    await discard(certificateId, deps);
     throw error;
   }
   deps.log.info('certificate created, stored and activated', { certificateId, thingName: props.ThingName });
@@ -174,6 +174,19 @@ async function retire(certificateId: string, thingName: string, deps: Certificat
   }
   await deleteWhenDetached(certificateId, deps);
   deps.log.info('certificate deactivated and deleted', { certificateId });
+}
+
+/**
+ * Deletes a certificate this invocation made and never attached. Best effort: the error that made it
+ * unwanted is the one to report, and an INACTIVE leftover cannot be used to connect.
+ */
+async function discard(certificateId: string, deps: CertificateDeps): Promise<void> {
+  try {
+    await deactivate(certificateId, deps);
+    await deleteWhenDetached(certificateId, deps);
+  } catch (error) {
+    deps.log.warn('could not delete the unused certificate; it stays INACTIVE', { certificateId, error: errorName(error) });
+  }
 }
 
 /** A REVOKED certificate cannot become INACTIVE (CertificateStateException), and needs not: forceDelete takes it as it is. */

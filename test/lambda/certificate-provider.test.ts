@@ -186,15 +186,15 @@ describe('create, invoked again after a timeout', () => {
   test('deletes the certificate it made when the secret cannot be written, and fails', async () => {
     secrets.on(PutSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
     await expect(run(createEvent)).rejects.toThrow('denied');
-    expect(calls).toEqual([
-      'GetSecretValue',
-      'CreateKeysAndCertificate',
-      'UpdateCertificate:INACTIVE',
-      'DescribeCertificate',
-      'DetachThingPrincipal',
-      'DeleteCertificate',
-    ]);
+    expect(calls).toEqual(['GetSecretValue', 'CreateKeysAndCertificate', 'UpdateCertificate:INACTIVE', 'DeleteCertificate']);
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: NEW_ID });
+  });
+
+  test('reports the original error when deleting the unused certificate fails too', async () => {
+    secrets.on(PutSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    iot.on(DeleteCertificateCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    await expect(run(createEvent)).rejects.toThrow('denied');
+    expect(iot).toHaveReceivedCommandWith(UpdateCertificateCommand, { certificateId: NEW_ID, newStatus: 'INACTIVE' });
   });
 
   test('deletes the certificate it made when activation fails, and fails', async () => {
