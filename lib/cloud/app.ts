@@ -2,6 +2,7 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PlamoConfig } from '../config';
 import { PlamoStack } from './stack';
+import { guardTemplateLimits } from './template-limits';
 
 export const STACK_NAME = 'PlamoIot';
 
@@ -25,6 +26,7 @@ export function createApp(config: PlamoConfig, props: AppProps = {}, options: Cr
     keysDir: options.keysDir,
     description: 'plamo-iot: lamps of model cars switched over AWS IoT Core',
   });
+  guardTemplateLimits(stack, Object.values(stack.cars));
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
 }

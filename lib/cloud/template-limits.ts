@@ -1,0 +1,50 @@
+import { CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+
+/**
+ * What one CloudFormation template may declare (CloudFormation User Guide, "Understand CloudFormation
+ * quotas": 500 resources and 200 outputs per template since 2020). CDK checks the resource count only,
+ * and the output count is checked by nobody before CloudFormation refuses the deployment.
+ */
+export const TEMPLATE_LIMITS = { resources: 500, outputs: 200 } as const;
+
+type Counted = keyof typeof TEMPLATE_LIMITS;
+
+/** Resources and outputs under `scope` that land in `stack`'s own template (not in a nested stack's). */
+function countIn(scope: IConstruct, stack: Stack): Record<Counted, number> {
+  const counts = { resources: 0, outputs: 0 };
+  for (const node of scope.node.findAll()) {
+    if (Stack.of(node) !== stack) continue;
+    if (CfnResource.isCfnResource(node)) counts.resources++;
+    else if (node instanceof CfnOutput) counts.outputs++;
+  }
+  return counts;
+}
+
+/**
+ * One message per limit the stack is over, naming the limit, what a car costs and how many cars fit.
+ * `cars` are the per-car constructs; they are all alike, so the first one gives the cost of a car.
+ */
+export function templateLimitProblems(stack: Stack, cars: readonly IConstruct[]): string[] {
+  if (cars.length === 0) return [];
+  const total = countIn(stack, stack);
+  const perCar = countIn(cars[0], stack);
+  const problems: string[] = [];
+  for (const kind of Object.keys(TEMPLATE_LIMITS) as Counted[]) {
+    const limit = TEMPLATE_LIMITS[kind];
+    if (total[kind] <= limit || perCar[kind] === 0) continue;
+    const shared = total[kind] - perCar[kind] * cars.length;
+    const fit = Math.floor((limit - shared) / perCar[kind]);
+    problems.push(
+      `${cars.length} cars need ${total[kind]} CloudFormation ${kind} (${perCar[kind]} per car + ${shared} shared), ` +
+        `over CloudFormation's limit of ${limit} ${kind} per stack: one stack holds at most ${fit} cars. ` +
+        'Deploy at most that many cars from one config (README, "Performance", explains the limit).',
+    );
+  }
+  return problems;
+}
+
+/** Makes synth fail, before any template is written, when the cars do not fit in one stack. */
+export function guardTemplateLimits(stack: Stack, cars: readonly IConstruct[]): void {
+  stack.node.addValidation({ validate: () => templateLimitProblems(stack, cars) });
+}
