@@ -39,7 +39,7 @@ class Lamps:
         self.command_id = [None] * n
         # Lamps whose new state has not been reported yet; the supervisor publishes them outside the
         # MQTT callback (publishing from inside it would nest umqtt's wait for PUBACK).
-        self.dirty = [True] * n
+        self.dirty = [False] * n
         self._lit_duty = [0] * n
         self._dark_duty = [0] * n
         # One phase clock for all lamps: flash period from the configured rate, lit for the first half.
@@ -75,6 +75,12 @@ class Lamps:
         self._dark_duty[lamp] = gamma_duty(tail) if mode == BLINK and tail is not None else 0
         self.dirty[lamp] = True
         self._write(lamp)
+
+    def mark_unset_dirty(self):
+        # Lamps no command has set since power-up, to be reported as they are (off, id None).
+        for lamp in range(len(self.dirty)):
+            if self.command_id[lamp] is None:
+                self.dirty[lamp] = True
 
     def _write(self, lamp):
         mode = self.mode[lamp]

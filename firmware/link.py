@@ -72,6 +72,8 @@ class Link:
         self._parsed = [0, 0, None, None, 0]
         self._pinged = 0
         self._reported = 0
+        # Each lamp's state is announced once per power-up; after that, only changes are.
+        self._unannounced = True
 
     def _on_message(self, topic, msg):
         # Called from inside check_msg(): apply the command, leave publishing to the loop.
@@ -157,18 +159,23 @@ class Link:
     def service(self):
         # One pass of the connected loop: receive, report, keep alive. Never blocks waiting for input.
         client = self.client
-        for handled in range(MAX_MESSAGES_PER_POLL):
-            # check_msg() returns at once when nothing is waiting; wait_msg() would block the watchdog
-            # feed and the blink engine until the broker speaks.
-            if client.check_msg() is None:
-                break
+        handled = 0
+        # check_msg() returns at once when nothing is waiting; wait_msg() would block the watchdog feed
+        # and the blink engine until the broker speaks.
+        while handled < MAX_MESSAGES_PER_POLL and client.check_msg() is not None:
+            handled += 1
             # Report each command before taking the next, so every applied id shows up on `state`.
             self.publish_states()
         if handled:
             # Handling messages is when the heap peaks; sampling only then keeps the loop cheap
             # (mem_free() walks the whole allocation table).
             self._device.sample_heap()
-        self.publish_states()
+        elif self._unannounced:
+            # The retained commands (powerOn "restore") came right after SUBACK and are applied by now;
+            # report the lamps that got none, so no restored lamp is ever announced as "off" first.
+            self._unannounced = False
+            self._lamps.mark_unset_dirty()
+            self.publish_states()
         now = clock.ticks_ms()
         # Ping at half the keepalive: the broker drops a client silent for 1.5 x keepalive.
         if clock.ticks_diff(now, self._pinged) >= config.KEEPALIVE_S * 500:

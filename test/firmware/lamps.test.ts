@@ -89,6 +89,17 @@ describe('lamps', () => {
     expect(b.pico.pins.duty(PINS.headlights)).toBe(gamma(40));
   });
 
+  test('at power-up each lamp is reported once: restored lamps with their command, the others off', async () => {
+    const b = await bench({
+      setup: ({ broker, topics }) => broker.send(topics.lampSet('headlights'), command('on', { id: 'kept' }), { retain: true }),
+    });
+    await boot(b);
+    expect(b.broker.publishedOn(b.topics.lampState('headlights'))).toEqual([
+      { mode: 'on', brightness: 100, id: 'kept', ts: expect.any(Number) },
+    ]);
+    expect(b.broker.publishedOn(b.topics.lampState('brake'))).toEqual([{ mode: 'off', brightness: 0, id: null, ts: expect.any(Number) }]);
+  });
+
   test('powerOn off: a command retained from before this power-up is ignored and reported', async () => {
     const config = testConfig((input) => {
       input.cars.rps13.powerOn = 'off';
