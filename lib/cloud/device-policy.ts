@@ -1,4 +1,4 @@
-import { devicePermissions, iotPolicyTopicPattern } from '../contract';
+import { devicePermissions, deviceRetainedTopics, iotPolicyTopicPattern } from '../contract';
 
 /** Builds an AWS IoT ARN for `resourceType/resourceName` in the stack's partition, region and account. */
 export type IotArn = (resourceType: 'client' | 'topic' | 'topicfilter', resourceName: string) => string;
@@ -21,7 +21,7 @@ export interface IotPolicyDocument {
  *
  * - Connect: the client id must be the thing name of a thing the certificate is attached to
  *   (`iot:Connection.Thing.*` policy variables; AWS IoT developer guide, "Thing policy variables").
- * - Publish/Receive take `topic/` resources, where IoT policies match with `*`; Subscribe takes
+ * - Publish/RetainPublish/Receive take `topic/` resources, where IoT policies match with `*`; Subscribe takes
  *   `topicfilter/` resources, matched literally against the filter the device sends, so `+` stays.
  */
 export function deviceIotPolicy(topicRoot: string, carId: string, arn: IotArn): IotPolicyDocument {
@@ -38,6 +38,9 @@ export function deviceIotPolicy(topicRoot: string, carId: string, arn: IotArn): 
         Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
       },
       { Effect: 'Allow', Action: 'iot:Publish', Resource: topics(permissions.publish) },
+      // Retained lamp states and status (and the retained last will) also need iot:RetainPublish
+      // (AWS IoT developer guide, "Retained message policy examples").
+      { Effect: 'Allow', Action: 'iot:RetainPublish', Resource: topics(deviceRetainedTopics(topicRoot, carId)) },
       { Effect: 'Allow', Action: 'iot:Subscribe', Resource: permissions.subscribe.map((filter) => arn('topicfilter', filter)) },
       { Effect: 'Allow', Action: 'iot:Receive', Resource: topics(permissions.receive) },
     ],

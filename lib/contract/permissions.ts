@@ -1,4 +1,4 @@
-import { ANY_LEVEL, carTopics, topicMatches } from './topics';
+import { ANY_LEVEL, carTopics, DELIVERY, topicMatches } from './topics';
 
 /**
  * Who may do what on which topics, per car. The AWS IoT policy, the lamp API's IAM policy and the local
@@ -31,6 +31,21 @@ export function devicePermissions(root: string, car: string): DevicePermissions 
     subscribe: [topics.lampSet(ANY_LEVEL)],
     receive: [topics.lampSet(ANY_LEVEL)],
   };
+}
+
+/**
+ * The device's publish topics that carry the retain flag (per `DELIVERY`): lamp states and status, the last
+ * will included. AWS IoT wants `iot:RetainPublish` on top of `iot:Publish` for those.
+ */
+export function deviceRetainedTopics(root: string, car: string): readonly string[] {
+  const topics = carTopics(root, car);
+  const published: readonly [string, { readonly retain: boolean }][] = [
+    [topics.lampState(ANY_LEVEL), DELIVERY.lampState],
+    [topics.status, DELIVERY.status],
+    [topics.telemetry, DELIVERY.telemetry],
+    [topics.events, DELIVERY.events],
+  ];
+  return published.filter(([, delivery]) => delivery.retain).map(([topic]) => topic);
 }
 
 export function controllerPermissions(root: string, car: string): ControllerPermissions {

@@ -155,7 +155,7 @@ describe('certificate mode "csr"', () => {
 });
 
 describe('policy', () => {
-  test('allows exactly connect as itself, publish to its own state/status/telemetry/events, subscribe to and receive its commands', () => {
+  test('allows exactly connect as itself, publish to its own state/status/telemetry/events (retained: state and status), subscribe to and receive its commands', () => {
     expect(iotPolicyOf('rps13')).toEqual({
       Version: '2012-10-17',
       Statement: [
@@ -176,6 +176,11 @@ describe('policy', () => {
             region('topic/cars/rps13/events'),
           ],
         },
+        {
+          Effect: 'Allow',
+          Action: 'iot:RetainPublish',
+          Resource: [region('topic/cars/rps13/lamps/*/state'), region('topic/cars/rps13/status')],
+        },
         { Effect: 'Allow', Action: 'iot:Subscribe', Resource: [region('topicfilter/cars/rps13/lamps/+/set')] },
         { Effect: 'Allow', Action: 'iot:Receive', Resource: [region('topic/cars/rps13/lamps/*/set')] },
       ],
@@ -183,7 +188,7 @@ describe('policy', () => {
   });
 
   test('the csr car gets the same policy for its own topics', () => {
-    expect(iotPolicyOf('ae-86').Statement[2]).toEqual({
+    expect(iotPolicyOf('ae-86').Statement[3]).toEqual({
       Effect: 'Allow',
       Action: 'iot:Subscribe',
       Resource: [region('topicfilter/cars/ae-86/lamps/+/set')],
