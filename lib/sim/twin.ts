@@ -12,10 +12,11 @@ import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
  * way the cloud is (mutual TLS, the same permission model, the same API core and token check).
  */
 
-/** A lamp's pin changed: `level` is its output, 0–1 (PWM duty). */
+/** A lamp's pin changed: `level` is its output, 0–1 (PWM duty); `at` is the board's clock in ms. */
 export interface PinEdge {
   readonly lamp: string;
   readonly level: number;
+  readonly at: number;
 }
 
 /** A running virtual Pico W. */

@@ -18,7 +18,7 @@ export interface VirtualCarWorkerData {
 }
 
 export type VirtualCarEvent =
-  | { readonly type: 'pin'; readonly pin: string; readonly duty: number }
+  | { readonly type: 'pin'; readonly pin: string; readonly duty: number; readonly at: number }
   | { readonly type: 'connected' }
   | { readonly type: 'output'; readonly line: string }
   | { readonly type: 'ended'; readonly detail: string }
@@ -42,7 +42,7 @@ async function run(data: VirtualCarWorkerData, post: (event: VirtualCarEvent) =>
     network: new VirtualNetwork(clock, QUICK_RADIO),
     output: (line) => post({ type: 'output', line }),
   });
-  pico.pins.onChange((change) => post({ type: 'pin', pin: change.pin, duty: change.state.duty }));
+  pico.pins.onChange((change) => post({ type: 'pin', pin: change.pin, duty: change.state.duty, at: change.at }));
   parentPort?.on('message', (command: VirtualCarCommand) => {
     if (command.type !== 'stop') return;
     mqtt.disconnect();

@@ -53,7 +53,7 @@ export const startVirtualPico: StartVirtualCar = async (carId, context) => {
     if (event.type === 'pin') {
       duties.set(event.pin, event.duty);
       const lamp = lamps.get(event.pin);
-      if (lamp !== undefined) for (const listener of listeners) listener({ lamp, level: event.duty / FULL_DUTY });
+      if (lamp !== undefined) for (const listener of listeners) listener({ lamp, level: event.duty / FULL_DUTY, at: event.at });
     } else if (event.type === 'output') context.log(`${carId} | ${event.line}`);
     else if (event.type === 'ended') context.log(`${carId}: firmware ended (${event.detail})`);
   });
