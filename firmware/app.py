@@ -12,7 +12,7 @@ import status
 import timesync
 from lamps import Lamps
 from wifi import Wifi
-from link import Link, Refused, backoff_ms, credentials_missing, STABLE_MS, POLL_MS
+from link import Link, Refused, backoff_ms, STABLE_MS, POLL_MS
 
 # RP2040 datasheet 4.7 and erratum RP2040-E1: the 24-bit watchdog counter drops by 2 every
 # microsecond, so the longest timeout is 0xFFFFFF / 2 us = 8,388 ms (MicroPython refuses more).
@@ -143,19 +143,22 @@ async def _serve(device):
         await device.pause(POLL_MS)
 
 
-async def run(device):
-    problem = status.micropython_problem(sys.implementation.version)
+async def _preflight(device):
+    # The start-up checks, then their module leaves the heap again (about 2 KB the car can use).
+    import checks
+
+    problem = checks.first_problem()
+    crash = checks.take_error()
+    del sys.modules["checks"]
+    del checks
     if problem:
-        await device.halt(status.MICROPYTHON_TOO_OLD, problem)
-    problem = status.umqtt_problem()
-    if problem:
-        await device.halt(status.UMQTT_MISSING_OR_OLD, problem)
-    missing = credentials_missing()
-    if missing:
-        await device.halt(status.CERTS_MISSING, "%s is missing; write the device folder with `npx plamo device %s` and copy it to the board" % (missing, config.CAR_ID))
-    crash = status.take_error()
+        await device.halt(*problem)
     if crash:
         device.report("error", "reset_after_crash", crash)
+
+
+async def run(device):
+    await _preflight(device)
     failures = 0
     while True:
         failures = await _online(device, failures)

@@ -35,17 +35,6 @@ def backoff_ms(attempt):
     return base + random.getrandbits(16) % (base // 4 + 1)
 
 
-def credentials_missing():
-    import os
-
-    for name in (config.CA_FILE, config.CERT_FILE, config.KEY_FILE):
-        try:
-            os.stat(name)
-        except OSError:
-            return name
-    return None
-
-
 def _read(name):
     with open(name, "rb") as file:
         return file.read()

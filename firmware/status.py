@@ -23,9 +23,6 @@ _FLASH_MS = 200
 _GROUP_GAP_MS = 1200
 _FLICKER_MS = 50
 
-# MicroPython 1.24 fixed loading DER certificates and keys into ssl.SSLContext (release notes, v1.24.0).
-MIN_MICROPYTHON = (1, 24, 0)
-
 ERROR_FILE = "last_error.txt"
 ERROR_FILE_MAX = 1024
 
@@ -70,34 +67,8 @@ class StatusLed:
         return self._step_ms()
 
 
-def micropython_problem(version):
-    # None when this MicroPython can load DER credentials; otherwise what to do about it.
-    if tuple(version[:3]) >= MIN_MICROPYTHON:
-        return None
-    found = ".".join(str(part) for part in version[:3])
-    return "MicroPython %s is too old: DER certificates need 1.24 or newer. Flash the latest Pico W firmware from micropython.org/download/RPI_PICO_W" % found
-
-
-_UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
-UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + _UMQTT_HINT
-
-
-def umqtt_problem():
-    # None when umqtt.simple takes ssl=<SSLContext> (1.4+); otherwise the fix. The connect timeout of
-    # 1.6 only shows when connecting: link.connect() raises Refused("umqtt_too_old") then.
-    hint = _UMQTT_HINT
-    try:
-        from umqtt.simple import MQTTClient
-    except ImportError:
-        return "umqtt.simple is missing; " + hint
-    try:
-        probe = MQTTClient("probe", "localhost", port=8883, keepalive=60, ssl=None)
-    except TypeError:
-        return "umqtt.simple is too old; " + hint
-    # Before 1.4 the client took ssl=True plus ssl_params and never sent a client certificate.
-    if hasattr(probe, "ssl_params"):
-        return "umqtt.simple is too old (it takes ssl_params, not an SSLContext); " + hint
-    return None
+UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
+UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + UMQTT_HINT
 
 
 def record_error(error):
@@ -108,16 +79,3 @@ def record_error(error):
     sys.print_exception(error, text)
     with open(ERROR_FILE, "w") as file:
         file.write(text.getvalue()[-ERROR_FILE_MAX:])
-
-
-def take_error():
-    # The crash recorded before the last reset (at most 200 chars, for `events`), then forgets it.
-    import os
-
-    try:
-        with open(ERROR_FILE) as file:
-            text = file.read(ERROR_FILE_MAX)
-        os.rename(ERROR_FILE, ERROR_FILE + ".old")
-    except OSError:
-        return None
-    return text[-200:]
