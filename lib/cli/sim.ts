@@ -4,7 +4,7 @@ import { loadConfig, type PlamoConfig } from '../config';
 import { PortInUseError } from '../sim/listen';
 import { TerminalView } from '../sim/terminal-view';
 import { InvalidTokenError, startTwin, type Twin } from '../sim/twin';
-import { startVirtualPico } from '../sim/virtual-car';
+import { startVirtualPico, VirtualCarError } from '../sim/virtual-car';
 import { CliError } from './index';
 
 export interface SimOptions {
@@ -58,7 +58,8 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       observe: (message) => view.observe(message),
     });
   } catch (error) {
-    if (error instanceof PortInUseError || error instanceof InvalidTokenError) throw new CliError(error.message);
+    if (error instanceof PortInUseError || error instanceof InvalidTokenError || error instanceof VirtualCarError)
+      throw new CliError(error.message);
     throw error;
   }
 }

@@ -9,6 +9,14 @@ const CONNECT_DEADLINE_MS = 30_000;
 const STOP_GRACE_MS = 1_000;
 const FULL_DUTY = 65535;
 
+/** A virtual car's firmware did not come up; the message says which car and why. */
+export class VirtualCarError extends Error {
+  constructor(carId: string, reason: string) {
+    super(`virtual car ${carId} did not connect: ${reason}`);
+    this.name = 'VirtualCarError';
+  }
+}
+
 /** GPIO number (as the virtual board names pins) → lamp name. */
 function lampsByPin(context: Parameters<StartVirtualCar>[1], carId: string): Map<string, string> {
   const lamps = new Map<string, string>();
@@ -24,7 +32,7 @@ function untilConnected(worker: Worker, carId: string): Promise<void> {
     const fail = (reason: string) => {
       clearTimeout(deadline);
       worker.off('message', onMessage);
-      reject(new Error(`virtual car ${carId} did not connect: ${reason}`));
+      reject(new VirtualCarError(carId, reason));
     };
     const deadline = setTimeout(() => fail(`no MQTT session after ${CONNECT_DEADLINE_MS / 1000} s`), CONNECT_DEADLINE_MS);
     const onMessage = (event: VirtualCarEvent) => {
