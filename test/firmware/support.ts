@@ -59,6 +59,14 @@ export interface BenchOptions {
   readonly echo?: boolean;
 }
 
+const benches: Bench[] = [];
+
+// Every scenario, whatever else it tests, must keep the RP2040 watchdog fed: no gap over 8,388 ms of
+// device time on any board the test file created.
+afterEach(() => {
+  for (const b of benches) expect(b.pico.watchdog.longestGapMs).toBeLessThanOrEqual(WDT_MAX_MS);
+});
+
 /** A virtual Pico W with the generated firmware for the test car, not yet started. */
 export async function bench(options: BenchOptions = {}): Promise<Bench> {
   const config = options.config ?? testConfig();
@@ -77,7 +85,9 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
     umqtt: options.umqtt,
     output: options.echo ? (line) => console.log(line) : undefined,
   });
-  return { pico, clock, broker, network, topics, config };
+  const made = { pico, clock, broker, network, topics, config };
+  benches.push(made);
+  return made;
 }
 
 /** Starts the board and lets it run until it is online (or `ms` of device time pass). */

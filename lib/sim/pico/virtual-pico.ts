@@ -104,6 +104,7 @@ export class VirtualPico {
   private pm = 0;
   private pendingPayload = '';
   private ended?: PicoEnd;
+  private endedAt?: number;
   private run?: Promise<void>;
 
   private constructor(
@@ -171,6 +172,7 @@ export class VirtualPico {
 
   private finish(end: PicoEnd): void {
     this.ended = end;
+    this.endedAt = this.options.clock.now();
     const clock = this.options.clock as { stopped?: () => void };
     clock.stopped?.();
   }
@@ -204,7 +206,9 @@ export class VirtualPico {
 
   /** The watchdog as the RP2040 would see it: its timeout and the longest gap between feeds. */
   get watchdog(): { readonly timeoutMs: number; readonly longestGapMs: number } {
-    const sinceLast = this.wdtTimeoutMs > 0 ? this.options.clock.now() - this.lastFeed : 0;
+    // Once the firmware has ended (reset, Ctrl-C) the board is no longer this run's to judge.
+    const until = this.endedAt ?? this.options.clock.now();
+    const sinceLast = this.wdtTimeoutMs > 0 ? until - this.lastFeed : 0;
     return { timeoutMs: this.wdtTimeoutMs, longestGapMs: Math.max(this.longestGap, sinceLast) };
   }
 
