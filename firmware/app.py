@@ -127,6 +127,10 @@ async def _serve(device):
     # The connected loop; returns the reason when the connection is lost.
     link = device.link
     while True:
+        # The radio knows at once when the access point is gone; the socket would only find out after
+        # a TCP timeout, with commands lost meanwhile.
+        if not device.wifi.connected():
+            return "wifi_lost"
         try:
             device.flush_events()
             link.service()
