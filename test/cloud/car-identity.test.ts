@@ -131,6 +131,30 @@ describe('certificate mode "aws"', () => {
     expect(identityRoles.length).toBeGreaterThanOrEqual(6);
     for (const [, role] of identityRoles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   });
+  test('the bundled handler loads on its own and answers a delete of a failed create without calling AWS', async () => {
+    const handler = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('device certificates') } }),
+    )[0];
+    const assetHash = String(handler.Properties.Code.S3Key).split('.')[0];
+    const bundle = require(join(assembly.directory, `asset.${assetHash}`, 'index.js'));
+    const placeholder = 'AWSCDK::CustomResourceProviderFramework::CREATE_FAILED';
+    const properties = { ThingName: 'rps13', SecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:x', Generation: '3' };
+    const log = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      await expect(
+        bundle.handler({
+          RequestType: 'Delete',
+          RequestId: 'r',
+          LogicalResourceId: 'L',
+          StackId: 's',
+          PhysicalResourceId: placeholder,
+          ResourceProperties: properties,
+        }),
+      ).resolves.toEqual({ PhysicalResourceId: placeholder });
+    } finally {
+      log.mockRestore();
+    }
+  });
 });
 
 describe('certificate mode "csr"', () => {
