@@ -43,6 +43,15 @@ describe('malformed input is ignored, reported on events, and never crashes the 
     expect(b.pico.end).toBeUndefined();
   });
 
+  test('a payload of exactly 512 bytes is still accepted', async () => {
+    const base = command('on', { id: 'edge', brightness: 60 });
+    const padded = `${base.slice(0, -1)}${' '.repeat(512 - Buffer.byteLength(base))}}`;
+    expect(Buffer.byteLength(padded)).toBe(512);
+    b.broker.send(set(), padded);
+    await b.clock.runFor(100);
+    expect(b.broker.publishedOn(b.topics.lampState('headlights')).at(-1)).toMatchObject({ id: 'edge', brightness: 60 });
+  });
+
   test('a valid command still works after all of that', async () => {
     b.broker.send(set(), command('off', { id: 'after-the-storm' }));
     await b.clock.runFor(100);
