@@ -1,6 +1,6 @@
 # What the board tells a person with no computer attached: the on-board LED blinks a code for every
-# boot phase and failure (the table is in README.md, "Status LED codes"), and the start-up checks
-# that explain a wrong MicroPython or umqtt.simple instead of dying on a TypeError.
+# boot phase and failure (the table is in README.md, "Status LED codes"), and the crash log that
+# survives a reset. The start-up checks that choose a code live in checks.py.
 import sys
 from machine import Pin
 from clock import ticks_ms, ticks_diff
