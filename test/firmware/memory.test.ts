@@ -1,17 +1,21 @@
 import { bench, boot, command } from './support';
 
-// The heap budget under the WebAssembly interpreter, measured here and reported by `npm run bench`:
-// what the firmware adds on top of the interpreter and the stand-ins for the Pico W's C modules.
-const FIRMWARE_HEAP_BUDGET = 40 * 1024;
+// The heap the firmware itself holds once online under the WebAssembly interpreter: its modules'
+// bytecode, its objects and the DER credentials in the TLS context. The stand-ins for the board's C
+// modules (machine, network, ssl, …) and the mip packages (umqtt.simple, ntptime) are loaded first and
+// not counted. Measured at about 24 KB, over the architecture's 16 KB aim: the modules' bytecode is most
+// of it, which a board keeps in flash instead when the modules are frozen into its firmware image.
+const FIRMWARE_HEAP_BUDGET = 28 * 1024;
 const HEAP_NOISE_BYTES = 512;
+const BOARD_MODULES = ['machine', 'network', 'ssl', 'socket', 'ntptime', 'umqtt.simple', 'pico_gc', 'json', 'random'];
 
 describe('memory', () => {
-  test('heap in use after boot stays inside the budget', async () => {
+  test("the firmware's own heap after boot stays inside its budget", async () => {
     const b = await bench();
-    const bare = b.pico.heapUsed();
+    for (const name of BOARD_MODULES) b.pico.eval(`__import__(${JSON.stringify(name)})`);
+    const board = b.pico.heapUsed();
     await boot(b);
-    const used = b.pico.heapUsed();
-    expect(used - bare).toBeLessThanOrEqual(FIRMWARE_HEAP_BUDGET);
+    expect(b.pico.heapUsed() - board).toBeLessThanOrEqual(FIRMWARE_HEAP_BUDGET);
   });
 
   test('10,000 commands, good and bad, leave the heap where it was', async () => {
