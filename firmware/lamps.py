@@ -66,6 +66,12 @@ class Lamps:
             level = 100
         else:
             level = self._default[lamp] if brightness is None else brightness
+        if mode == BLINK and BLINK not in self.mode:
+            # The first blinking lamp starts the shared phase lit, so it answers at once; lamps that
+            # join later take the running phase, which is what keeps hazard lamps in step.
+            self._phase = 0
+            self._last = ticks_ms()
+            self.lit = True
         self.mode[lamp] = mode
         self.brightness[lamp] = level
         self.command_id[lamp] = command_id

@@ -24,6 +24,19 @@ describe('lamps', () => {
     for (const gap of period) expect(Math.abs(gap - 60_000 / 85)).toBeLessThanOrEqual(2);
   });
 
+  test('the first blinking lamp lights at once, whatever the phase was', async () => {
+    const b = await online();
+    for (const delay of [0, 100, 250, 400, 600]) {
+      await b.clock.runFor(delay);
+      b.broker.send(b.topics.lampSet('turnLeft'), command('blink'));
+      const sent = b.clock.now();
+      await b.clock.runFor(25);
+      expect(risingEdges(b, PINS.turnLeft, sent).length).toBe(1);
+      b.broker.send(b.topics.lampSet('turnLeft'), command('off'));
+      await b.clock.runFor(25);
+    }
+  });
+
   test('hazard: two blinkers started at different times flash in phase', async () => {
     const b = await online();
     b.broker.send(b.topics.lampSet('turnLeft'), command('blink'));
