@@ -14,6 +14,7 @@ import { apiConfigOf } from '../api/commands';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import { STACK_OUTPUTS } from './outputs';
 
@@ -252,13 +253,14 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics, read retained messages only on those cars' topics.
+ * configured cars' `lamps/<lamp>/set` topics (retained only for cars that restore their lamps), read retained
+ * messages only on those cars' topics.
  */
 export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
   const topicArn = (filter: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: iotPolicyTopicPattern(filter) });
   const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
-  return [
+  const statements = [
     new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
     new PolicyStatement({
       effect: Effect.ALLOW,
@@ -266,4 +268,12 @@ export function lampApiIotStatements(scope: Construct, config: PlamoConfig): Pol
       resources: permissions.flatMap((p) => p.readRetained.map(topicArn)),
     }),
   ];
+  // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
+  // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
+  const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
+  if (retaining.length > 0) {
+    const resources = retaining.flatMap(([car]) => controllerPermissions(config.topicRoot, car).publish.map(topicArn));
+    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:RetainPublish'], resources }));
+  }
+  return statements;
 }

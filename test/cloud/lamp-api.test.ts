@@ -95,9 +95,19 @@ describe('LampApi construct', () => {
     ]);
   });
 
-  test('the lamp Lambda has no other IoT or data permission than those two', () => {
+  test('the lamp Lambda may publish retained commands only for cars that restore their lamps', () => {
+    const retain = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:RetainPublish');
+    expect(retain).toHaveLength(1);
+    expect([retain[0].Resource].flat().map(flatten)).toEqual([arn('garage/rps13/lamps/*/set')]);
+  });
+
+  test('the lamp Lambda has no other IoT or data permission than those three', () => {
     const actions = statementsOf(template, 'LampApiApiFunctionRole').flatMap((s) => s.Action);
-    expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual(['iot:GetRetainedMessage', 'iot:Publish']);
+    expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual([
+      'iot:GetRetainedMessage',
+      'iot:Publish',
+      'iot:RetainPublish',
+    ]);
   });
 
   test('the authorizer may only GetItem on the token table', () => {
