@@ -4,6 +4,7 @@ import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, devicePermissions, topicAllowed } from '../contract';
 import { listenOnLoopback } from './listen';
+import { disableNagle } from './no-delay';
 import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
 
 /**
@@ -146,6 +147,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     (socket) => aedes.handle(socket),
   );
   server.on('connection', (socket: Socket) => {
+    disableNagle(socket);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });

@@ -10,6 +10,7 @@ import {
   type MqttConnectRequest,
   MqttSocketError,
 } from './pico/mqtt-backend';
+import { disableNagleOnClient } from './no-delay';
 
 /**
  * The virtual Pico W's MQTT wire in the local twin: mqtt.js over TLS with the DER credentials the
@@ -48,6 +49,7 @@ export class MqttJsBackend implements MqttBackend {
         retain: request.will.retain,
       },
     });
+    disableNagleOnClient(client);
     client.on('connect', () => this.onConnected());
     client.on('message', (topic, payload) => this.inbox.push({ topic: Buffer.from(topic), payload }));
     client.on('error', (error: Error & { code?: unknown }) => {

@@ -3,6 +3,7 @@ import { BrokerBusyError, type LampPort } from '../api/lamp-port';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, parseLampTopic, retainCommands } from '../contract';
 import { LOOPBACK } from './listen';
+import { disableNagleOnClient } from './no-delay';
 import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
 
 /**
@@ -47,6 +48,7 @@ export async function connectMqttLampPort(options: MqttLampPortOptions): Promise
     clientId: CONTROLLER_COMMON_NAME,
     reconnectPeriod: 1000,
   });
+  disableNagleOnClient(client);
   const remember = (topic: string, payload: string) => {
     if (!retainedByContract(config, topic)) return;
     // An empty retained message deletes the retained message (MQTT 3.1.1 section 3.3.1.3).
