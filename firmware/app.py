@@ -21,6 +21,10 @@ WDT_TIMEOUT_MS = 8000
 # No single sleep longer than this, so the watchdog sees a feed at least this often.
 FEED_MS = 1000
 PENDING_EVENTS = 4
+# A flood of bad commands must not become a flood of events: AWS IoT Core allows a connection 100
+# publishes a second. A burst of 20, then 5 a second; what is dropped is counted and reported.
+EVENT_BURST = 20
+EVENTS_PER_S = 5
 
 
 class Device:
@@ -36,6 +40,10 @@ class Device:
         self.next_sync = clock.ticks_ms()
         self.booted_epoch_ms = 0
         self._pending = []
+        # Event tokens in thousandths, so refilling needs no floats.
+        self._tokens = EVENT_BURST * 1000
+        self._tokens_at = clock.ticks_ms()
+        self._suppressed = 0
 
     def feed(self):
         self.wdt.feed()
@@ -61,9 +69,27 @@ class Device:
                 return
             await clock.sleep_ms(min(step, left))
 
+    def _may_report(self):
+        now = clock.ticks_ms()
+        self._tokens = min(EVENT_BURST * 1000, self._tokens + clock.ticks_diff(now, self._tokens_at) * EVENTS_PER_S)
+        self._tokens_at = now
+        if self._tokens < 1000:
+            return False
+        self._tokens -= 1000
+        return True
+
     def report(self, level, code, detail):
         # Sends an `events` message now, or keeps the latest few until the car is back online.
         print("event:", level, code, detail)
+        if not self._may_report():
+            self._suppressed += 1
+            return
+        if self._suppressed:
+            dropped, self._suppressed = self._suppressed, 0
+            self._send("warn", "events_suppressed", "%d events dropped by the rate limit" % dropped)
+        self._send(level, code, detail)
+
+    def _send(self, level, code, detail):
         if self.link.client is not None:
             try:
                 self.link.publish_event(level, code, detail)

@@ -52,6 +52,27 @@ describe('malformed input is ignored, reported on events, and never crashes the 
     expect(b.broker.publishedOn(b.topics.lampState('headlights')).at(-1)).toMatchObject({ id: 'edge', brightness: 60 });
   });
 
+  test('a flood of bad commands is reported at a limited rate, with a count of what was dropped', async () => {
+    await b.clock.runFor(10_000);
+    const before = events(b).length;
+    for (let i = 0; i < 200; i++) b.broker.send(set(), '{');
+    await b.clock.runFor(2_000);
+    const flood = events(b).slice(before);
+    expect(flood.length).toBeGreaterThanOrEqual(20);
+    expect(flood.length).toBeLessThanOrEqual(20 + 2 * 5 + 1);
+    await b.clock.runFor(10_000);
+    b.broker.send(set(), '{');
+    await b.clock.runFor(100);
+    const all = events(b).slice(before);
+    const reported = all.filter((event) => event.code === 'invalid_json').length;
+    const dropped = all
+      .filter((event) => event.code === 'events_suppressed')
+      .reduce((sum, event) => sum + Number.parseInt(event.detail, 10), 0);
+    expect(reported + dropped).toBe(201);
+    expect(all.at(-2)?.code).toBe('events_suppressed');
+    expect(all.at(-1)?.code).toBe('invalid_json');
+  });
+
   test('a valid command still works after all of that', async () => {
     b.broker.send(set(), command('off', { id: 'after-the-storm' }));
     await b.clock.runFor(100);
