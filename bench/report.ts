@@ -1,0 +1,182 @@
+import type { FirmwareFigures } from './firmware-heap';
+import type { LambdaFigures } from './lambda';
+import type { MachineInfo } from './machine';
+import type { Distribution } from './stats';
+import type { SynthFigures } from './synth';
+import { TARGETS } from './targets';
+import type { TwinFigures } from './twin-latency';
+
+/** Everything one `npm run bench` measured; also what `bench/results/latest.json` holds. */
+export interface BenchResults {
+  readonly machine: MachineInfo;
+  /** Fewer samples than the issue asks for: a smoke run, not figures to quote. */
+  readonly quick: boolean;
+  readonly twin?: TwinFigures;
+  readonly lambdas?: readonly LambdaFigures[];
+  readonly firmware?: FirmwareFigures;
+  readonly synth?: SynthFigures;
+  /** Sections that could not be measured, with the reason. */
+  readonly failures: Readonly<Record<string, string>>;
+}
+
+interface Row {
+  readonly area: string;
+  readonly figure: string;
+  readonly measured: string;
+  /** The budget, with ✓ or ✗ when there is one. */
+  readonly target: string;
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const bytes = (value: number) => `${Math.round(value).toLocaleString('en-US')} B`;
+const spread = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p90.toFixed(1)} / ${d.p99.toFixed(1)} ms`;
+
+function budget(text: string, met: boolean): string {
+  return `${text} ${met ? '✓' : '✗ missed'}`;
+}
+
+function twinRows(twin: TwinFigures): Row[] {
+  const area = 'local twin';
+  const met = twin.twin.p50 <= TARGETS.twinP50Ms && twin.twin.p99 <= TARGETS.twinP99Ms;
+  return [
+    {
+      area,
+      figure: `HTTP PUT → virtual pin, p50 / p90 / p99 of ${twin.twin.n}`,
+      measured: spread(twin.twin),
+      target: budget(`p50 ≤ ${TARGETS.twinP50Ms}, p99 ≤ ${TARGETS.twinP99Ms} ms`, met),
+    },
+    {
+      area,
+      figure: `MQTT floor (publish → subscriber, same TLS), p50 / p90 / p99 of ${twin.floor.n}`,
+      measured: spread(twin.floor),
+      target: '—',
+    },
+    {
+      area,
+      figure: 'twin ÷ floor at p50 / p90 / p99',
+      measured: `${twin.ratio.p50.toFixed(1)}× / ${twin.ratio.p90.toFixed(1)}× / ${twin.ratio.p99.toFixed(1)}×`,
+      target: '—',
+    },
+  ];
+}
+
+function lambdaRows(lambda: LambdaFigures): Row[] {
+  const area = `${lambda.name} Lambda`;
+  const isApi = lambda.name === 'lamp API';
+  const sizeBudget = isApi ? TARGETS.lampApiBundleBytes : TARGETS.authorizerBundleBytes;
+  const rows: Row[] = [
+    {
+      area,
+      figure: 'bundle, minified',
+      measured: kb(lambda.bundleBytes),
+      target: budget(`≤ ${kb(sizeBudget)}`, lambda.bundleBytes <= sizeBudget),
+    },
+    {
+      area,
+      figure: `cold \`require\`, median of ${lambda.coldRuns} fresh processes (of it: AWS SDK client)`,
+      measured: `${ms(lambda.coldRequireMs)} (${ms(lambda.coldSdkMs)})`,
+      target: isApi ? budget(`≤ ${TARGETS.lampApiColdRequireMs} ms`, lambda.coldRequireMs <= TARGETS.lampApiColdRequireMs) : '—',
+    },
+  ];
+  if (lambda.bundleBytesPerCar !== undefined) {
+    const fit = Math.floor((sizeBudget - lambda.bundleBytes) / lambda.bundleBytesPerCar) + 1;
+    rows.push({
+      area,
+      figure: 'bundle growth per car (the cars are compiled in)',
+      measured: `${bytes(lambda.bundleBytesPerCar)}: ≤ ${kb(sizeBudget)} up to ${fit} cars`,
+      target: '—',
+    });
+  }
+  if (lambda.coldFirstCallMs !== null) {
+    rows.push({ area, figure: 'first call after the cold `require` (GET /api/cars)', measured: ms(lambda.coldFirstCallMs), target: '—' });
+  }
+  const client = isApi ? 'IoT data plane' : 'DynamoDB';
+  rows.push({
+    area,
+    figure: `warm handler, ${client} mocked, p50 / p90 / p99 of ${lambda.warm.n}`,
+    measured: spread(lambda.warm),
+    target: '—',
+  });
+  return rows;
+}
+
+function firmwareRows(firmware: FirmwareFigures): Row[] {
+  const area = 'firmware (wasm)';
+  return [
+    {
+      area,
+      figure: '`gc.mem_alloc()` after boot (of it: Python fakes of C modules)',
+      measured: `${bytes(firmware.heapAfterBootBytes)} (${bytes(firmware.fakeModulesBytes)})`,
+      target: budget(`≤ ${kb(TARGETS.firmwareHeapAfterBootBytes)}`, firmware.heapAfterBootBytes <= TARGETS.firmwareHeapAfterBootBytes),
+    },
+    {
+      area,
+      figure: `heap growth over ${firmware.messages.toLocaleString('en-US')} messages, after \`gc.collect()\`, harness control run subtracted`,
+      measured: bytes(firmware.growthBytes),
+      target: budget('0 B', firmware.growthBytes <= TARGETS.firmwareHeapGrowthBytes),
+    },
+    { area, figure: 'bytes allocated per handled message', measured: bytes(firmware.allocatedPerMessageBytes), target: '—' },
+  ];
+}
+
+function synthRows(synth: SynthFigures): Row[] {
+  const area = 'cdk synth';
+  const rows: Row[] = synth.runs.map((run) => ({
+    area,
+    figure: `${run.cars} car${run.cars === 1 ? '' : 's'}: median time of ${run.timings.length}; resources, outputs`,
+    measured: `${(run.medianMs / 1000).toFixed(2)} s; ${run.resources}, ${run.outputs}`,
+    target: budget(
+      `≤ ${synth.resources.limit} resources, ≤ ${synth.outputs.limit} outputs`,
+      run.resources <= synth.resources.limit && run.outputs <= synth.outputs.limit,
+    ),
+  }));
+  const { resources, outputs } = synth;
+  rows.push(
+    {
+      area,
+      figure: 'per car (+ shared): resources, outputs',
+      measured: `${resources.perCar} (+ ${resources.shared}), ${outputs.perCar} (+ ${outputs.shared})`,
+      target: '—',
+    },
+    {
+      area,
+      figure: 'most cars in one stack: by resources, by outputs',
+      measured: `${resources.maxCars}, ${outputs.maxCars}`,
+      target: '—',
+    },
+  );
+  if (synth.pastTheLimit) {
+    rows.push({ area, figure: `synth of ${synth.pastTheLimit.cars} cars`, measured: `fails: ${synth.pastTheLimit.message}`, target: '—' });
+  }
+  return rows;
+}
+
+export function resultRows(results: BenchResults): Row[] {
+  const rows: Row[] = [];
+  if (results.twin) rows.push(...twinRows(results.twin));
+  for (const lambda of results.lambdas ?? []) rows.push(...lambdaRows(lambda));
+  if (results.firmware) rows.push(...firmwareRows(results.firmware));
+  if (results.synth) rows.push(...synthRows(results.synth));
+  for (const [area, reason] of Object.entries(results.failures)) rows.push({ area, figure: 'not measured', measured: reason, target: '—' });
+  return rows;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+export function markdownTable(results: BenchResults): string {
+  const lines = ['| area | figure | measured | target |', '| --- | --- | --- | --- |'];
+  for (const row of resultRows(results)) {
+    lines.push(`| ${[row.area, row.figure, row.measured, row.target].map(escapeCell).join(' | ')} |`);
+  }
+  const { machine } = results;
+  lines.push(
+    '',
+    `${machine.date} · ${machine.cpus} × ${machine.cpuModel} · Node.js ${machine.node} · ${machine.platform}. ` +
+      'Medians and percentiles of one run on a shared machine; warm-up runs are discarded.',
+  );
+  if (results.quick) lines.push('', '**Quick run (`--quick`): too few samples to quote.**');
+  return lines.join('\n');
+}
