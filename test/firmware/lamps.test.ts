@@ -49,6 +49,18 @@ describe('lamps', () => {
     expect(risingEdges(b, PINS.turnLeft, from).length).toBeGreaterThanOrEqual(13);
   });
 
+  test('JavaScript is told when a pin changes, with the device time and the new duty', async () => {
+    const b = await online();
+    const seen: [string, number][] = [];
+    const stop = b.pico.pins.onChange((change) => seen.push([change.pin, change.state.duty]));
+    b.broker.send(b.topics.lampSet('headlights'), command('on', { brightness: 100 }));
+    await b.clock.runFor(100);
+    stop();
+    b.broker.send(b.topics.lampSet('headlights'), command('off'));
+    await b.clock.runFor(100);
+    expect(seen).toEqual([[String(PINS.headlights), 65535]]);
+  });
+
   test('PWM brightness is gamma-corrected', async () => {
     const b = await online();
     b.broker.send(b.topics.lampSet('headlights'), command('on', { brightness: 50 }));
