@@ -49,7 +49,7 @@ describe('lamps', () => {
     expect(risingEdges(b, PINS.turnLeft, from).length).toBeGreaterThanOrEqual(13);
   });
 
-  test('JavaScript is told when a pin changes, with the device time and the new duty', async () => {
+  test('JavaScript is told each pin change with the new duty, until it stops listening', async () => {
     const b = await online();
     const seen: [string, number][] = [];
     const stop = b.pico.pins.onChange((change) => seen.push([change.pin, change.state.duty]));
