@@ -133,7 +133,7 @@ async def _online(device, failures):
             # Back off before the retry, not after the drop: the first loss is retried after 1 s.
             await device.pause(backoff_ms(failures - 1))
         try:
-            await device.link.connect(device.wifi.ip())
+            device.link.connect(device.wifi.ip())
             return failures
         except Refused as refused:
             cause = refused.args[0]

@@ -7,7 +7,6 @@ import socket
 import ssl
 import config
 import clock
-import status
 import commands
 from lamps import MODES
 
@@ -81,7 +80,7 @@ class Link:
             return
         self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3])
 
-    async def connect(self, ip):
+    def connect(self, ip):
         # Fresh DNS, gc, TLS, MQTT CONNECT with a last will, subscribe, announce; raises OSError/Refused.
         # Resolve again on every attempt: the broker's address may have moved during an outage.
         socket.getaddrinfo(config.MQTT_HOST, config.MQTT_PORT)
