@@ -23,7 +23,11 @@ export interface VirtualPicoOptions {
   readonly network?: VirtualNetwork;
   /** @default 'current' (1.6 or newer) */
   readonly umqtt?: UmqttFlavour;
-  /** MicroPython heap. @default 192 KiB, about what a Pico W has free after boot */
+  /**
+   * The interpreter's first heap area. This build grows its heap on demand, so it is a starting size,
+   * not a limit like the Pico W's ~170 KB.
+   * @default 192 KiB
+   */
   readonly heapBytes?: number;
   /** Receives each line the firmware prints. @default - dropped */
   readonly output?: (line: string) => void;
@@ -70,7 +74,9 @@ const FAKE_LIBS = ['machine.py', 'network.py', 'ntptime.py', 'socket.py', 'ssl.p
 const RTC_POWER_UP_S = Date.UTC(2021, 0, 1) / 1000;
 /** The interpreter's ticks are 30 bits wide; JS integers crossing into Python must fit in 32. */
 const TICKS_PERIOD = 2 ** 30;
+/** A twin board runs for days: keep its trace and output bounded. */
 const TRACE_LIMIT = 100_000;
+const OUTPUT_LIMIT = 5_000;
 
 function hexToBuffer(hex: string): Buffer {
   return Buffer.from(hex, 'hex');
@@ -92,12 +98,12 @@ export class VirtualPico {
   readonly pins: PinBank;
   readonly network: VirtualNetwork;
   readonly trace: TraceEntry[] = [];
-  /** Everything the firmware printed, line by line. */
+  /** What the firmware printed, line by line (the latest OUTPUT_LIMIT lines). */
   readonly output: string[] = [];
   resets = 0;
-  /** The longest time between two watchdog feeds so far (after the watchdog started), in device ms. */
   private wdtTimeoutMs = 0;
   private lastFeed = 0;
+  /** The longest time between two watchdog feeds so far (after the watchdog started), in device ms. */
   private longestGap = 0;
   private rtcOffsetS = RTC_POWER_UP_S;
   private country = '';
@@ -130,6 +136,7 @@ export class VirtualPico {
   }
 
   private print(line: string): void {
+    if (this.output.length >= OUTPUT_LIMIT) this.output.shift();
     this.output.push(line);
     this.options.output?.(line);
   }
