@@ -10,8 +10,9 @@ import clock
 import commands
 from lamps import MODES
 
-# umqtt.simple 1.6 applies this to the socket, TLS handshake included; it must stay well inside the
-# 8,388 ms RP2040 watchdog because nothing feeds it while connect() blocks.
+# umqtt.simple 1.6 sets this as the socket timeout, so it bounds each step of connect() (TCP, TLS
+# reads, CONNACK) rather than the whole. Nothing feeds the watchdog while connect() blocks: a broker
+# slow at every step ends in a watchdog reset, which is the recovery for a connect that hangs.
 CONNECT_TIMEOUT_S = 5
 POLL_MS = 20
 MAX_MESSAGES_PER_POLL = 8
