@@ -215,10 +215,11 @@ function acknowledgeSynchronousFunction(fn: NodejsFunction): void {
 
 /**
  * The only wildcards are the lamp level of the contract's topic filters (`+` in `lamps/+/set` becomes `*`
- * in IAM), one per configured car, so each acknowledgement names its exact resource.
+ * in IAM), one per configured car, so each acknowledgement names its exact resource. They are made on the
+ * role, not its DefaultPolicy: from about a dozen cars on, CDK moves statements that no longer fit the inline
+ * policy's 10,240 characters into OverflowPolicy managed policies beside it.
  */
 function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
-  const policy = role.node.findChild('DefaultPolicy');
   const resources = new Set(
     Object.keys(config.cars).flatMap((car) => {
       const permissions = controllerPermissions(config.topicRoot, car);
@@ -226,7 +227,7 @@ function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
     }),
   );
   for (const filter of resources) {
-    Validations.of(policy).acknowledge({
+    Validations.of(role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${iotPolicyTopicPattern(filter)}]`,
       reason: "The lamp level of the MQTT contract: this car's lamp topics only, which change whenever a lamp is added to the config.",
     });
