@@ -30,6 +30,8 @@ interface Row {
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const bytes = (value: number) => `${Math.round(value).toLocaleString('en-US')} B`;
+/** Per-car averages are fractional when CDK adds a resource every few cars (IAM overflow policies). */
+const count = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
 const spread = (d: Distribution) => `${d.p50.toFixed(1)} / ${d.p90.toFixed(1)} / ${d.p99.toFixed(1)} ms`;
 
 function budget(text: string, met: boolean): string {
@@ -136,7 +138,7 @@ function synthRows(synth: SynthFigures): Row[] {
     {
       area,
       figure: 'per car (+ shared): resources, outputs',
-      measured: `${resources.perCar} (+ ${resources.shared}), ${outputs.perCar} (+ ${outputs.shared})`,
+      measured: `${count(resources.perCar)} (+ ${count(resources.shared)}), ${count(outputs.perCar)} (+ ${count(outputs.shared)})`,
       target: '—',
     },
     {

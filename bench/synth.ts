@@ -86,7 +86,10 @@ function pastTheLimit(config: PlamoConfig, cars: number): { cars: number; messag
     synthOnce(configWithCars(config, cars));
     return undefined;
   } catch (error) {
-    return { cars, message: (error as Error).message.split('\n')[0] };
+    // Synth lists every failed validation under a header line; the guard's own line names the limit.
+    const lines = (error as Error).message.split('\n').map((line) => line.trim());
+    const message = lines.find((line) => line.includes('limit')) ?? lines[0];
+    return { cars, message: message.replace(/^\[[^\]]*\]\s*/, '') };
   }
 }
 
