@@ -10,7 +10,7 @@ import { benchSynth, type SynthFigures } from './synth';
 import { benchTwinLatency, type TwinFigures } from './twin-latency';
 
 /**
- * `npm run bench`: every figure of the performance budget in ARCHITECTURE.md, measured in one run.
+ * `npm run bench`: every figure of the performance budget (bench/targets.ts), measured in one run.
  * Progress goes to stderr, the markdown table to stdout, the figures to bench/results/latest.json.
  *   npm run bench -- --only twin,lambda      some sections only
  *   npm run bench -- --quick                 fewer samples, to check that it runs (not for quoting)

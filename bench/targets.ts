@@ -1,5 +1,5 @@
 /**
- * The performance budget from ARCHITECTURE.md ("Performance budget"), in one place so the table can put
+ * The project's performance budget, in one place so the table can put
  * each figure next to its target.
  */
 export const TARGETS = {
