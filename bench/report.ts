@@ -50,6 +50,12 @@ function twinRows(twin: TwinFigures): Row[] {
     },
     {
       area,
+      figure: 'of it: HTTP PUT → response (token check, API, QoS 1 publish acknowledged), p50 / p90 / p99',
+      measured: spread(twin.httpResponse),
+      target: '—',
+    },
+    {
+      area,
       figure: `MQTT floor (publish → subscriber, same TLS), p50 / p90 / p99 of ${twin.floor.n}`,
       measured: spread(twin.floor),
       target: '—',
