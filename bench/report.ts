@@ -132,8 +132,8 @@ function synthRows(synth: SynthFigures): Row[] {
   const area = 'cdk synth';
   const rows: Row[] = synth.runs.map((run) => ({
     area,
-    figure: `${run.cars} car${run.cars === 1 ? '' : 's'}: median time of ${run.timings.length}; resources, outputs`,
-    measured: `${(run.medianMs / 1000).toFixed(2)} s; ${run.resources}, ${run.outputs}`,
+    figure: `${run.cars} car${run.cars === 1 ? '' : 's'}: median time of ${run.timings.length}; resources, outputs; template size`,
+    measured: `${(run.medianMs / 1000).toFixed(2)} s; ${run.resources}, ${run.outputs}; ${kb(run.templateBytes)}`,
     target: budget(
       `≤ ${synth.resources.limit} resources, ≤ ${synth.outputs.limit} outputs`,
       run.resources <= synth.resources.limit && run.outputs <= synth.outputs.limit,

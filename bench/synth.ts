@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssetStaging } from 'aws-cdk-lib';
@@ -18,6 +18,8 @@ export interface SynthRun {
   readonly cars: number;
   readonly resources: number;
   readonly outputs: number;
+  /** The template as CDK writes it (indented JSON); CloudFormation takes at most 1 MB from S3. */
+  readonly templateBytes: number;
   readonly medianMs: number;
   readonly timings: readonly number[];
   /** Resource count by CloudFormation type. */
@@ -54,6 +56,7 @@ interface Synthesized {
   readonly ms: number;
   readonly byType: Record<string, number>;
   readonly outputs: number;
+  readonly templateBytes: number;
 }
 
 function synthOnce(config: PlamoConfig): Synthesized {
@@ -70,7 +73,8 @@ function synthOnce(config: PlamoConfig): Synthesized {
     for (const resource of Object.values<{ Type: string }>(template.Resources ?? {})) {
       byType[resource.Type] = (byType[resource.Type] ?? 0) + 1;
     }
-    return { ms, byType, outputs: Object.keys(template.Outputs ?? {}).length };
+    const templateBytes = statSync(join(outdir, assembly.getStackByName(STACK_NAME).templateFile)).size;
+    return { ms, byType, outputs: Object.keys(template.Outputs ?? {}).length, templateBytes };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -112,7 +116,15 @@ export function benchSynth(options: SynthBenchOptions): SynthFigures {
     const results = Array.from({ length: options.runsPerCount }, () => synthOnce(config));
     const timings = results.map((result) => result.ms);
     const [first] = results;
-    runs.push({ cars, resources: total(first.byType), outputs: first.outputs, medianMs: median(timings), timings, byType: first.byType });
+    runs.push({
+      cars,
+      resources: total(first.byType),
+      outputs: first.outputs,
+      templateBytes: first.templateBytes,
+      medianMs: median(timings),
+      timings,
+      byType: first.byType,
+    });
     options.progress(`synth ${cars} car(s): ${total(results[0].byType)} resources, median ${(median(timings) / 1000).toFixed(2)} s`);
   }
   const resources = budget(runs, 'resources');
