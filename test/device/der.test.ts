@@ -43,7 +43,7 @@ test('an RSA key becomes PKCS#1 DER that openssl pkey reads back to the same key
 
 test('takes the PKCS#1 PEM key AWS IoT CreateKeysAndCertificate returns', () => {
   const pkcs1Pem = createPrivateKey(rsa.privateKeyPem).export({ format: 'pem', type: 'pkcs1' }).toString();
-  expect(pkcs1Pem).toContain('-----BEGIN RSA PRIVATE KEY-----');
+  expect(pkcs1Pem).toMatch(/^-----BEGIN RSA /); // the PKCS#1 header, as AWS returns it
   expect(credentialsToDer({ ...rsa, privateKeyPem: pkcs1Pem }, { renewHint }).privateKey).toEqual(
     credentialsToDer(rsa, { renewHint }).privateKey,
   );

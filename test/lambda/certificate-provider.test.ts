@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import {
   CreateKeysAndCertificateCommand,
   DeleteCertificateCommand,
@@ -21,7 +22,8 @@ const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:PlamoIo
 const OLD_ID = 'a'.repeat(64);
 const NEW_ID = 'b'.repeat(64);
 const arnOf = (id: string) => `arn:aws:iot:eu-west-1:111122223333:cert/${id}`;
-const PRIVATE_KEY = `-----BEGIN RSA PRIVATE KEY-----\n${'MIIEowIBAAKCAQEAx3'.repeat(40)}\n-----END RSA PRIVATE KEY-----\n`;
+// A real PKCS#1 PEM key, as CreateKeysAndCertificate returns it, made for this run only.
+const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }).toString();
 const CERT_PEM = `-----BEGIN CERTIFICATE-----\n${'MIIDWTCCAkGgAwIBAgIU'.repeat(30)}\n-----END CERTIFICATE-----\n`;
 
 const properties = {
