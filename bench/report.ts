@@ -9,7 +9,7 @@ import type { TwinFigures } from './twin-latency';
 /** Everything one `npm run bench` measured; also what `bench/results/latest.json` holds. */
 export interface BenchResults {
   readonly machine: MachineInfo;
-  /** Fewer samples than the issue asks for: a smoke run, not figures to quote. */
+  /** Fewer samples than the budget asks for: a smoke run, not figures to quote. */
   readonly quick: boolean;
   readonly twin?: TwinFigures;
   readonly lambdas?: readonly LambdaFigures[];

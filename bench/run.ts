@@ -36,7 +36,7 @@ function parseOptions() {
   return {
     sections: new Set(only as Section[]),
     quick,
-    // The minimums: ≥ 200 commands, ≥ 20 fresh processes, 10,000 messages, 1/10/50 cars.
+    // Full runs take what the budget asks for: ≥ 200 commands, ≥ 20 fresh processes, 10,000 messages, 1/10/50 cars.
     twin: { commands: quick ? 30 : 250, warmup: quick ? 3 : 20 },
     lambda: { coldRuns: quick ? 3 : 20, warmCalls: quick ? 50 : 500 },
     firmware: { messages: quick ? 200 : 10_000, sampledMessages: quick ? 20 : 100 },
