@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssetStaging } from 'aws-cdk-lib';
@@ -20,8 +21,12 @@ export interface SynthRun {
   readonly outputs: number;
   /** The template as CDK writes it (indented JSON); CloudFormation takes at most 1 MB from S3. */
   readonly templateBytes: number;
+  /** App construction and synth inside this process: what the app itself costs. */
   readonly medianMs: number;
   readonly timings: readonly number[];
+  /** `cdk synth` as a user runs it: the CDK CLI starting `npx tsx bin/app.ts` in a fresh process. */
+  readonly cliMedianMs: number;
+  readonly cliTimings: readonly number[];
   /** Resource count by CloudFormation type. */
   readonly byType: Readonly<Record<string, number>>;
 }
@@ -97,6 +102,30 @@ function pastTheLimit(config: PlamoConfig, cars: number): { cars: number; messag
   }
 }
 
+const REPO_DIR = join(__dirname, '..');
+const CDK_CLI = join(REPO_DIR, 'node_modules', '.bin', 'cdk');
+
+/** `cdk synth` in a fresh process for a config written to a temporary file (bin/app.ts reads PLAMO_CONFIG). */
+function synthWithCli(config: PlamoConfig): number {
+  const dir = mkdtempSync(join(tmpdir(), 'plamo-synth-cli-'));
+  try {
+    const configFile = join(dir, 'plamo.config.ts');
+    writeFileSync(configFile, `export default ${JSON.stringify(config)};\n`);
+    const start = performance.now();
+    const result = spawnSync(CDK_CLI, ['synth', '--quiet', '--no-notices', '--output', join(dir, 'cdk.out')], {
+      cwd: REPO_DIR,
+      env: { ...process.env, PLAMO_CONFIG: configFile },
+      encoding: 'utf8',
+    });
+    const ms = elapsedMs(start);
+    if (result.status !== 0)
+      throw new Error(`cdk synth exited with ${result.status}: ${(result.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`);
+    return ms;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** A straight line through the smallest and the largest run: templates grow by the same amount per car. */
 function budget(runs: readonly SynthRun[], kind: keyof typeof TEMPLATE_LIMITS): TemplateBudget {
   const first = runs[0];
@@ -115,6 +144,7 @@ export function benchSynth(options: SynthBenchOptions): SynthFigures {
     if (runs.length === 0) synthOnce(config);
     const results = Array.from({ length: options.runsPerCount }, () => synthOnce(config));
     const timings = results.map((result) => result.ms);
+    const cliTimings = Array.from({ length: options.runsPerCount }, () => synthWithCli(config));
     const [first] = results;
     runs.push({
       cars,
@@ -123,9 +153,13 @@ export function benchSynth(options: SynthBenchOptions): SynthFigures {
       templateBytes: first.templateBytes,
       medianMs: median(timings),
       timings,
+      cliMedianMs: median(cliTimings),
+      cliTimings,
       byType: first.byType,
     });
-    options.progress(`synth ${cars} car(s): ${total(results[0].byType)} resources, median ${(median(timings) / 1000).toFixed(2)} s`);
+    options.progress(
+      `synth ${cars} car(s): ${total(first.byType)} resources, median ${(median(timings) / 1000).toFixed(2)} s in-process, ${(median(cliTimings) / 1000).toFixed(2)} s with the CLI`,
+    );
   }
   const resources = budget(runs, 'resources');
   const outputs = budget(runs, 'outputs');
