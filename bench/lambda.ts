@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type BuildOptions, build } from 'esbuild';
+import { build } from 'esbuild';
 import { generateToken, hashToken, TOKEN_TABLE_KEY } from '../lib/api';
+import { esbuildOptionsOf } from '../lib/cloud/lambda-bundling';
 import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY, lampApiBundling } from '../lib/cloud/lamp-api';
 import type { PlamoConfig } from '../lib/config';
 import { configWithCars } from './configs';
@@ -43,24 +43,6 @@ export interface LambdaBenchOptions {
 }
 
 const PROBE = join(__dirname, 'probes', 'cold-require.cjs');
-
-/** What NodejsFunction passes to esbuild for these bundling options (aws-lambda-nodejs `Bundling`). */
-export function esbuildOptionsOf(entry: string, bundling: BundlingOptions, outfile: string): BuildOptions {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    metafile: true,
-    logLevel: 'silent',
-    minify: bundling.minify,
-    target: bundling.target,
-    format: bundling.format === OutputFormat.ESM ? 'esm' : 'cjs',
-    external: [...(bundling.externalModules ?? [])],
-    define: bundling.define,
-    sourcemap: bundling.sourceMap,
-  };
-}
 
 async function bundle(entry: string, bundling: BundlingOptions, outfile: string): Promise<number> {
   const result = await build(esbuildOptionsOf(entry, bundling, outfile));

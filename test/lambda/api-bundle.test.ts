@@ -1,26 +1,15 @@
 import { build, type Metafile } from 'esbuild';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { esbuildOptionsOf } from '../../lib/cloud/lambda-bundling';
 import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY, lampApiBundling } from '../../lib/cloud/lamp-api';
 import { testConfig } from '../api/fixtures';
 
-/** Bundles an entry the way the stack does (same options as NodejsFunction gets) and returns the metafile. */
+/** Bundles an entry the way the stack does (the options NodejsFunction gets) and returns the metafile. */
 async function bundle(
   entry: string,
   options: BundlingOptions = LAMBDA_BUNDLING,
 ): Promise<{ bytes: number; inputs: string[]; code: string }> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    write: false,
-    metafile: true,
-    platform: 'node',
-    minify: LAMBDA_BUNDLING.minify,
-    target: LAMBDA_BUNDLING.target,
-    format: 'cjs',
-    external: [...LAMBDA_BUNDLING.externalModules],
-    define: options.define,
-    logLevel: 'silent',
-  });
+  const result = await build({ ...esbuildOptionsOf(entry, options), write: false });
   const [output] = Object.values((result.metafile as Metafile).outputs);
   return { bytes: output.bytes, inputs: Object.keys(output.inputs), code: result.outputFiles[0].text };
 }
