@@ -9,6 +9,7 @@ import { parseConfig } from '../../lib/config';
 import { deviceKeyPaths } from '../../lib/cloud/device-keys';
 import { carOutputKey, STACK_OUTPUTS } from '../../lib/cloud/outputs';
 import { type CloudIdentityRequest, fetchCloudIdentity } from '../../lib/device/aws';
+import { mockDeployedStack } from './deployed-stack';
 import { makeTestCredentials, type TestCredentials } from './test-certificates';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -40,30 +41,10 @@ beforeEach(() => {
   iot.reset();
   progress.length = 0;
   keysDir = mkdtempSync(join(tmpdir(), 'plamo-keys-'));
-  cloudFormation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'PlamoIot',
-        StackStatus: 'UPDATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: [
-          { OutputKey: STACK_OUTPUTS.iotEndpoint, OutputValue: ENDPOINT },
-          { OutputKey: carOutputKey('rps13', 'CertificateSecretArn'), OutputValue: SECRET_ARN },
-          { OutputKey: carOutputKey('rps13', 'CertificateId'), OutputValue: CERT_ID },
-          { OutputKey: carOutputKey('s30', 'CertificateId'), OutputValue: CERT_ID },
-        ],
-      },
-    ],
-  });
-  secretsManager.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({
-      certificateId: CERT_ID,
-      certificateArn: `arn:aws:iot:eu-west-1:123456789012:cert/${CERT_ID}`,
-      certificatePem: credentials.certificatePem,
-      privateKey: credentials.privateKeyPem,
-    }),
-  });
-  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE', certificatePem: credentials.certificatePem } });
+  mockDeployedStack(
+    { cloudFormation, secretsManager, iot },
+    { endpoint: ENDPOINT, secretArn: SECRET_ARN, certificateId: CERT_ID, credentials },
+  );
 });
 afterEach(() => rmSync(keysDir, { recursive: true, force: true }));
 

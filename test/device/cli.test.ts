@@ -10,8 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { firmwareModules } from '../../firmware/generate';
 import { runCli } from '../../lib/cli';
 import { deviceKeyPaths } from '../../lib/cloud/device-keys';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/cloud/outputs';
 import { AMAZON_ROOT_CA_1_SHA256 } from '../../lib/device';
+import { mockDeployedStack as mockStack } from './deployed-stack';
 import { makeTestCredentials, type TestCredentials } from './test-certificates';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -47,30 +47,10 @@ beforeAll(async () => {
 });
 
 function mockDeployedStack(secret: TestCredentials = credentials): void {
-  cloudFormation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'PlamoIot',
-        StackStatus: 'CREATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: [
-          { OutputKey: STACK_OUTPUTS.iotEndpoint, OutputValue: ENDPOINT },
-          { OutputKey: carOutputKey('rps13', 'CertificateSecretArn'), OutputValue: SECRET_ARN },
-          { OutputKey: carOutputKey('rps13', 'CertificateId'), OutputValue: CERT_ID },
-          { OutputKey: carOutputKey('s30', 'CertificateId'), OutputValue: CERT_ID },
-        ],
-      },
-    ],
-  });
-  secretsManager.on(GetSecretValueCommand).resolves({
-    SecretString: JSON.stringify({
-      certificateId: CERT_ID,
-      certificateArn: 'arn',
-      certificatePem: secret.certificatePem,
-      privateKey: secret.privateKeyPem,
-    }),
-  });
-  iot.on(DescribeCertificateCommand).resolves({ certificateDescription: { status: 'ACTIVE', certificatePem: secret.certificatePem } });
+  mockStack(
+    { cloudFormation, secretsManager, iot },
+    { endpoint: ENDPOINT, secretArn: SECRET_ARN, certificateId: CERT_ID, credentials: secret },
+  );
 }
 
 beforeEach(() => {
