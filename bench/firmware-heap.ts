@@ -1,63 +1,64 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_CERT_FILES, renderFirmwareFiles } from '../firmware/generate';
 import type { PlamoConfig } from '../lib/config';
-import { carTopics, encodePayload, type LampCommand } from '../lib/contract';
-import { ScriptedBroker, VirtualClock, VirtualPico } from '../lib/sim/pico';
+import { carTopics } from '../lib/contract';
+import {
+  DEVICE_MS_PER_MESSAGE,
+  firmwareModuleHeap,
+  type HeapGrowth,
+  measureFirmwareHeap,
+  measureGrowth,
+  mixedMessage,
+  runMessages,
+  ScriptedBroker,
+  type TestMessage,
+  VirtualClock,
+  VirtualPico,
+} from '../lib/sim/pico';
 
 /**
  * The firmware's MicroPython heap under the WebAssembly interpreter, driven through the virtual Pico W
- * harness on its virtual clock: in use after boot, growth over many handled commands, and what one
- * command allocates.
- *
- * Every time the firmware's sleep outlasts the virtual clock's window it awaits a JavaScript promise, and
- * each such await keeps a few dozen bytes of the interpreter's heap for good (measured: 16–35 B). A Pico W
- * has no JavaScript, so growth and allocation are measured against a control run with the same awaits
- * and no commands, and the commands are queued at once so that there is a single await.
+ * harness on its virtual clock, with the helpers the firmware tests use (lib/sim/pico/heap.ts): its own
+ * heap after boot, what each module takes, growth over many messages of every kind, and what one message
+ * allocates.
  */
 
 export interface FirmwareFigures {
-  /** `gc.mem_alloc()` after a full collection, once the car is connected and subscribed. */
-  readonly heapAfterBootBytes: number;
-  /** Of it: the harness's Python fakes of `machine`, `network`, `ssl`, … (C modules on a Pico W). */
-  readonly fakeModulesBytes: number;
-  readonly messages: number;
-  /**
-   * In use after `messages` commands minus before (after a warm-up batch; full collections each), less
-   * the control run.
-   */
-  readonly growthBytes: number;
-  /** The same, without subtracting the control run. */
-  readonly rawGrowthBytes: number;
-  /** What the control run (same virtual time and awaits, no commands) kept. */
-  readonly controlGrowthBytes: number;
+  /** `gc.mem_alloc()` after a full collection: the interpreter with the board's modules, nothing of the firmware. */
+  readonly boardBytes: number;
+  /** The same once the car is connected and subscribed. */
+  readonly afterBootBytes: number;
+  /** The budget's figure: afterBootBytes − boardBytes. */
+  readonly firmwareBytes: number;
+  /** What importing each firmware module adds, in import order. */
+  readonly modules: Readonly<Record<string, number>>;
+  readonly growth: HeapGrowth;
+  /** Allocated per message of the mix with the collector paused, less the same device time without messages. */
   readonly allocatedPerMessageBytes: number;
 }
 
 export interface FirmwareBenchOptions {
   readonly config: PlamoConfig;
+  /** The long run of the growth measurement. */
   readonly messages: number;
-  /** Commands measured with the collector paused (they must not fill the heap meanwhile). */
+  /** Messages measured with the collector paused (they must not fill the heap meanwhile). */
   readonly sampledMessages: number;
   readonly progress: (line: string) => void;
 }
 
-/** Device time given per queued command: the firmware's poll period (`POLL_MS` in firmware/link.py). */
-const MS_PER_COMMAND = 20;
-/** Commands before the measured run: afterwards each lamp holds a command id where it held None since boot. */
-const WARMUP_COMMANDS = 1_000;
+const WARMUP_MESSAGES = 500;
+const SHORT_RUN_MESSAGES = 1_000;
 const BOOT_DEADLINE_MS = 120_000;
-const FAKES_DIR = join(__dirname, '..', 'lib', 'sim', 'pico', 'fakes');
-/** Fakes with a counterpart on the real board that costs heap too: the firmware's own clock seam, and `gc`. */
-const FAKES_WITH_REAL_COUNTERPART = new Set(['clock', 'pico_gc']);
 
 function deviceFiles(config: PlamoConfig, carId: string): Map<string, string | Uint8Array> {
   // The scripted broker does no TLS: the certificate files only have to exist for the firmware's checks.
+  // Sizes of a real AWS IoT device certificate (RSA 2048), its key and Amazon Root CA 1, in DER.
   const files = new Map<string, string | Uint8Array>(
     renderFirmwareFiles(config, carId, { mqttHost: 'bench.invalid', wifiPassword: 'bench' }),
   );
-  for (const name of Object.values(DEFAULT_CERT_FILES)) files.set(name, randomBytes(600));
+  files.set(DEFAULT_CERT_FILES.certificate, randomBytes(860));
+  files.set(DEFAULT_CERT_FILES.privateKey, randomBytes(1192));
+  files.set(DEFAULT_CERT_FILES.rootCa, randomBytes(837));
   return files;
 }
 
@@ -87,64 +88,6 @@ async function boot(board: Board): Promise<void> {
   await clock.runFor(2_000);
 }
 
-/** Heap the Python fakes of the board's C modules take, imported into a fresh interpreter. */
-async function fakeModulesBytes(config: PlamoConfig, carId: string): Promise<number> {
-  const { pico } = await createBoard(config, carId);
-  const before = pico.heapUsed();
-  const fakes = readdirSync(FAKES_DIR)
-    .filter((name) => name.endsWith('.py'))
-    .map((name) => name.slice(0, -3))
-    .filter((name) => !FAKES_WITH_REAL_COUNTERPART.has(name));
-  for (const name of fakes) pico.eval(`__import__(${JSON.stringify(name)})`);
-  return pico.heapUsed() - before;
-}
-
-interface Sent {
-  readonly lamp: string;
-  readonly id: string;
-}
-
-/** A stream of valid commands over every lamp and mode, the way the API sends them. */
-function commandStream(config: PlamoConfig, carId: string): () => [string, string, Sent] {
-  const topics = carTopics(config.topicRoot, carId);
-  const lamps = Object.keys(config.cars[carId].lamps);
-  const modes = ['on', 'off', 'blink', 'off'] as const;
-  let i = 0;
-  return () => {
-    const lamp = lamps[i % lamps.length];
-    const mode = modes[Math.floor(i / lamps.length) % modes.length];
-    const command: LampCommand = { mode, id: randomUUID(), ts: Date.now() };
-    if (mode === 'on') command.brightness = 40 + (i % 60);
-    i++;
-    return [topics.lampSet(lamp), encodePayload(command), { lamp, id: command.id }];
-  };
-}
-
-type Stream = ReturnType<typeof commandStream>;
-
-/** Queues `count` commands (none for a control run) and gives the firmware the device time to handle them. */
-async function runBatch(board: Board, count: number, next?: Stream, sent?: Map<string, string>): Promise<void> {
-  if (next) {
-    for (let i = 0; i < count; i++) {
-      const [topic, payload, { lamp, id }] = next();
-      board.broker.send(topic, payload);
-      sent?.set(lamp, id);
-    }
-  }
-  await board.clock.runFor(count * MS_PER_COMMAND);
-  if (board.pico.end) throw new Error(`the firmware stopped: ${JSON.stringify(board.pico.end)}`);
-}
-
-/**
- * Heap kept (after full collections) over `messages` commands queued at once, or over the same device
- * time without any: one await of the clock either way.
- */
-async function heapKept(board: Board, messages: number, next?: Stream, sent?: Map<string, string>): Promise<number> {
-  const before = board.pico.heapUsed();
-  await runBatch(board, messages, next, sent);
-  return board.pico.heapUsed() - before;
-}
-
 /** Bytes the heap grew by with the collector off (nothing is freed meanwhile). */
 async function allocatedDuring(board: Board, run: () => Promise<void>): Promise<number> {
   board.pico.heapUsed();
@@ -158,15 +101,14 @@ async function allocatedDuring(board: Board, run: () => Promise<void>): Promise<
   }
 }
 
-/**
- * Every command was applied: nothing reported on `events` since `from` (an index into what the car
- * published), and each lamp's last state names its last command.
- */
-function checkHandled(board: Board, config: PlamoConfig, carId: string, sent: Map<string, string>, from: number): void {
-  const topics = carTopics(config.topicRoot, carId);
-  const rejected = board.broker.published.slice(from).filter((record) => record.topic === topics.events);
-  if (rejected.length > 0) throw new Error(`the firmware reported ${rejected.length} events, first: ${rejected[0].payload}`);
-  for (const [lamp, id] of sent) {
+/** Every valid command of the first `count` messages was applied: each lamp's last state names its last command. */
+function checkHandled(board: Board, topics: ReturnType<typeof carTopics>, next: (i: number) => TestMessage, count: number): void {
+  const last = new Map<string, string>();
+  for (let i = 0; i < count; i++) {
+    const applies = next(i).applies;
+    if (applies) last.set(applies.lamp, applies.id);
+  }
+  for (const [lamp, id] of last) {
     const states = board.broker.publishedOn(topics.lampState(lamp)) as { id: string | null }[];
     if (states.at(-1)?.id !== id) throw new Error(`${lamp}'s last state is not its last command`);
   }
@@ -175,30 +117,28 @@ function checkHandled(board: Board, config: PlamoConfig, carId: string, sent: Ma
 export async function benchFirmwareHeap(options: FirmwareBenchOptions): Promise<FirmwareFigures> {
   const { config } = options;
   const carId = Object.keys(config.cars)[0];
+  const topics = carTopics(config.topicRoot, carId);
+  const lamps = Object.keys(config.cars[carId].lamps);
+  const next = (i: number) => mixedMessage(topics.lampSet, lamps, i);
+
+  options.progress(`${carId}'s firmware modules, one by one, on a board that has not started…`);
+  const modules = Object.fromEntries(firmwareModuleHeap((await createBoard(config, carId)).pico));
+
   options.progress(`booting ${carId}'s firmware on the virtual Pico W…`);
   const board = await createBoard(config, carId);
-  await boot(board);
-  const heapAfterBootBytes = board.pico.heapUsed();
+  const heap = await measureFirmwareHeap(board.pico, () => boot(board));
 
-  options.progress(`${options.messages.toLocaleString('en-US')} commands after ${WARMUP_COMMANDS} to warm up, then a control run without…`);
-  const next = commandStream(config, carId);
-  const sent = new Map<string, string>();
-  const publishedAtBoot = board.broker.published.length;
-  await runBatch(board, WARMUP_COMMANDS, next, sent);
-  const rawGrowthBytes = await heapKept(board, options.messages, next, sent);
-  checkHandled(board, config, carId, sent, publishedAtBoot);
-  const controlGrowthBytes = await heapKept(board, options.messages);
+  const long = options.messages;
+  options.progress(
+    `${WARMUP_MESSAGES} messages to warm up, then runs of ${SHORT_RUN_MESSAGES.toLocaleString('en-US')} and ${long.toLocaleString('en-US')}…`,
+  );
+  const growth = await measureGrowth(board, next, { warmup: WARMUP_MESSAGES, short: SHORT_RUN_MESSAGES, long });
+  const sent = WARMUP_MESSAGES + SHORT_RUN_MESSAGES + long;
+  checkHandled(board, topics, next, sent);
 
   const batch = options.sampledMessages;
-  const busy = await allocatedDuring(board, () => runBatch(board, batch, next));
-  const idle = await allocatedDuring(board, () => runBatch(board, batch));
-  return {
-    heapAfterBootBytes,
-    fakeModulesBytes: await fakeModulesBytes(config, carId),
-    messages: options.messages,
-    growthBytes: rawGrowthBytes - controlGrowthBytes,
-    rawGrowthBytes,
-    controlGrowthBytes,
-    allocatedPerMessageBytes: (busy - idle) / batch,
-  };
+  const busy = await allocatedDuring(board, () => runMessages(board, next, sent, batch));
+  // The same device time in one run, without messages: blinking, pings and the harness's await.
+  const idle = await allocatedDuring(board, () => board.clock.runFor(batch * DEVICE_MS_PER_MESSAGE + 1_000));
+  return { ...heap, modules, growth, allocatedPerMessageBytes: (busy - idle) / batch };
 }

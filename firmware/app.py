@@ -3,6 +3,9 @@
 # One supervisor coroutine walks the boot steps in ARCHITECTURE.md order (checks, Wi-Fi, clock,
 # TLS/MQTT, loop) and every wait goes through Device.pause(), which keeps the lamps blinking, the
 # status LED flashing and the watchdog fed. main.py starts it; the virtual Pico W awaits main().
+# const(): the value is compiled into the bytecode, and a _private name gets neither a global nor an
+# interned string (MicroPython docs, "Maximising MicroPython speed"): bytes of RAM the car keeps.
+from micropython import const
 import gc
 import sys
 import machine
@@ -17,20 +20,20 @@ from link import Link, Refused, backoff_ms, STABLE_MS, POLL_MS
 # RP2040 datasheet 4.7 and erratum RP2040-E1: the 24-bit watchdog counter drops by 2 every
 # microsecond, so the longest timeout is 0xFFFFFF / 2 us = 8,388 ms (MicroPython refuses more).
 # 8 s leaves room for one slow blocking call (TLS handshake, NTP timeout).
-WDT_TIMEOUT_MS = 8000
+_WDT_TIMEOUT_MS = const(8000)
 # No single sleep longer than this, so the watchdog sees a feed at least this often.
-FEED_MS = 1000
-PENDING_EVENTS = 4
+_FEED_MS = const(1000)
+_PENDING_EVENTS = const(4)
 # A flood of bad commands must not become a flood of events: AWS IoT Core allows a connection 100
 # publishes a second. A burst of 20, then 5 a second; what is dropped is counted and reported.
-EVENT_BURST = 20
-EVENTS_PER_S = 5
+_EVENT_BURST = const(20)
+_EVENTS_PER_S = const(5)
 
 
 class Device:
     def __init__(self):
         self.started = clock.ticks_ms()
-        self.wdt = machine.WDT(timeout=WDT_TIMEOUT_MS)
+        self.wdt = machine.WDT(timeout=_WDT_TIMEOUT_MS)
         self.led = status.StatusLed()
         self.lamps = Lamps(config.LAMPS, config.BLINK_PER_MIN)
         self.wifi = Wifi(self)
@@ -41,7 +44,7 @@ class Device:
         self.booted_epoch_ms = 0
         self._pending = []
         # Event tokens in thousandths, so refilling needs no floats.
-        self._tokens = EVENT_BURST * 1000
+        self._tokens = _EVENT_BURST * 1000
         self._tokens_at = clock.ticks_ms()
         self._suppressed = 0
 
@@ -50,7 +53,7 @@ class Device:
 
     def keep_feeding(self):
         wdt = self.wdt
-        self._feeder = machine.Timer(mode=machine.Timer.PERIODIC, period=FEED_MS, callback=lambda timer: wdt.feed())
+        self._feeder = machine.Timer(mode=machine.Timer.PERIODIC, period=_FEED_MS, callback=lambda timer: wdt.feed())
 
     def sample_heap(self):
         free = gc.mem_free()
@@ -62,7 +65,7 @@ class Device:
         # Waits ms while blinking lamps and the LED on time and feeding the watchdog.
         deadline = clock.ticks_add(clock.ticks_ms(), ms)
         while True:
-            step = min(self.lamps.update(), self.led.update(), FEED_MS)
+            step = min(self.lamps.update(), self.led.update(), _FEED_MS)
             self.wdt.feed()
             left = clock.ticks_diff(deadline, clock.ticks_ms())
             if left <= 0:
@@ -71,7 +74,7 @@ class Device:
 
     def _may_report(self):
         now = clock.ticks_ms()
-        self._tokens = min(EVENT_BURST * 1000, self._tokens + clock.ticks_diff(now, self._tokens_at) * EVENTS_PER_S)
+        self._tokens = min(_EVENT_BURST * 1000, self._tokens + clock.ticks_diff(now, self._tokens_at) * _EVENTS_PER_S)
         self._tokens_at = now
         if self._tokens < 1000:
             return False
@@ -97,7 +100,7 @@ class Device:
             except OSError:
                 pass
         # When full, keep the oldest (what started the outage) and overwrite the newest.
-        if len(self._pending) >= PENDING_EVENTS:
+        if len(self._pending) >= _PENDING_EVENTS:
             self._pending[-1] = (level, code, detail)
         else:
             self._pending.append((level, code, detail))
@@ -113,14 +116,6 @@ class Device:
         while True:
             await self.pause(60000)
             print("plamo: cannot start:", message)
-
-
-def _boot_detail():
-    # A watchdog reset here means something blocked for 8 s: worth knowing from afar.
-    cause = machine.reset_cause()
-    reset = "watchdog" if cause == machine.WDT_RESET else "power-on" if cause == machine.PWRON_RESET else "other"
-    version = ".".join(str(part) for part in sys.implementation.version[:3])
-    return "fw %s, MicroPython %s, reset: %s" % (config.FIRMWARE_VERSION, version, reset)
 
 
 async def _online(device, failures):
@@ -173,28 +168,36 @@ async def _serve(device):
         await device.pause(POLL_MS)
 
 
-async def _preflight(device):
-    # The start-up checks, then their module leaves the heap again (about 2 KB the car can use).
+def _run_checks():
+    # The start-up checks; then their module leaves the heap again (its bytecode, about 1.5 KB the car
+    # can use). A plain function, not a coroutine: a coroutine's frame stays on the heap, and its used
+    # slots would keep a function of the module, and with it the whole module, alive for good.
     import checks
 
-    problem = checks.first_problem()
-    crash = checks.take_error()
-    del sys.modules["checks"]
-    del checks
+    try:
+        return checks.first_problem(), checks.take_error(), checks.boot_detail()
+    finally:
+        del sys.modules["checks"]
+
+
+async def _preflight(device):
+    # Halts on a problem only a person can fix; returns the detail of the `boot` event, sent once online.
+    problem, crash, detail = _run_checks()
     if problem:
         await device.halt(*problem)
     if crash:
         device.report("error", "reset_after_crash", crash)
+    return detail
 
 
 async def run(device):
-    await _preflight(device)
+    boot_detail = await _preflight(device)
     failures = 0
     while True:
         failures = await _online(device, failures)
         if device.booted_epoch_ms == 0:
             device.booted_epoch_ms = clock.epoch_s() * 1000
-            device.report("info", "boot", _boot_detail())
+            device.report("info", "boot", boot_detail)
         device.led.show(status.RUNNING)
         connected_at = clock.ticks_ms()
         cause = await _serve(device)

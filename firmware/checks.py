@@ -70,3 +70,14 @@ def take_error():
     except OSError:
         return None
     return text[-200:]
+
+
+def boot_detail():
+    # What started this run, for the `boot` event: a watchdog reset means something blocked for 8 s,
+    # which is worth knowing from afar.
+    import machine
+
+    cause = machine.reset_cause()
+    reset = "watchdog" if cause == machine.WDT_RESET else "power-on" if cause == machine.PWRON_RESET else "other"
+    version = ".".join(str(part) for part in sys.implementation.version[:3])
+    return "fw %s, MicroPython %s, reset: %s" % (config.FIRMWARE_VERSION, version, reset)

@@ -2,18 +2,19 @@
 # blink phase shared by every blinking lamp so hazard lamps flash together.
 #
 # No MQTT and no Wi-Fi in here: the supervisor feeds commands in and calls update() from every wait.
+from micropython import const
 from machine import Pin, PWM
 from clock import ticks_ms, ticks_diff
 
-OFF = 0
-ON = 1
-BLINK = 2
+OFF = const(0)
+ON = const(1)
+BLINK = const(2)
 MODES = ("off", "on", "blink")
 
 # 1 kHz is far above what the eye resolves and low enough for the RP2040's 16-bit PWM counter to keep
 # its full resolution (125 MHz / 65536 ≈ 1.9 kHz).
-_PWM_HZ = 1000
-_FULL = 65535
+_PWM_HZ = const(1000)
+_FULL = const(65535)
 
 
 def gamma_duty(percent):

@@ -1,5 +1,6 @@
 # The MQTT session over TLS: credentials, connect, subscribe, the non-blocking receive loop, and
 # the payloads the car publishes. Topics, QoS and limits all come from the generated config.py.
+from micropython import const
 import gc
 import json
 import random
@@ -13,13 +14,13 @@ from lamps import MODES
 # umqtt.simple 1.6 sets this as the socket timeout, so it bounds each step of connect() (TCP, TLS
 # reads, CONNACK) rather than the whole. Nothing feeds the watchdog while connect() blocks: a broker
 # slow at every step ends in a watchdog reset, which is the recovery for a connect that hangs.
-CONNECT_TIMEOUT_S = 5
-POLL_MS = 20
-MAX_MESSAGES_PER_POLL = 8
-BACKOFF_FIRST_MS = 1000
-BACKOFF_MAX_MS = 60000
+_CONNECT_TIMEOUT_S = const(5)
+POLL_MS = const(20)
+_MAX_MESSAGES_PER_POLL = const(8)
+_BACKOFF_FIRST_MS = const(1000)
+_BACKOFF_MAX_MS = const(60000)
 # A connection that lived this long was a real one: the next outage starts the backoff from 1 s again.
-STABLE_MS = 60000
+STABLE_MS = const(60000)
 
 _WILL = b'{"online":false}'
 
@@ -31,7 +32,7 @@ class Refused(Exception):
 
 def backoff_ms(attempt):
     # 1 s doubling to 60 s, plus up to a quarter more at random so a fleet does not reconnect in step.
-    base = min(BACKOFF_FIRST_MS << min(attempt, 6), BACKOFF_MAX_MS)
+    base = min(_BACKOFF_FIRST_MS << min(attempt, 6), _BACKOFF_MAX_MS)
     return base + random.getrandbits(16) % (base // 4 + 1)
 
 
@@ -97,7 +98,7 @@ class Link:
         # Kept before connecting so that close() also closes the socket of an attempt that failed.
         self.client = client
         try:
-            client.connect(clean_session=True, timeout=CONNECT_TIMEOUT_S)
+            client.connect(clean_session=True, timeout=_CONNECT_TIMEOUT_S)
         except TypeError as error:
             raise Refused("umqtt_too_old") from error
         except MQTTException as error:
@@ -151,7 +152,7 @@ class Link:
         handled = 0
         # check_msg() returns at once when nothing is waiting; wait_msg() would block the watchdog feed
         # and the blink engine until the broker speaks.
-        while handled < MAX_MESSAGES_PER_POLL and client.check_msg() is not None:
+        while handled < _MAX_MESSAGES_PER_POLL and client.check_msg() is not None:
             handled += 1
             # Report each command before taking the next, so every applied id shows up on `state`.
             self.publish_states()

@@ -1,27 +1,28 @@
 # What the board tells a person with no computer attached: the on-board LED blinks a code for every
 # boot phase and failure (the table is in README.md, "Status LED codes"), and the crash log that
 # survives a reset. The start-up checks that choose a code live in checks.py.
+from micropython import const
 import sys
 from machine import Pin
 from clock import ticks_ms, ticks_diff
 
 # code: flashes in a group. RUNNING is steady on, CRASHED a fast flicker.
-JOINING_WIFI = 1
-WIFI_BAD_PASSWORD = 2
-WIFI_NO_AP = 3
-WIFI_TIMEOUT = 4
-CLOCK_NOT_SET = 5
-BROKER_UNREACHABLE = 6
-BROKER_REFUSED = 7
-MICROPYTHON_TOO_OLD = 8
-UMQTT_MISSING_OR_OLD = 9
-CERTS_MISSING = 10
-RUNNING = 0
-CRASHED = -1
+JOINING_WIFI = const(1)
+WIFI_BAD_PASSWORD = const(2)
+WIFI_NO_AP = const(3)
+WIFI_TIMEOUT = const(4)
+CLOCK_NOT_SET = const(5)
+BROKER_UNREACHABLE = const(6)
+BROKER_REFUSED = const(7)
+MICROPYTHON_TOO_OLD = const(8)
+UMQTT_MISSING_OR_OLD = const(9)
+CERTS_MISSING = const(10)
+RUNNING = const(0)
+CRASHED = const(-1)
 
-_FLASH_MS = 200
-_GROUP_GAP_MS = 1200
-_FLICKER_MS = 50
+_FLASH_MS = const(200)
+_GROUP_GAP_MS = const(1200)
+_FLICKER_MS = const(50)
 
 ERROR_FILE = "last_error.txt"
 ERROR_FILE_MAX = 1024

@@ -1,23 +1,24 @@
 # The clock, set by NTP before any TLS: a Pico W wakes up in 2021, and a certificate checked against
 # that date is "not yet valid", so the TLS handshake fails with an error that does not say why.
+from micropython import const
 import ntptime
 import clock
 import status
 
-TLS_MIN_YEAR = 2025
-NTP_TIMEOUT_S = 2
+_TLS_MIN_YEAR = const(2025)
+_NTP_TIMEOUT_S = const(2)
 RETRY_MS = (1000, 2000, 5000, 10000, 30000)
 RESYNC_MS = 24 * 3600 * 1000
 RESYNC_RETRY_MS = 3600 * 1000
 
 
 def clock_ok():
-    return clock.year() >= TLS_MIN_YEAR
+    return clock.year() >= _TLS_MIN_YEAR
 
 
 def try_sync():
     # One NTP query; True when the clock is now good enough for TLS.
-    ntptime.timeout = NTP_TIMEOUT_S
+    ntptime.timeout = _NTP_TIMEOUT_S
     try:
         ntptime.settime()
     except (OSError, OverflowError):

@@ -1,27 +1,28 @@
 # Joining Wi-Fi on the Pico W's CYW43439, driven by the chip's status and never by blind sleeps.
+from micropython import const
 import network
 import config
 import status
 from clock import ticks_ms, ticks_diff
 
 # On the Pico W, wlan.status() returns the CYW43 driver's link status (cyw43.h, CYW43_LINK_*):
-LINK_DOWN = 0
-LINK_JOIN = 1
-LINK_NOIP = 2
-LINK_UP = 3
-LINK_FAIL = -1
-LINK_NONET = -2
-LINK_BADAUTH = -3
+LINK_DOWN = const(0)
+LINK_JOIN = const(1)
+LINK_NOIP = const(2)
+LINK_UP = const(3)
+LINK_FAIL = const(-1)
+LINK_NONET = const(-2)
+LINK_BADAUTH = const(-3)
 
 # The Raspberry Pi guide "Connecting to the Internet with Raspberry Pi Pico W" (3.6) turns the chip's
 # power saving off with this value; with it on, idle links drop and MQTT keepalives arrive late.
 # Newer builds call it network.WLAN.PM_NONE.
-POWER_SAVE_OFF = 0xA11140
+_POWER_SAVE_OFF = const(0xA11140)
 
-CHIP_READY_MS = 5000
-JOIN_DEADLINE_MS = 20000
-POLL_MS = 250
-RADIO_RESET_AFTER = 3
+_CHIP_READY_MS = const(5000)
+_JOIN_DEADLINE_MS = const(20000)
+_POLL_MS = const(250)
+_RADIO_RESET_AFTER = const(3)
 RETRY_MS = (2000, 5000, 10000, 30000)
 
 _FAILURES = {
@@ -55,10 +56,10 @@ class Wifi:
         # fail. This wait is the fix for boards that join from Thonny but not on their own.
         started = ticks_ms()
         while not self.wlan.active():
-            if ticks_diff(ticks_ms(), started) > CHIP_READY_MS:
+            if ticks_diff(ticks_ms(), started) > _CHIP_READY_MS:
                 raise OSError("Wi-Fi chip did not start")
             await self._device.pause(50)
-        self.wlan.config(pm=POWER_SAVE_OFF)
+        self.wlan.config(pm=_POWER_SAVE_OFF)
 
     async def _reset_radio(self):
         self.wlan.disconnect()
@@ -73,9 +74,9 @@ class Wifi:
             link = self.wlan.status()
             if link == LINK_UP or link < 0:
                 return classify(link, False)
-            if ticks_diff(ticks_ms(), started) >= JOIN_DEADLINE_MS:
+            if ticks_diff(ticks_ms(), started) >= _JOIN_DEADLINE_MS:
                 return classify(link, True)
-            await self._device.pause(POLL_MS)
+            await self._device.pause(_POLL_MS)
 
     def connected(self):
         return self.wlan.status() == LINK_UP
@@ -104,5 +105,5 @@ class Wifi:
             self._device.led.show(failure[1])
             self.wlan.disconnect()
             await self._device.pause(RETRY_MS[min(failures, len(RETRY_MS)) - 1])
-            if failures % RADIO_RESET_AFTER == 0:
+            if failures % _RADIO_RESET_AFTER == 0:
                 await self._reset_radio()

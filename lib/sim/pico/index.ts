@@ -14,6 +14,7 @@
  * ```
  */
 export * from './clock';
+export * from './heap';
 export * from './mqtt-backend';
 export * from './network';
 export * from './pins';
