@@ -30,6 +30,10 @@ export interface FirmwareFigures {
   readonly afterBootBytes: number;
   /** The budget's figure: afterBootBytes − boardBytes. */
   readonly firmwareBytes: number;
+  /** Of it: the interned strings the firmware added (qstr pools). */
+  readonly internedBytes: number;
+  /** Of it: the DER certificate, key and root CA the TLS context holds (mbedTLS keeps its copy on the same heap). */
+  readonly credentialsBytes: number;
   /** What importing each firmware module adds, in import order. */
   readonly modules: Readonly<Record<string, number>>;
   readonly growth: HeapGrowth;
@@ -49,16 +53,19 @@ export interface FirmwareBenchOptions {
 const WARMUP_MESSAGES = 500;
 const SHORT_RUN_MESSAGES = 1_000;
 const BOOT_DEADLINE_MS = 120_000;
+/** Sizes of a real AWS IoT device certificate (RSA 2048), its key and Amazon Root CA 1, in DER. */
+const CREDENTIAL_SIZES = new Map([
+  [DEFAULT_CERT_FILES.certificate, 860],
+  [DEFAULT_CERT_FILES.privateKey, 1192],
+  [DEFAULT_CERT_FILES.rootCa, 837],
+]);
 
 function deviceFiles(config: PlamoConfig, carId: string): Map<string, string | Uint8Array> {
   // The scripted broker does no TLS: the certificate files only have to exist for the firmware's checks.
-  // Sizes of a real AWS IoT device certificate (RSA 2048), its key and Amazon Root CA 1, in DER.
   const files = new Map<string, string | Uint8Array>(
     renderFirmwareFiles(config, carId, { mqttHost: 'bench.invalid', wifiPassword: 'bench' }),
   );
-  files.set(DEFAULT_CERT_FILES.certificate, randomBytes(860));
-  files.set(DEFAULT_CERT_FILES.privateKey, randomBytes(1192));
-  files.set(DEFAULT_CERT_FILES.rootCa, randomBytes(837));
+  for (const [name, size] of CREDENTIAL_SIZES) files.set(name, randomBytes(size));
   return files;
 }
 
@@ -140,5 +147,6 @@ export async function benchFirmwareHeap(options: FirmwareBenchOptions): Promise<
   const busy = await allocatedDuring(board, () => runMessages(board, next, sent, batch));
   // The same device time in one run, without messages: blinking, pings and the harness's await.
   const idle = await allocatedDuring(board, () => board.clock.runFor(batch * DEVICE_MS_PER_MESSAGE + 1_000));
-  return { ...heap, modules, growth, allocatedPerMessageBytes: (busy - idle) / batch };
+  const credentialsBytes = [...CREDENTIAL_SIZES.values()].reduce((sum, size) => sum + size, 0);
+  return { ...heap, credentialsBytes, modules, growth, allocatedPerMessageBytes: (busy - idle) / batch };
 }

@@ -45,6 +45,20 @@ export interface FirmwareHeap {
    * globals), its objects and what the TLS context holds of the credentials it loaded.
    */
   readonly firmwareBytes: number;
+  /**
+   * Of it: the interned strings (qstrs: names and short literals) the firmware added, pools included, from
+   * `micropython.qstr_info()`. Frozen modules keep theirs in flash.
+   */
+  readonly internedBytes: number;
+}
+
+/** The heap the interned-string pools take (`n_total_bytes` of `micropython.qstr_info()`). */
+export function internedBytes(pico: VirtualPico): number {
+  pico.eval('__import__("micropython").qstr_info()');
+  const line = pico.output.at(-1) ?? '';
+  const match = /n_total_bytes=(\d+)/.exec(line);
+  if (!match) throw new Error(`micropython.qstr_info() printed no n_total_bytes: '${line}'`);
+  return Number(match[1]);
 }
 
 /**
@@ -54,9 +68,15 @@ export interface FirmwareHeap {
 export async function measureFirmwareHeap(pico: VirtualPico, boot: () => Promise<void>): Promise<FirmwareHeap> {
   importBoardModules(pico);
   const boardBytes = pico.heapUsed();
+  const boardInterned = internedBytes(pico);
   await boot();
   const afterBootBytes = pico.heapUsed();
-  return { boardBytes, afterBootBytes, firmwareBytes: afterBootBytes - boardBytes };
+  return {
+    boardBytes,
+    afterBootBytes,
+    firmwareBytes: afterBootBytes - boardBytes,
+    internedBytes: internedBytes(pico) - boardInterned,
+  };
 }
 
 /**
