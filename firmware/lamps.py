@@ -30,7 +30,6 @@ class Lamps:
     def __init__(self, specs, blink_per_min):
         # specs: config.LAMPS rows (name, gpio, kind, default brightness, tail level or None).
         n = len(specs)
-        self.names = tuple(spec[0] for spec in specs)
         self._default = tuple(spec[3] for spec in specs)
         self._tail = tuple(spec[4] for spec in specs)
         self._dims = tuple(spec[2] == "pwm" for spec in specs)

@@ -1,5 +1,5 @@
-import { GROWTH_NOISE_BYTES, measureFirmwareHeap, measureGrowth, mixedMessage } from '../../lib/sim/pico';
-import { bench, boot } from './support';
+import { GROWTH_NOISE_BYTES, measureFirmwareHeap, measureGrowth, mixedMessage, runMessages } from '../../lib/sim/pico';
+import { bench, boot, events } from './support';
 
 // The firmware's own heap once online: gc.mem_alloc() after boot minus the same interpreter with the
 // board's modules (the harness's stand-ins for machine, network, ssl, … and the built-ins) imported and
@@ -16,6 +16,19 @@ describe('memory', () => {
     const heap = await measureFirmwareHeap(b.pico, () => boot(b));
     expect(b.broker.isConnected).toBe(true);
     expect(heap.firmwareBytes).toBeLessThanOrEqual(FIRMWARE_HEAP_BUDGET);
+  });
+
+  test('the growth test sends every kind of message: valid commands and each kind of refusal', async () => {
+    const b = await bench();
+    await boot(b);
+    const next = (i: number) => mixedMessage(b.topics.lampSet, LAMPS, i);
+    await runMessages(b, next, 0, 10);
+    const refused = events(b)
+      .filter((event) => event.level === 'warn')
+      .map((event) => event.code);
+    expect(refused.sort()).toEqual(['bad_mode', 'invalid_json', 'payload_too_large', 'unknown_lamp']);
+    const applied = b.broker.published.filter((record) => record.topic.endsWith('/state')).map((record) => JSON.parse(record.payload).id);
+    expect(applied).toEqual(expect.arrayContaining(['cmd-0', 'cmd-1', 'cmd-2', 'cmd-3', 'cmd-4', 'cmd-5']));
   });
 
   test('the heap does not grow with the number of messages, good and bad', async () => {
