@@ -133,7 +133,10 @@ async def _online(device, failures):
         except Refused as refused:
             cause = refused.args[0]
             if cause == "umqtt_too_old":
-                await device.halt(status.UMQTT_MISSING_OR_OLD, status.UMQTT_TOO_OLD)
+                # A fault for good: the hint lives with the start-up checks, loaded again to give it.
+                import checks
+
+                await device.halt(status.UMQTT_MISSING_OR_OLD, checks.UMQTT_TOO_OLD)
             device.led.show(status.BROKER_REFUSED)
         except OSError as error:
             cause = "connect_failed %s" % error

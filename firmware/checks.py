@@ -6,6 +6,9 @@ import status
 
 # MicroPython 1.24 fixed loading DER certificates and keys into ssl.SSLContext (release notes, v1.24.0).
 MIN_MICROPYTHON = (1, 24, 0)
+UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
+# link.connect() finds this one only when connecting; the supervisor imports this module again to say it.
+UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + UMQTT_HINT
 
 
 def micropython_problem(version):
@@ -19,7 +22,7 @@ def micropython_problem(version):
 def umqtt_problem():
     # None when umqtt.simple takes ssl=<SSLContext> (1.4+); otherwise the fix. The connect timeout of
     # 1.6 only shows when connecting: link.connect() raises Refused("umqtt_too_old") then.
-    hint = status.UMQTT_HINT
+    hint = UMQTT_HINT
     try:
         from umqtt.simple import MQTTClient
     except ImportError:

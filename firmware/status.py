@@ -68,10 +68,6 @@ class StatusLed:
         return self._step_ms()
 
 
-UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
-UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + UMQTT_HINT
-
-
 def record_error(error):
     # Keeps the newest crash in a bounded file so a board that resets itself can still say why.
     import io
