@@ -3,8 +3,8 @@
 # One supervisor coroutine walks the boot steps in ARCHITECTURE.md order (checks, Wi-Fi, clock,
 # TLS/MQTT, loop) and every wait goes through Device.pause(), which keeps the lamps blinking, the
 # status LED flashing and the watchdog fed. main.py starts it; the virtual Pico W awaits main().
-# const(): the value is compiled into the bytecode, and a _private name gets neither a global nor an
-# interned string (MicroPython docs, "Maximising MicroPython speed"): bytes of RAM the car keeps.
+# const(): the value is compiled into the bytecode, and a _private name takes no memory at run time
+# (MicroPython docs, micropython.const): bytes of RAM the car keeps.
 from micropython import const
 import gc
 import sys
