@@ -10,5 +10,4 @@ export const TARGETS = {
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,
   firmwareHeapAfterBootBytes: 16 * 1024,
-  firmwareHeapGrowthBytes: 0,
 } as const;
