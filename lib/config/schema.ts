@@ -82,13 +82,15 @@ const carObjectSchema = z.strictObject({
 });
 
 function checkLampSet(car: CarShape, report: Report): void {
-  const usedPins = new Map<string, string>();
+  // Keyed by GPIO number, not by name: 'GP5' and 'GP05' are the same pin.
+  const usedPins = new Map<number, string>();
   let gpioCurrent = 0;
   if (Object.keys(car.lamps).length === 0) report(['lamps'], 'a car needs at least one lamp');
   for (const [lampName, lamp] of Object.entries(car.lamps)) {
-    const owner = usedPins.get(lamp.pin);
+    const pin = checkPin(lamp.pin);
+    const owner = pin.ok ? usedPins.get(pin.gpio) : undefined;
     if (owner) report(['lamps', lampName, 'pin'], `${lamp.pin} is already used by lamp '${owner}'; give each lamp its own pin`);
-    else usedPins.set(lamp.pin, lampName);
+    else if (pin.ok) usedPins.set(pin.gpio, lampName);
     if (lamp.driver === 'gpio') gpioCurrent += lamp.currentMa;
   }
   if (gpioCurrent > MAX_TOTAL_GPIO_CURRENT_MA) {

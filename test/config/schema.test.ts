@@ -106,6 +106,16 @@ describe('each rule names the key and the fix', () => {
     ]);
   });
 
+  test('a pin written with a leading zero is the same pin', () => {
+    const lamps = {
+      headlights: { pin: 'GP5', kind: 'pwm' as const, currentMa: 10 },
+      fogLamps: { pin: 'GP05', kind: 'switch' as const, currentMa: 5 },
+    };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      "cars.rps13.lamps.fogLamps.pin: GP05 is already used by lamp 'headlights'; give each lamp its own pin",
+    ]);
+  });
+
   test('lamp kinds are switch, pwm or blinker', () => {
     const lamps = { headlights: { pin: 'GP2', kind: 'neon', currentMa: 10 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} } as never) } })).toEqual([
