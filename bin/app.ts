@@ -1,7 +1,14 @@
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from '../lib/config';
 import { createApp } from '../lib/cloud/app';
 
-// `npx PLAMO_CONFIG=path/to/other.config.ts npx cdk synth` picks another config file.
+// `PLAMO_CONFIG=path/to/other.config.ts npx cdk synth` picks another config file.
 const configFile = process.env.PLAMO_CONFIG ?? DEFAULT_CONFIG_FILE;
-const { app } = createApp(loadConfig(configFile));
-app.synth();
+try {
+  const { app } = createApp(loadConfig(configFile));
+  app.synth();
+} catch (error) {
+  // The user's to fix: list the problems as `npx plamo check` does, without a stack trace burying them.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(`✗ ${error.message}`);
+  process.exitCode = 1;
+}
