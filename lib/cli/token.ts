@@ -71,7 +71,6 @@ async function withAws<T>(doing: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Issues a token and returns what to print: the token and its QR code, shown this once and never again. */
 /** Checked before any AWS call, so a typo costs nothing. */
 export function checkTokenName(name: string): void {
   if (!TOKEN_NAME_PATTERN.test(name)) {
@@ -79,6 +78,7 @@ export function checkTokenName(name: string): void {
   }
 }
 
+/** Issues a token and returns what to print: the token and its QR code, shown this once and never again. */
 export async function createToken(store: TokenStore, apiUrl: string, name: string, now = new Date()): Promise<string> {
   checkTokenName(name);
   const { token } = await withAws('storing the token', () => issueToken(store, name, now));

@@ -5,7 +5,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,6 +16,7 @@ import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
 import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
+import { logOnlyLambdaRole } from './lambda-role';
 import { STACK_OUTPUTS } from './outputs';
 
 /** The newest Node.js runtime aws-cdk-lib 2.276 knows; pinned rather than NODEJS_LATEST so an upgrade is a visible change. */
@@ -117,16 +118,9 @@ export class LampApi extends Construct {
     });
   }
 
-  /** A role that may write only its own log group; the rest is granted per function. */
-  private functionRole(id: string, logGroup: LogGroup): Role {
-    const role = new Role(this, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
-    logGroup.grantWrite(role);
-    return role;
-  }
-
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
     const logGroup = new LogGroup(this, 'ApiFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const role = this.functionRole('ApiFunctionRole', logGroup);
+    const role = logOnlyLambdaRole(this, 'ApiFunctionRole', logGroup);
     const fn = new NodejsFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
       handler: 'handler',
@@ -148,7 +142,7 @@ export class LampApi extends Construct {
 
   private tokenAuthorizer(retention: RetentionDays): NodejsFunction {
     const logGroup = new LogGroup(this, 'AuthorizerFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const role = this.functionRole('AuthorizerFunctionRole', logGroup);
+    const role = logOnlyLambdaRole(this, 'AuthorizerFunctionRole', logGroup);
     const fn = new NodejsFunction(this, 'AuthorizerFunction', {
       entry: AUTHORIZER_ENTRY,
       handler: 'handler',
