@@ -9,6 +9,8 @@ import { readWifiPassword, WIFI_PASSWORD_VARIABLE } from '../device/wifi-passwor
 import { SECRET_FILE_MODE } from '../device/write-bundle';
 import { CliError } from './index';
 
+const CERT_PATHS: ReadonlySet<string> = new Set(Object.values(DEFAULT_CERT_FILES));
+
 /** Where the broker's host name comes from when `--host` is not given. */
 export const MQTT_HOST_VARIABLE = 'PLAMO_MQTT_HOST';
 
@@ -67,17 +69,20 @@ async function writeFirmware(program: Command, carId: string, options: FirmwareC
   const outDir = options.out ?? suggestion;
   try {
     const wifiPassword = optionalWifiPassword(projectDir);
-    // config.py holds the Wi-Fi password: keep the folder out of git like the device bundle.
-    if (wifiPassword) checkOutputFolder(outDir, suggestion);
+    const holdsKey = existsSync(resolve(outDir, DEFAULT_CERT_FILES.privateKey));
+    // config.py holds the Wi-Fi password, and a device folder the key: keep the folder out of git like the device bundle.
+    if (wifiPassword || holdsKey) checkOutputFolder(outDir, suggestion);
     const files = renderFirmwareFiles(config, carId, { mqttHost: host, mqttPort: parsePort(options.port), wifiPassword });
     writeBundle(
       outDir,
       new Map(
         [...files].map(([path, content]) => [path, { content, mode: path === 'config.py' && wifiPassword ? SECRET_FILE_MODE : undefined }]),
       ),
-      { marker: 'config.py' },
+      // New firmware for a folder `plamo device` wrote: its certificates stay, as the README promises.
+      { marker: 'config.py', keep: (path) => CERT_PATHS.has(path) },
     );
     console.log(`✓ wrote ${files.size} firmware files for ${carId} to ${relative(process.cwd(), resolve(outDir)) || '.'}`);
+    if (holdsKey) console.log('✓ kept the certificates already in the folder');
     const missing = missingParts(carId, outDir, wifiPassword !== undefined);
     if (missing.length > 0) console.log(`Still missing before it runs on a Pico W:\n${missing.map((line) => `  - ${line}`).join('\n')}`);
   } catch (error) {

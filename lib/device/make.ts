@@ -87,7 +87,9 @@ export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle
   if (kind === 'device') {
     progress(`✓ firmware: ${bundle.size - 4} modules + config.py for ${carId} → mqtts://${identity.mqttHost}:${identity.mqttPort}`);
   }
-  writeBundle(outDir, bundle, { marker: DEVICE_CERT_FILES.privateKey });
+  // Certificates alone into a device folder (after a rotation) leave its firmware in place.
+  const keep = kind === 'certs' ? (path: string) => !bundle.has(path) : undefined;
+  writeBundle(outDir, bundle, { marker: DEVICE_CERT_FILES.privateKey, keep });
   progress(`✓ wrote ${displayPath(outDir)}: ${bundle.size} files (the key${kind === 'device' ? ' and config.py' : ''} mode 0600)`);
   return { outDir, bundle };
 }

@@ -1,5 +1,16 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { DeviceBundleError } from './errors';
 
 /** One file of a bundle; `mode` defaults to 0644. */
@@ -43,6 +54,20 @@ function writeFiles(folder: string, bundle: Bundle): void {
   }
 }
 
+/** The files of `previous` that `keep` names and the new bundle does not hold, copied into `staging` with their modes. */
+function carryOver(previous: string, staging: string, bundle: Bundle, keep: (path: string) => boolean): void {
+  if (!existsSync(previous)) return;
+  for (const entry of readdirSync(previous, { recursive: true, encoding: 'utf8' })) {
+    const from = join(previous, entry);
+    const path = relative(previous, from).split(sep).join('/');
+    if (bundle.has(path) || !keep(path) || !statSync(from).isFile()) continue;
+    const to = join(staging, entry);
+    mkdirSync(dirname(to), { recursive: true, mode: 0o700 });
+    copyFileSync(from, to);
+    chmodSync(to, statSync(from).mode & 0o777);
+  }
+}
+
 /** Swaps the finished folder into place; the previous bundle, if any, is removed only once the new one is there. */
 function swapIn(staging: string, target: string): void {
   if (!existsSync(target)) {
@@ -65,14 +90,17 @@ function swapIn(staging: string, target: string): void {
  * final rename is atomic), then renamed into place. On any failure the temporary folder is removed and
  * an existing bundle in `outDir` stays as it was. The folder is mode 0700: it holds a private key.
  * `marker` is a path every bundle of this kind holds; a folder holding it is a previous bundle and is replaced.
+ * `keep` names the files of a previous bundle that a partial one (firmware only, certificates only) leaves
+ * in place, so writing new firmware into a device folder does not cost it its certificates.
  */
-export function writeBundle(outDir: string, bundle: Bundle, options: { marker?: string } = {}): void {
+export function writeBundle(outDir: string, bundle: Bundle, options: { marker?: string; keep?: (path: string) => boolean } = {}): void {
   const target = resolve(outDir);
   checkReplaceable(target, options.marker);
   mkdirSync(dirname(target), { recursive: true });
   const staging = mkdtempSync(join(dirname(target), `.${basename(target)}.tmp-`));
   try {
     writeFiles(staging, bundle);
+    if (options.keep) carryOver(target, staging, bundle, options.keep);
     chmodSync(staging, 0o700);
     swapIn(staging, target);
   } catch (error) {

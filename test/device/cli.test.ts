@@ -342,4 +342,14 @@ describe('plamo certs', () => {
     delete process.env.PLAMO_WIFI_PASSWORD;
     expect((await plamo('certs', 'rps13', '--out', out)).code).toBe(0);
   });
+
+  test('into a device folder it replaces the certificates and keeps the firmware', async () => {
+    expect((await plamo('device', 'rps13', '--out', out)).code).toBe(0);
+    const oldKey = readFileSync(join(out, 'certs', 'device.key.der'));
+    mockDeployedStack(await makeTestCredentials());
+    expect((await plamo('certs', 'rps13', '--out', out)).code).toBe(0);
+    expect(readFileSync(join(out, 'certs', 'device.key.der'))).not.toEqual(oldKey);
+    expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain(`MQTT_HOST = "${ENDPOINT}"`);
+    expect(mode(join(out, 'config.py'))).toBe(0o600);
+  });
 });

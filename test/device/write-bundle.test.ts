@@ -56,3 +56,13 @@ test('refuses to replace a folder that holds something else than a previous bund
   );
   expect(readFileSync(join(out, 'thesis.docx'), 'utf8')).toBe('precious');
 });
+
+test('a partial bundle keeps the files of the previous one that `keep` names, with their modes', () => {
+  const out = join(parent, 'rps13');
+  writeBundle(out, new Map([...bundle, ['config.py', { content: 'old' }], ['stale.py', { content: 'x' }]]), { marker });
+  writeBundle(out, new Map([['config.py', { content: 'new' }]]), { marker: 'config.py', keep: (path) => path.startsWith('certs/') });
+  expect(readFileSync(join(out, 'config.py'), 'utf8')).toBe('new');
+  expect(readFileSync(join(out, 'certs', 'device.key.der'))).toEqual(Buffer.from([0x30, 0x82]));
+  expect(mode(join(out, 'certs', 'device.key.der'))).toBe(0o600);
+  expect(existsSync(join(out, 'stale.py'))).toBe(false);
+});

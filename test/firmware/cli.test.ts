@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../../lib/cli';
@@ -57,5 +57,22 @@ describe('npx plamo firmware', () => {
     const result = await run(['-c', config, 'firmware', 'rps13', '--out', join(dir, 'pico')], { PLAMO_MQTT_HOST: undefined });
     expect(result.code).toBe(1);
     expect(result.out).toContain('no MQTT host: pass --host <endpoint> or set PLAMO_MQTT_HOST');
+  });
+
+  test('into a device folder it keeps the certificates there, the key still 0600', async () => {
+    const { dir, config } = project();
+    const out = join(dir, 'device');
+    mkdirSync(join(out, 'certs'), { recursive: true });
+    writeFileSync(join(out, 'config.py'), 'old');
+    writeFileSync(join(out, 'certs', 'device.crt.der'), 'cert');
+    writeFileSync(join(out, 'certs', 'device.key.der'), 'key', { mode: 0o600 });
+    writeFileSync(join(out, 'certs', 'root-ca.der'), 'ca');
+    const result = await run(['-c', config, 'firmware', 'rps13', '--out', out, '--host', HOST], { PLAMO_WIFI_PASSWORD: undefined });
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain(`MQTT_HOST = "${HOST}"`);
+    expect(readFileSync(join(out, 'certs', 'device.key.der'), 'utf8')).toBe('key');
+    expect(statSync(join(out, 'certs', 'device.key.der')).mode & 0o777).toBe(0o600);
+    expect(result.out).toContain('kept the certificates already in the folder');
+    expect(result.out).not.toContain('certificates (certs/');
   });
 });
