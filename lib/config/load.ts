@@ -36,9 +36,11 @@ function describe(issue: z.core.$ZodRawIssue): string | undefined {
         ? 'must not be empty'
         : issue.origin === 'string'
           ? 'must not be empty'
-          : `must be at least ${issue.minimum}`;
+          : `must be ${issue.inclusive === false ? 'more than' : 'at least'} ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'string' ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}`;
+      return issue.origin === 'string'
+        ? `must be at most ${issue.maximum} characters`
+        : `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum}`;
     default:
       return undefined;
   }

@@ -162,6 +162,13 @@ describe('each rule names the key and the fix', () => {
     expect(problemsOf({ cars: { rps13: car({ blinkPerMin: 30 }) } })).toEqual(['cars.rps13.blinkPerMin: must be at least 60']);
   });
 
+  test('an LED current of 0 mA is refused: it must be more than 0, not "at least 0"', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 0 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.headlights.currentMa: must be more than 0',
+    ]);
+  });
+
   test('a tail level needs a pwm lamp', () => {
     const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
