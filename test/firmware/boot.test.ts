@@ -1,3 +1,4 @@
+import { DELIVERY } from '../../lib/contract';
 import { CERTS, HOST, WDT_MAX_MS, bench, boot, events } from './support';
 import { DEFAULT_CERT_FILES } from '../../firmware/generate';
 
@@ -48,7 +49,7 @@ describe('standalone boot', () => {
     expect(connect.tls?.caDer.equals(CERTS[DEFAULT_CERT_FILES.rootCa])).toBe(true);
     expect(connect.tls?.certDer.equals(CERTS[DEFAULT_CERT_FILES.certificate])).toBe(true);
     expect(connect.tls?.keyDer.equals(CERTS[DEFAULT_CERT_FILES.privateKey])).toBe(true);
-    expect(connect.will).toMatchObject({ topic: b.topics.status, qos: 1, retain: true });
+    expect(connect.will).toMatchObject({ topic: b.topics.status, ...DELIVERY.status });
     expect(JSON.parse(connect.will!.payload.toString())).toEqual({ online: false });
   });
 
@@ -57,7 +58,7 @@ describe('standalone boot', () => {
     await boot(b);
     expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual([[b.topics.lampSet('+'), 1]]);
     const status = b.broker.published.find((record) => record.topic === b.topics.status);
-    expect(status).toMatchObject({ qos: 1, retain: true });
+    expect(status).toMatchObject(DELIVERY.status);
     expect(JSON.parse(status!.payload)).toEqual({ online: true, fw: '0.1.0', ip: '192.168.4.23' });
   });
 

@@ -1,3 +1,4 @@
+import { DELIVERY } from '../../lib/contract';
 import { PINS, type Bench, bench, boot, command, risingEdges, testConfig } from './support';
 
 function gamma(percent: number): number {
@@ -85,7 +86,7 @@ describe('lamps', () => {
     b.broker.send(b.topics.lampSet('turnRight'), command('blink', { id: 'second' }));
     await b.clock.runFor(100);
     const headlights = b.broker.published.filter((record) => record.topic === b.topics.lampState('headlights')).at(-1)!;
-    expect(headlights).toMatchObject({ qos: 1, retain: true });
+    expect(headlights).toMatchObject(DELIVERY.lampState);
     expect(JSON.parse(headlights.payload)).toEqual({ mode: 'on', brightness: 30, id: 'first', ts: expect.any(Number) });
     expect(b.broker.publishedOn(b.topics.lampState('turnRight')).at(-1)).toMatchObject({ mode: 'blink', brightness: 100, id: 'second' });
   });
