@@ -28,7 +28,10 @@ function describe(issue: z.core.$ZodRawIssue): string | undefined {
     case 'unrecognized_keys':
       return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `'${key}'`).join(', ')}; check the spelling against the config reference in README.md`;
     case 'invalid_type':
-      return issue.input === undefined ? `is required (${issue.expected})` : `expected ${issue.expected}, got ${typeof issue.input}`;
+      if (issue.input === undefined) return `is required (${issue.expected})`;
+      // zod reports a fractional number for an .int() as "expected int, got number".
+      if (issue.expected === 'int' && typeof issue.input === 'number') return `must be a whole number, got ${issue.input}`;
+      return `expected ${issue.expected}, got ${typeof issue.input}`;
     case 'invalid_value':
       return `must be one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
     case 'too_small':

@@ -48,7 +48,12 @@ const lampSchema = z
     }
   });
 
-const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional() })]);
+const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
+
+const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional() })], {
+  // Without it a value that fits neither form (e.g. "dim") reads only "Invalid input".
+  error: `use one of ${MODES_TEXT}, or { mode, brightness }`,
+});
 
 type Report = (path: (string | number)[], message: string) => void;
 type CarShape = z.output<typeof carObjectSchema>;

@@ -169,6 +169,18 @@ describe('each rule names the key and the fix', () => {
     ]);
   });
 
+  test('a scene command that is neither a mode nor { mode, brightness } names both forms', () => {
+    expect(problemsOf({ cars: { rps13: car({ scenes: { night: { headlights: 'dim' } } } as never) } })).toEqual([
+      'cars.rps13.scenes.night.headlights: use one of "on", "off", "blink", or { mode, brightness }',
+    ]);
+  });
+
+  test('a fractional certificate generation is refused as not a whole number', () => {
+    expect(problemsOf({ cars: { rps13: car({ certificate: { generation: 1.5 } }) } })).toEqual([
+      'cars.rps13.certificate.generation: must be a whole number, got 1.5',
+    ]);
+  });
+
   test('a tail level needs a pwm lamp', () => {
     const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
