@@ -21,7 +21,9 @@ def try_sync():
     ntptime.timeout = _NTP_TIMEOUT_S
     try:
         ntptime.settime()
-    except (OSError, OverflowError):
+    except (OSError, OverflowError, ValueError):
+        # ValueError: micropython-lib's ntptime unpacks msg[40:44] without checking the reply's length,
+        # so a short or garbled UDP answer would otherwise crash the car.
         return False
     return clock_ok()
 

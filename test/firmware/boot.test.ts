@@ -103,6 +103,19 @@ describe('standalone boot', () => {
     expect(b.broker.isConnected).toBe(true);
   });
 
+  test('a short NTP answer is a failed query like a lost one, at boot and while online', async () => {
+    const b = await bench({ setup: ({ network }) => (network.ntpShortReplies = 1) });
+    b.pico.eval('setattr(__import__("timesync"), "RESYNC_MS", 60000)');
+    await boot(b, 20_000);
+    expect(b.broker.isConnected).toBe(true);
+    b.network.ntpShortReplies = 1;
+    await b.clock.runFor(90_000);
+    expect(b.network.ntpQueries.map((query) => query.ok)).toEqual([false, true, false]);
+    expect(b.pico.end).toBeUndefined();
+    expect(b.broker.isConnected).toBe(true);
+    expect(events(b).filter((event) => event.code === 'ntp_failed')).toHaveLength(1);
+  });
+
   test('sets the clock again every RESYNC_MS while online', async () => {
     const b = await bench();
     b.pico.eval('setattr(__import__("timesync"), "RESYNC_MS", 120000)');

@@ -36,6 +36,8 @@ export class VirtualNetwork {
   readonly joinScript: JoinOutcome[] = [];
   /** How many of the next NTP queries get no answer. */
   ntpFailures = 0;
+  /** How many of the next NTP answers are cut short (under 48 bytes): micropython-lib's ntptime then raises ValueError. */
+  ntpShortReplies = 0;
   /** How many of the next DNS lookups fail. */
   dnsFailures = 0;
   apPresent = true;
@@ -100,8 +102,14 @@ export class VirtualNetwork {
     return OUTCOME_LINK[this.joinOutcome];
   }
 
-  /** One NTP query taking `timeoutS` on failure; returns the errno, 0 when answered. */
+  /** One NTP query taking `timeoutS` on failure; returns the errno, 0 when answered, -1 for a short answer. */
   ntp(timeoutS: number): number {
+    if (this.status() === LINK.up && this.ntpShortReplies > 0) {
+      this.ntpShortReplies--;
+      this.ntpQueries.push({ at: this.clock.now(), ok: false });
+      this.clock.spend(40);
+      return -1;
+    }
     const ok = this.status() === LINK.up && this.ntpFailures === 0;
     if (!ok && this.ntpFailures > 0) this.ntpFailures--;
     this.ntpQueries.push({ at: this.clock.now(), ok });
