@@ -26,7 +26,8 @@ export const observer: ApiObserver = {
     metrics.addMetric('LampCommandPublished', MetricUnit.Count, 1);
   },
   requestFailed(error) {
-    if (error.status < 500) logger.warn('request refused', { status: error.status, code: error.code, detail: error.message });
+    // A 500 is logged with its error by unexpectedError; every other answer, throttling's 503 included, here.
+    if (error.status !== 500) logger.warn('request refused', { status: error.status, code: error.code, detail: error.message });
     const single = metrics.singleMetric();
     single.addDimension('code', error.code);
     single.addMetric('ApiError', MetricUnit.Count, 1);

@@ -153,6 +153,12 @@ describe('lamp API Lambda: errors', () => {
     expect(json.error.code).toBe('broker_busy');
   });
 
+  test('IoT throttling is logged as a warning with its code, not only counted', async () => {
+    iot.on(PublishCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+    await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}' });
+    expect(output.join('')).toMatch(/"level":"WARN".*"status":503.*"code":"broker_busy"/);
+  });
+
   test('IoT throttling while reading state is a 503 too', async () => {
     iot.on(GetRetainedMessageCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
     expect((await call('GET', '/api/cars/rps13')).statusCode).toBe(503);
