@@ -227,7 +227,11 @@ async def main():
         raise
     except Exception as error:
         sys.print_exception(error)
-        status.record_error(error)
+        try:
+            status.record_error(error)
+        except OSError:
+            # A full or damaged filesystem must not keep the board from resetting.
+            pass
         if device is not None:
             try:
                 device.led.show(status.CRASHED)

@@ -93,6 +93,18 @@ describe('failures and recovery', () => {
     expect(saved).toMatch(/wifi\.py.*\n.*TypeError/s);
   });
 
+  test('an unexpected error still resets the board when last_error.txt cannot be written', async () => {
+    const b = await bench();
+    await boot(b);
+    // A directory where the file should go: open(..., "w") fails as on a full or damaged filesystem.
+    b.pico.eval('__import__("os").mkdir("last_error.txt")');
+    b.network.status = () => 'x' as unknown as number;
+    b.broker.dropConnection();
+    await b.clock.runFor(10_000);
+    expect(b.pico.end).toEqual({ kind: 'reset' });
+    expect(b.pico.resets).toBe(1);
+  });
+
   test('last_error.txt keeps at most 1 KB, the end of the newest error', async () => {
     const b = await bench();
     b.pico.eval('__import__("status").record_error(ValueError("y" * 5000 + "END"))');
