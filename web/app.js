@@ -109,7 +109,9 @@ async function api(method, path, body) {
   const headers = { Authorization: `Bearer ${localStorage.getItem(TOKEN_KEY) ?? ''}` };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
-  if (response.status === 401) throw new Unauthorized();
+  // The twin answers 401; in AWS API Gateway answers 401 without a token and 403 for one its authorizer
+  // refuses (unknown, revoked), and the API itself never sends 403.
+  if (response.status === 401 || response.status === 403) throw new Unauthorized();
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new Error(data?.error?.message ?? `HTTP ${response.status}`);
   return data;

@@ -126,6 +126,16 @@ test('a refused token asks for a new one', async () => {
   expect(await page.evaluate(() => localStorage.getItem('plamo.token'))).toBeNull();
 });
 
+test('a token API Gateway refuses (AWS answers 403 {"message":"Forbidden"} for a revoked one) asks for a new one', async () => {
+  const page = await openPage();
+  await page.route('**/api/**', (route) =>
+    route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ message: 'Forbidden' }) }),
+  );
+  await page.reload();
+  await page.getByText('The token was not accepted').waitFor();
+  expect(await page.evaluate(() => localStorage.getItem('plamo.token'))).toBeNull();
+});
+
 test('the car shows as online', async () => {
   const page = await openPage();
   await page.getByText('Online', { exact: true }).waitFor();
