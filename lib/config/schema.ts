@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LAMP_KINDS, LAMP_MODES } from './modes';
+import { WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -68,6 +69,12 @@ const carObjectSchema = z.strictObject({
       .string()
       .regex(/^[A-Z]{2}$/, 'use a two-letter country code such as "JP" or "GB"')
       .default('JP'),
+    /** Refused with a pointer to where the password goes: this file is committed, the password must not be. */
+    password: z
+      .never({
+        error: `the Wi-Fi password is not kept in the config (it is committed); set ${WIFI_PASSWORD_VARIABLE} or put it in a gitignored .env`,
+      })
+      .optional(),
   }),
   /** After a power cut: `restore` the last commanded state (commands are retained), or start with every lamp `off`. */
   powerOn: z.enum(['restore', 'off']).default('restore'),
