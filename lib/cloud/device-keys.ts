@@ -51,8 +51,10 @@ export async function createDeviceKeyPair(carId: string): Promise<DeviceKeyPair>
 }
 
 /**
- * Writes the key (0600) and the CSR. The key is written to a temporary name first so a crash never
- * leaves a CSR next to a key it does not belong to.
+ * Writes the key (0600) and the CSR. The key goes to a temporary name and is made 0600 before it takes its
+ * real name, so the key file is never half-written nor readable by others. The two files cannot be replaced
+ * at once: a run interrupted between them leaves a new CSR beside the old key, which
+ * `npx plamo keys <car> --force` mends.
  */
 export function writeDeviceKeyPair(paths: DeviceKeyPaths, pair: DeviceKeyPair): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
