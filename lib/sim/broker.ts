@@ -88,7 +88,7 @@ function certificateName(client: Client): string | undefined {
 }
 
 /** Installs the authentication and authorisation hooks; client ids are checked against the certificate. */
-function guard(aedes: Aedes, acls: ReadonlyMap<string, ClientAcl>, log: (line: string) => void): void {
+export function guard(aedes: Aedes, acls: ReadonlyMap<string, ClientAcl>, log: (line: string) => void): void {
   const aclOf = new WeakMap<Client, ClientAcl>();
 
   aedes.authenticate = (client, _username, _password, done) => {
@@ -107,11 +107,13 @@ function guard(aedes: Aedes, acls: ReadonlyMap<string, ClientAcl>, log: (line: s
   };
 
   aedes.authorizePublish = (client, packet, done) => {
-    // A null client is a stored will published after its owner is gone; it was checked when it was set.
-    if (client === null) return done(null);
-    const acl = aclOf.get(client);
+    // Aedes checks a will only when it publishes it, not when it is set. With a null client it is a stored
+    // will whose owner is gone (aedes' sweep of wills): judge it by the ACL of the client id it belongs to,
+    // which authenticate() tied to the certificate's name.
+    const willOwner = (packet as { clientId?: unknown }).clientId;
+    const acl = client ? aclOf.get(client) : typeof willOwner === 'string' ? acls.get(willOwner) : undefined;
     if (acl && topicAllowed(acl.publish, packet.topic)) return done(null);
-    log(`denied: ${client.id} may not publish to ${packet.topic}`);
+    log(`denied: ${client?.id ?? String(willOwner)} may not publish to ${packet.topic}`);
     done(new Error(`not authorised to publish to ${packet.topic}`));
   };
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { carTopics, controllerPermissions, devicePermissions } from '../../lib/contract';
-import { type LocalBroker, renderBrokerAcl, startLocalBroker } from '../../lib/sim/broker';
+import { guard, type LocalBroker, renderBrokerAcl, startLocalBroker } from '../../lib/sim/broker';
 import { PortInUseError } from '../../lib/sim/listen';
 import { CONTROLLER_COMMON_NAME, type LocalPki } from '../../lib/sim/pki';
 import { closed, connectAs, nextMessage, temporaryPki, twoCarConfig } from './support';
@@ -133,6 +133,34 @@ describe('what a car may do', () => {
     (car.stream as unknown as { destroy(): void }).destroy();
     expect(await will).toEqual({ topic: topicsB.status, payload: '{"online":false}', retain: false });
     await car.endAsync(true);
+  });
+
+  test("a car's last will on another car's topic is refused when its connection drops", async () => {
+    const routed: string[] = [];
+    const stop = broker.onMessage((message) => routed.push(message.topic));
+    const car = await connectAs(broker.port, pki.ca.pem, pki.cars.carA, 'carA', {
+      will: { topic: topicsB.status, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
+    });
+    const denial = `denied: carA may not publish to ${topicsB.status}`;
+    (car.stream as unknown as { destroy(): void }).destroy();
+    while (!log.includes(denial)) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop();
+    expect(routed).not.toContain(topicsB.status);
+    await car.endAsync(true);
+  });
+
+  test("a will aedes publishes without its client is judged by its owner's ACL", () => {
+    const hooks = {} as Parameters<typeof guard>[0];
+    guard(hooks, renderBrokerAcl(config), () => {});
+    const verdict = (topic: string) => {
+      let error: Error | null | undefined;
+      hooks.authorizePublish(null, { topic, clientId: 'carA' } as never, (result) => {
+        error = result;
+      });
+      return error === null ? 'allowed' : 'denied';
+    };
+    expect(verdict(topicsA.status)).toBe('allowed');
+    expect(verdict(topicsB.status)).toBe('denied');
   });
 });
 
