@@ -1,5 +1,5 @@
 import { LAMP_MODES } from '../config/modes';
-import { carTopics } from '../contract/topics';
+import { carTopics, retainCommands } from '../contract/topics';
 import type { ApiCar } from './commands';
 import type { LampPort } from './lamp-port';
 
@@ -51,13 +51,18 @@ function onlineFrom(text: string | null): boolean | null {
   return typeof value?.online === 'boolean' ? value.online : null;
 }
 
-/** Reads the retained `set`, `state` and `status` messages of one car in parallel. */
+/**
+ * Reads the retained `set`, `state` and `status` messages of one car in parallel. The `set` topics are read
+ * only for a car whose commands are retained: for any other, a retained command there is a stale one from
+ * before its `powerOn` changed, not what was last asked of it.
+ */
 export async function readCarView(port: LampPort, topicRoot: string, carId: string, car: ApiCar): Promise<CarView> {
   const topics = carTopics(topicRoot, carId);
   const lampNames = Object.keys(car.lamps);
+  const readDesired = (lamp: string) => (retainCommands(car.powerOn) ? port.readRetained(topics.lampSet(lamp)) : null);
   const [status, ...lampTexts] = await Promise.all([
     port.readRetained(topics.status),
-    ...lampNames.flatMap((lamp) => [port.readRetained(topics.lampSet(lamp)), port.readRetained(topics.lampState(lamp))]),
+    ...lampNames.flatMap((lamp) => [readDesired(lamp), port.readRetained(topics.lampState(lamp))]),
   ]);
   const lamps: Record<string, LampView> = {};
   lampNames.forEach((lamp, index) => {

@@ -51,6 +51,21 @@ describe('lamp API core: reading', () => {
     expect(json.lamps.turnRight.reported).toBeNull();
   });
 
+  test('a car that does not retain commands shows no desired state, even with a stale retained command', async () => {
+    const { port, call } = setup();
+    const read: string[] = [];
+    const readRetained = port.readRetained.bind(port);
+    port.readRetained = async (topic) => {
+      read.push(topic);
+      return readRetained(topic);
+    };
+    port.retained.set('garage/ae86-trueno/lamps/foglamps/set', '{"mode":"on","id":"old","ts":1}');
+    port.retained.set('garage/ae86-trueno/lamps/foglamps/state', '{"mode":"off","brightness":0,"id":null,"ts":2}');
+    const { json } = await call('GET', '/api/cars/ae86-trueno');
+    expect(json.lamps.foglamps).toEqual({ desired: null, reported: { mode: 'off', brightness: 0, id: null, ts: 2 }, pending: false });
+    expect(read).not.toContain('garage/ae86-trueno/lamps/foglamps/set');
+  });
+
   test('the last will makes a car offline', async () => {
     const { port, call } = setup();
     port.retained.set('garage/rps13/status', '{"online":false}');
