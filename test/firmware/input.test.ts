@@ -10,7 +10,7 @@ describe('malformed input is ignored, reported on events, and never crashes the 
     await b.clock.runFor(100);
   });
 
-  const set = (lamp = 'headlights') => `cars/rps13/lamps/${lamp}/set`;
+  const set = (lamp = 'headlights') => b.topics.lampSet(lamp);
   const cases: [string, () => void, string][] = [
     ['invalid JSON', () => b.broker.send(set(), '{"mode":"on",'), 'invalid_json'],
     ['not UTF-8', () => b.broker.send(set(), Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 'invalid_json'],
@@ -29,7 +29,7 @@ describe('malformed input is ignored, reported on events, and never crashes the 
     ['a payload over 512 bytes', () => b.broker.send(set(), command('on', { id: 'big', pad: 'p'.repeat(600) })), 'payload_too_large'],
     ['deeply nested JSON', () => b.broker.send(set(), `${'['.repeat(200)}${']'.repeat(200)}`), 'not_an_object'],
     ['an unknown lamp', () => b.broker.send(set('foglights'), command('on')), 'unknown_lamp'],
-    ['an unexpected topic', () => b.broker.sendRaw(Buffer.from('cars/rps13/other'), Buffer.from(command('on'))), 'unexpected_topic'],
+    ['an unexpected topic', () => b.broker.sendRaw(Buffer.from(b.topics.telemetry), Buffer.from(command('on'))), 'unexpected_topic'],
     ['a binary topic', () => b.broker.sendRaw(Buffer.from([0xff, 0x00, 0x2f]), Buffer.from('{}')), 'unexpected_topic'],
   ];
 

@@ -1,3 +1,4 @@
+import { LAMP_MODES } from '../../lib/config';
 import { LINK } from '../../lib/sim/pico';
 import { type Bench, bench } from './support';
 
@@ -26,6 +27,10 @@ describe('firmware logic', () => {
     expect(classify(LINK.noNet, false)).toEqual(['wifi_no_ap', 3]);
     expect(classify(LINK.join, true)).toEqual(['wifi_timeout', 4]);
     expect(classify(LINK.noIp, true)).toEqual(['wifi_no_ip', 4]);
+  });
+
+  test("the firmware's lamp modes are the contract's", () => {
+    expect(py('sorted(__import__("lamps").MODES)')).toEqual([...LAMP_MODES].sort());
   });
 
   test('gamma: 0 and 100 are exact, the middle is dimmer than linear', () => {
