@@ -106,8 +106,10 @@ class Device:
             self._pending.append((level, code, detail))
 
     def flush_events(self):
+        # Dropped only once sent: a connection that breaks again mid-flush keeps the rest for the next one.
         while self._pending:
-            self.link.publish_event(*self._pending.pop(0))
+            self.link.publish_event(*self._pending[0])
+            self._pending.pop(0)
 
     async def halt(self, code, message):
         # A fault only a person can fix: say how, show the LED code, and keep the watchdog quiet.

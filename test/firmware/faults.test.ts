@@ -66,6 +66,25 @@ describe('failures and recovery', () => {
     expect(b.broker.isConnected).toBe(true);
   });
 
+  test('an event kept through an outage is not lost when the connection breaks again while sending it', async () => {
+    const b = await bench();
+    await boot(b);
+    const publish = b.broker.publish.bind(b.broker);
+    let breakNextEvent = true;
+    b.broker.publish = (topic, payload, qos, retain) => {
+      if (breakNextEvent && topic === b.topics.events) {
+        breakNextEvent = false;
+        b.broker.dropConnection();
+      }
+      publish(topic, payload, qos, retain);
+    };
+    b.broker.dropConnection();
+    await b.clock.runFor(20_000);
+    expect(breakNextEvent).toBe(false);
+    expect(b.broker.isConnected).toBe(true);
+    expect(events(b).filter((event) => event.code === 'reconnecting')).toHaveLength(2);
+  });
+
   test('after a reconnect: resubscribed, retained commands applied again and state re-reported', async () => {
     const b = await bench();
     await boot(b);
