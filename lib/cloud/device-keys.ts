@@ -66,19 +66,24 @@ export function writeDeviceKeyPair(paths: DeviceKeyPaths, pair: DeviceKeyPair): 
   renameSync(tmpKey, paths.privateKey);
 }
 
+/** A car in CSR mode without a usable CSR: the user's to fix with `npx plamo keys`, so synth prints just the message. */
+export class DeviceCsrError extends Error {
+  override name = 'DeviceCsrError';
+}
+
 /**
  * The car's CSR as PEM, checked to be one. Read at synth time in "csr" mode; the error says how to make it.
  */
 export function readDeviceCsr(carId: string, keysDir: string = DEFAULT_KEYS_DIR): string {
   const paths = deviceKeyPaths(carId, keysDir);
   if (!existsSync(paths.csr)) {
-    throw new Error(`car '${carId}' uses certificate mode "csr" but ${paths.csr} does not exist; run: npx plamo keys ${carId}`);
+    throw new DeviceCsrError(`car '${carId}' uses certificate mode "csr" but ${paths.csr} does not exist; run: npx plamo keys ${carId}`);
   }
   const pem = readFileSync(paths.csr, 'utf8');
   try {
     new Pkcs10CertificateRequest(pem);
   } catch {
-    throw new Error(`${paths.csr} is not a PEM certificate signing request; make a new one with: npx plamo keys ${carId} --force`);
+    throw new DeviceCsrError(`${paths.csr} is not a PEM certificate signing request; make a new one with: npx plamo keys ${carId} --force`);
   }
   return pem;
 }
