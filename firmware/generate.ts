@@ -93,6 +93,13 @@ function checkOptions(carId: string, options: FirmwareOptions): void {
       `no MQTT host for car '${carId}': pass the broker's host name (the AWS IoT data endpoint, \`aws iot describe-endpoint --endpoint-type iot:Data-ATS\`)`,
     );
   }
+  const host = options.mqttHost.trim();
+  // A pasted URL (`https://…`, `…:8883`) would only fail on the car, as a DNS error behind LED code 6.
+  if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
+    throw new Error(
+      `no MQTT host name in '${host}': pass the endpoint alone, e.g. abc123-ats.iot.eu-west-1.amazonaws.com (no scheme, port or path)`,
+    );
+  }
   const port = options.mqttPort ?? DEFAULT_MQTT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MQTT port ${port} is not a TCP port (1–65535)`);
 }

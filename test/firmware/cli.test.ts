@@ -59,6 +59,13 @@ describe('npx plamo firmware', () => {
     expect(result.out).toContain('no MQTT host: pass --host <endpoint> or set PLAMO_MQTT_HOST');
   });
 
+  test('a URL for --host stops with what to pass instead', async () => {
+    const { dir, config } = project();
+    const result = await run(['-c', config, 'firmware', 'rps13', '--out', join(dir, 'pico'), '--host', `https://${HOST}`]);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain(`no MQTT host name in 'https://${HOST}': pass the endpoint alone`);
+  });
+
   test('into a device folder it keeps the certificates there, the key still 0600', async () => {
     const { dir, config } = project();
     const out = join(dir, 'device');

@@ -87,6 +87,18 @@ describe('config.py generator', () => {
     expect(() => renderConfigPy(testConfig(), CAR, { mqttHost: ' ' })).toThrow("no MQTT host for car 'rps13'");
   });
 
+  test('refuses a URL or host:port for the MQTT host, and says what to pass', () => {
+    for (const mqttHost of [`https://${HOST}`, `${HOST}:8883`, `${HOST}/mqtt`]) {
+      expect(() => renderConfigPy(testConfig(), CAR, { mqttHost })).toThrow(
+        `no MQTT host name in '${mqttHost}': pass the endpoint alone, e.g. abc123-ats.iot.eu-west-1.amazonaws.com (no scheme, port or path)`,
+      );
+    }
+  });
+
+  test('takes an IPv4 address as the MQTT host', () => {
+    expect(renderConfigPy(testConfig(), CAR, { mqttHost: '127.0.0.1' })).toContain('MQTT_HOST = "127.0.0.1"');
+  });
+
   test('refuses an unknown car, listing the known ones', () => {
     expect(() => renderConfigPy(testConfig(), 'ae86', OPTIONS)).toThrow("no car 'ae86' in the config; known cars: rps13");
   });
