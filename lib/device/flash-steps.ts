@@ -13,7 +13,7 @@ export function flashSteps(outDir: string): string {
     '  mpremote cp -r . :',
     '  mpremote reset',
     'Watch it boot: mpremote repl (leave with Ctrl-]).',
-    'If it stops with a status LED code: mpremote cat :last_error.txt shows the last unexpected error.',
+    'If it resets after an unexpected error: mpremote cat :last_error.txt.old shows it (moved there at the next start).',
   ].join('\n');
 }
 

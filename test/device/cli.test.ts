@@ -156,7 +156,7 @@ describe('plamo device', () => {
     expect(output).toContain('  mpremote mip install umqtt.simple\n');
     expect(output).toContain('  mpremote cp -r . :\n');
     expect(output).toContain('  mpremote reset\n');
-    expect(output).toContain('mpremote cat :last_error.txt');
+    expect(output).toContain('mpremote cat :last_error.txt.old');
   });
 
   test('never prints the Wi-Fi password', async () => {

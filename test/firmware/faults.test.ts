@@ -124,6 +124,17 @@ describe('failures and recovery', () => {
     expect(b.pico.resets).toBe(1);
   });
 
+  test('after the reset the saved error is sent once as reset_after_crash and kept as last_error.txt.old', async () => {
+    const b = await bench();
+    const crash = `Traceback (most recent call last):\n${'  File "wifi.py"\n'.repeat(20)}TypeError: unsupported types`;
+    b.pico.eval(`open("last_error.txt", "w").write(${JSON.stringify(crash)})`);
+    await boot(b);
+    const reported = events(b).filter((event) => event.code === 'reset_after_crash');
+    expect(reported).toEqual([{ level: 'error', code: 'reset_after_crash', detail: crash.slice(-200) }]);
+    expect(b.pico.readFile('last_error.txt')).toBeUndefined();
+    expect(b.pico.readFile('last_error.txt.old')).toBe(crash);
+  });
+
   test('last_error.txt keeps at most 1 KB, the end of the newest error', async () => {
     const b = await bench();
     b.pico.eval('__import__("status").record_error(ValueError("y" * 5000 + "END"))');
