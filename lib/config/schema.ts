@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { LAMP_KINDS, LAMP_MODES } from './modes';
-import { WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
 export const CAR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Lamp, group and scene names become topic levels, URL segments and Python identifiers. */
 export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
+/** Where the Wi-Fi password comes from instead (or a gitignored `.env`): the config is committed, the password must not be. */
+export const WIFI_PASSWORD_VARIABLE = 'PLAMO_WIFI_PASSWORD';
 
 const brightness = z.number().int().min(0).max(100);
 

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
+import { WIFI_PASSWORD_VARIABLE } from '../config/schema';
 import { DeviceBundleError } from './errors';
 
-export const WIFI_PASSWORD_VARIABLE = 'PLAMO_WIFI_PASSWORD';
+export { WIFI_PASSWORD_VARIABLE };
 
 export interface WifiPasswordSource {
   /** @default process.env */
