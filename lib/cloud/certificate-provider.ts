@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, type Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, type CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { logOnlyLambdaRole } from './lambda-role';
 
 /** CloudFormation resource type of a device certificate made by this provider. */
@@ -47,7 +48,7 @@ export class DeviceCertificateProvider extends Construct {
     this.handler = new NodejsFunction(this, 'Handler', {
       entry: HANDLER_ENTRY,
       description: 'plamo-iot: creates, rotates and deletes device certificates; keys go only to Secrets Manager',
-      runtime: Runtime.NODEJS_24_X,
+      runtime: LAMBDA_RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: 256,
       // The slowest path is a delete that waits for a thing detachment to propagate (about 31 s of backoff).
@@ -55,10 +56,7 @@ export class DeviceCertificateProvider extends Construct {
       role: logOnlyLambdaRole(this, 'HandlerRole', handlerLogs),
       logGroup: handlerLogs,
       bundling: {
-        minify: true,
-        sourceMap: false,
-        format: OutputFormat.CJS,
-        target: 'node24',
+        ...LAMBDA_BUNDLING,
         // The SDK's ES module builds let esbuild drop the commands the handler does not send (about 20 % smaller).
         mainFields: ['module', 'main'],
         // Bundled rather than taken from the runtime: the handler runs the exact SDK version its tests mock,

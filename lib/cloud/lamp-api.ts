@@ -6,8 +6,8 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { apiConfigOf } from '../api/commands';
@@ -17,23 +17,10 @@ import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permis
 import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import { logOnlyLambdaRole } from './lambda-role';
+import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
 
-/** The newest Node.js runtime aws-cdk-lib 2.276 knows; pinned rather than NODEJS_LATEST so an upgrade is a visible change. */
-export const LAMBDA_RUNTIME = Runtime.NODEJS_24_X;
-
-/**
- * The AWS SDK v3 is part of the Node.js Lambda runtime, so it stays out of the bundles: bundled, the IoT data
- * plane client alone is ~300 KB minified and DynamoDB's ~330 KB, against budgets of 150 KB (lamp API) and
- * 20 KB (authorizer). What is bundled is our code and Powertools (lamp API only).
- */
-export const LAMBDA_BUNDLING = {
-  minify: true,
-  target: 'node24',
-  format: OutputFormat.CJS,
-  externalModules: ['@aws-sdk/*', '@smithy/*'],
-  sourceMap: false,
-} as const satisfies BundlingOptions;
+export { LAMBDA_BUNDLING, LAMBDA_RUNTIME };
 
 /** The lamp API's bundling: the shared options, plus the cars and the phone page baked in at synth. */
 export function lampApiBundling(config: PlamoConfig): BundlingOptions {
