@@ -4,7 +4,6 @@ from micropython import const
 import gc
 import json
 import random
-import socket
 import ssl
 import config
 import clock
@@ -83,9 +82,9 @@ class Link:
         self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3])
 
     def connect(self, ip):
-        # Fresh DNS, gc, TLS, MQTT CONNECT with a last will, subscribe, announce; raises OSError/Refused.
-        # Resolve again on every attempt: the broker's address may have moved during an outage.
-        socket.getaddrinfo(config.MQTT_HOST, config.MQTT_PORT)
+        # gc, TLS, MQTT CONNECT with a last will, subscribe, announce; raises OSError/Refused.
+        # umqtt.simple's connect() resolves the host on every attempt, so an address that moved during an
+        # outage is found; a lookup of our own first would double the unfed time when DNS is down.
         from umqtt.simple import MQTTClient, MQTTException
 
         self.close()
