@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { generateToken } from '../../lib/api';
 import { carTopics } from '../../lib/contract';
@@ -116,6 +116,17 @@ test('the twin listens on 127.0.0.1 only', async () => {
     const attempt = request({ host: '127.0.0.2', port, path: '/' }, () => resolve('answered'));
     attempt.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
     attempt.end();
+  });
+  expect(refused).toBe('ECONNREFUSED');
+});
+
+test('the broker listens on 127.0.0.1 only', async () => {
+  const refused = await new Promise<string>((resolve) => {
+    const socket = connect({ host: '127.0.0.2', port: twin.mqttPort }, () => {
+      socket.destroy();
+      resolve('answered');
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
   });
   expect(refused).toBe('ECONNREFUSED');
 });
