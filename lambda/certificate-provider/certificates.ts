@@ -35,13 +35,21 @@ const DELETE_ATTEMPTS = 6;
 const FIRST_DELETE_RETRY_MS = 1_000;
 
 /**
- * The secret's JSON: what the device bundle reads (`CertificateSecret`) plus the CloudFormation request that
- * stored it, which lets a re-invoked request find the certificate it already made instead of making another.
- * Only the fields needed here are checked when it is read back; the key is never looked at.
+ * The secret's JSON: what the device bundle reads (`CertificateSecret`), the generation it belongs to, and the
+ * CloudFormation request that stored it, which lets a re-invoked request find the certificate it already made
+ * instead of making another. During a rotation it also keeps the certificate being replaced (`previous`) until
+ * CloudFormation deletes it, so a rolled-back rotation can hand the car its old certificate back.
  */
-type StoredSecret = CertificateSecret & { readonly requestId: string };
-const storedRecordSchema = z.object({ certificateId: z.string().min(1), certificateArn: z.string().min(1), requestId: z.string() });
-type StoredRecord = z.infer<typeof storedRecordSchema>;
+type Credentials = CertificateSecret & { readonly generation?: string };
+type StoredSecret = Credentials & { readonly requestId: string; readonly previous?: Credentials };
+const credentialsSchema = z.object({
+  certificateId: z.string().min(1),
+  certificateArn: z.string().min(1),
+  certificatePem: z.string(),
+  privateKey: z.string(),
+  generation: z.string().optional(),
+});
+const storedSecretSchema = credentialsSchema.extend({ requestId: z.string(), previous: credentialsSchema.optional() });
 
 function errorName(error: unknown): string | undefined {
   return error instanceof Error ? error.name : undefined;
@@ -56,8 +64,8 @@ function answer(certificate: Pick<CertificateSecret, 'certificateId' | 'certific
   };
 }
 
-/** The certificate this very request already stored, if a previous invocation of it got that far. */
-async function storedByThisRequest(secretArn: string, requestId: string, deps: CertificateDeps): Promise<StoredRecord | undefined> {
+/** What the car's secret holds; undefined while it holds only the value Secrets Manager generated, or is gone. */
+async function readStored(secretArn: string, deps: CertificateDeps): Promise<StoredSecret | undefined> {
   let secretString: string | undefined;
   try {
     ({ SecretString: secretString } = await deps.secrets.send(new GetSecretValueCommand({ SecretId: secretArn })));
@@ -73,8 +81,17 @@ async function storedByThisRequest(secretArn: string, requestId: string, deps: C
     // The value Secrets Manager generated when the secret was created: nothing stored yet.
     return undefined;
   }
-  const stored = storedRecordSchema.safeParse(json);
-  return stored.success && stored.data.requestId === requestId ? stored.data : undefined;
+  const stored = storedSecretSchema.safeParse(json);
+  return stored.success ? stored.data : undefined;
+}
+
+async function store(secretArn: string, secret: StoredSecret, deps: CertificateDeps): Promise<void> {
+  await deps.secrets.send(new PutSecretValueCommand({ SecretId: secretArn, SecretString: JSON.stringify(secret) }));
+}
+
+/** The stored certificate without the one it replaced. */
+function withoutPrevious({ previous: _dropped, ...current }: StoredSecret): StoredSecret {
+  return current;
 }
 
 /** Sets a certificate ACTIVE; false when it no longer exists. */
@@ -92,10 +109,16 @@ async function activate(certificateId: string, deps: CertificateDeps): Promise<b
  * Makes the car's certificate. It is created INACTIVE and only activated once it is stored in the secret:
  * if this invocation dies in between (timeout, throttling), what is left behind can never be used to connect,
  * and a re-invocation of the same request finds the stored one and activates that instead of making another.
+ * `replacing` is the certificate a rotation replaces; it stays in the secret as `previous` until it is deleted.
  */
-async function issue(props: CertificateProperties, requestId: string, deps: CertificateDeps): Promise<CertificateResponse> {
-  const stored = await storedByThisRequest(props.SecretArn, requestId, deps);
-  if (stored && (await activate(stored.certificateId, deps))) {
+async function issue(
+  props: CertificateProperties,
+  requestId: string,
+  deps: CertificateDeps,
+  stored: StoredSecret | undefined,
+  replacing?: Credentials,
+): Promise<CertificateResponse> {
+  if (stored?.requestId === requestId && (await activate(stored.certificateId, deps))) {
     deps.log.info('certificate already stored by this request; reusing it', { certificateId: stored.certificateId });
     return answer(stored);
   }
@@ -105,8 +128,8 @@ async function issue(props: CertificateProperties, requestId: string, deps: Cert
     throw new Error('CreateKeysAndCertificate returned no certificate or key');
   }
   try {
-    const secret: StoredSecret = { certificateId, certificateArn, certificatePem, privateKey: keyPair.PrivateKey, requestId };
-    await deps.secrets.send(new PutSecretValueCommand({ SecretId: props.SecretArn, SecretString: JSON.stringify(secret) }));
+    const credentials = { certificateId, certificateArn, certificatePem, privateKey: keyPair.PrivateKey, generation: props.Generation };
+    await store(props.SecretArn, { ...credentials, requestId, previous: replacing }, deps);
     await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'ACTIVE' }));
   } catch (error) {
     deps.log.warn('could not store or activate the new certificate; deleting it', { certificateId, error: errorName(error) });
@@ -117,13 +140,43 @@ async function issue(props: CertificateProperties, requestId: string, deps: Cert
   return answer({ certificateId, certificateArn });
 }
 
+/** Whether a certificate still exists and is ACTIVE. */
+async function isActive(certificateId: string, deps: CertificateDeps): Promise<boolean> {
+  try {
+    const { certificateDescription } = await deps.iot.send(new DescribeCertificateCommand({ certificateId }));
+    return certificateDescription?.status === 'ACTIVE';
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * A new generation. When CloudFormation rolls a rotation back it asks the new certificate's resource for the
+ * old generation again: if the replaced certificate is still kept and active, it becomes current again (it is
+ * still attached, and the car may still be using it) instead of a third certificate being made and the
+ * original one left active outside the stack.
+ */
+async function rotate(event: Extract<CertificateEvent, { RequestType: 'Update' }>, deps: CertificateDeps): Promise<CertificateResponse> {
+  const now = event.ResourceProperties;
+  const stored = await readStored(now.SecretArn, deps);
+  const isCurrent = stored?.certificateId === event.PhysicalResourceId;
+  const previous = isCurrent ? stored?.previous : undefined;
+  if (stored && previous?.generation === now.Generation && (await isActive(previous.certificateId, deps))) {
+    await store(now.SecretArn, { ...previous, requestId: event.RequestId }, deps);
+    deps.log.info('rotation rolled back; the previous certificate is current again', { certificateId: previous.certificateId });
+    return answer(previous);
+  }
+  deps.log.info('new certificate generation requested', { from: event.OldResourceProperties.Generation, to: now.Generation });
+  return issue(now, event.RequestId, deps, stored, isCurrent && stored ? withoutPrevious(stored) : undefined);
+}
+
 /** Same generation and secret: the certificate stays. Otherwise a new one, whose new physical id makes CloudFormation delete the old. */
 async function update(event: Extract<CertificateEvent, { RequestType: 'Update' }>, deps: CertificateDeps): Promise<CertificateResponse> {
   const now = event.ResourceProperties;
   const before = event.OldResourceProperties;
   if (now.Generation !== before.Generation || now.SecretArn !== before.SecretArn || !CERTIFICATE_ID.test(event.PhysicalResourceId)) {
-    deps.log.info('new certificate generation requested', { from: before.Generation, to: now.Generation });
-    return issue(now, event.RequestId, deps);
+    return rotate(event, deps);
   }
   try {
     const { certificateDescription } = await deps.iot.send(new DescribeCertificateCommand({ certificateId: event.PhysicalResourceId }));
@@ -132,7 +185,25 @@ async function update(event: Extract<CertificateEvent, { RequestType: 'Update' }
   } catch (error) {
     if (!isNotFound(error)) throw error;
     deps.log.warn('certificate was deleted outside the stack; making a new one', { certificateId: event.PhysicalResourceId });
-    return issue(now, event.RequestId, deps);
+    return issue(now, event.RequestId, deps, await readStored(now.SecretArn, deps));
+  }
+}
+
+/**
+ * Keeps the secret true before a certificate is deleted: after a rotation, the replaced certificate's key
+ * leaves the secret with it; when a rolled-back rotation deletes the new certificate, the previous one (still
+ * attached) becomes current again.
+ */
+async function forget(certificateId: string, secretArn: string, requestId: string, deps: CertificateDeps): Promise<void> {
+  const stored = await readStored(secretArn, deps);
+  if (!stored?.previous) return;
+  if (stored.previous.certificateId === certificateId) {
+    await store(secretArn, withoutPrevious(stored), deps);
+  } else if (stored.certificateId === certificateId) {
+    await store(secretArn, { ...stored.previous, requestId }, deps);
+    deps.log.info('new certificate deleted by a rollback; the previous one is current again', {
+      certificateId: stored.previous.certificateId,
+    });
   }
 }
 
@@ -202,10 +273,13 @@ async function deactivate(certificateId: string, deps: CertificateDeps): Promise
 export async function onCertificateEvent(event: CertificateEvent, deps: CertificateDeps): Promise<CertificateResponse> {
   switch (event.RequestType) {
     case 'Create':
-      return issue(event.ResourceProperties, event.RequestId, deps);
+      return issue(event.ResourceProperties, event.RequestId, deps, await readStored(event.ResourceProperties.SecretArn, deps));
     case 'Update':
       return update(event, deps);
     case 'Delete':
+      if (CERTIFICATE_ID.test(event.PhysicalResourceId)) {
+        await forget(event.PhysicalResourceId, event.ResourceProperties.SecretArn, event.RequestId, deps);
+      }
       await retire(event.PhysicalResourceId, event.ResourceProperties.ThingName, deps);
       return { PhysicalResourceId: event.PhysicalResourceId };
   }

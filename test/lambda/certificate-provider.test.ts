@@ -231,10 +231,82 @@ describe('update', () => {
   });
 });
 
+describe('rotation and its rollback', () => {
+  const credentialsOf = (id: string, generation: string) => ({
+    certificateId: id,
+    certificateArn: arnOf(id),
+    certificatePem: CERT_PEM,
+    privateKey: PRIVATE_KEY,
+    generation,
+  });
+  const MIDDLE_ID = 'c'.repeat(64);
+  const stored = (secret: object) => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
+  const lastStored = () => JSON.parse(secrets.commandCalls(PutSecretValueCommand).at(-1)!.args[0].input.SecretString!);
+  /** Rolling back generation 1 → 2: CloudFormation asks the new certificate's resource for generation 1 again. */
+  const rollbackEvent = {
+    ...updateEvent('1'),
+    RequestId: 'req-rollback-1',
+    PhysicalResourceId: MIDDLE_ID,
+    ResourceProperties: { ...properties, Generation: '1' },
+    OldResourceProperties: { ...properties, Generation: '2' },
+  };
+
+  test('a rotation keeps the replaced certificate in the secret until CloudFormation deletes it', async () => {
+    stored({ ...credentialsOf(OLD_ID, '1'), requestId: 'req-create-1' });
+    await run(updateEvent('2'));
+    const secret = lastStored();
+    expect(secret).toMatchObject({ certificateId: NEW_ID, generation: '2', previous: { certificateId: OLD_ID, generation: '1' } });
+    expect(certificateSecretSchema.parse(secret).certificateId).toBe(NEW_ID);
+  });
+
+  test('deleting the replaced certificate after a rotation takes its key out of the secret', async () => {
+    stored({ ...credentialsOf(NEW_ID, '2'), requestId: 'req-update-1', previous: credentialsOf(OLD_ID, '1') });
+    await run(deleteEvent(OLD_ID));
+    expect(lastStored()).toEqual({ ...credentialsOf(NEW_ID, '2'), requestId: 'req-update-1' });
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
+  });
+
+  test('a rolled-back rotation gets the previous certificate back instead of a third one', async () => {
+    stored({ ...credentialsOf(MIDDLE_ID, '2'), requestId: 'req-update-1', previous: credentialsOf(OLD_ID, '1') });
+    expect(await run(rollbackEvent)).toEqual({
+      PhysicalResourceId: OLD_ID,
+      Data: { CertificateId: OLD_ID, CertificateArn: arnOf(OLD_ID) },
+    });
+    expect(iot).not.toHaveReceivedCommand(CreateKeysAndCertificateCommand);
+    expect(lastStored()).toEqual({ ...credentialsOf(OLD_ID, '1'), requestId: 'req-rollback-1' });
+  });
+
+  test('a rollback makes a new certificate when the previous one is no longer active', async () => {
+    stored({ ...credentialsOf(MIDDLE_ID, '2'), requestId: 'req-update-1', previous: credentialsOf(OLD_ID, '1') });
+    iot.on(DescribeCertificateCommand, { certificateId: OLD_ID }).resolves({ certificateDescription: { status: 'INACTIVE' } });
+    expect((await run(rollbackEvent)).PhysicalResourceId).toBe(NEW_ID);
+    expect(lastStored()).toMatchObject({ certificateId: NEW_ID, generation: '1', previous: { certificateId: MIDDLE_ID } });
+  });
+
+  test('when a rollback deletes the new certificate, the previous one becomes current in the secret again', async () => {
+    stored({ ...credentialsOf(MIDDLE_ID, '2'), requestId: 'req-update-1', previous: credentialsOf(OLD_ID, '1') });
+    await run(deleteEvent(MIDDLE_ID));
+    expect(lastStored()).toEqual({ ...credentialsOf(OLD_ID, '1'), requestId: 'req-delete-1' });
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: MIDDLE_ID });
+  });
+
+  test('deleting the stack leaves the secret alone when no rotation is under way', async () => {
+    stored({ ...credentialsOf(OLD_ID, '1'), requestId: 'req-create-1' });
+    await run(deleteEvent(OLD_ID));
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+  });
+});
+
 describe('delete', () => {
   test('deactivates, detaches from the thing, then deletes', async () => {
     expect(await run(deleteEvent(OLD_ID))).toEqual({ PhysicalResourceId: OLD_ID });
-    expect(calls).toEqual(['UpdateCertificate:INACTIVE', 'DescribeCertificate', 'DetachThingPrincipal', 'DeleteCertificate']);
+    expect(calls).toEqual([
+      'GetSecretValue',
+      'UpdateCertificate:INACTIVE',
+      'DescribeCertificate',
+      'DetachThingPrincipal',
+      'DeleteCertificate',
+    ]);
     expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'rps13', principal: arnOf(OLD_ID) });
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
   });
