@@ -1,6 +1,6 @@
 // @peculiar/x509 reads decorator metadata through the Reflect API, which Node does not ship.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { KeyObject, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pkcs10CertificateRequest, Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
@@ -33,21 +33,13 @@ export interface DeviceKeyPair {
  */
 const KEY_ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: new Uint8Array([1, 0, 1]), modulusLength: 2048 };
 
-function toPem(label: string, der: ArrayBuffer): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
-}
-
 /** A fresh key pair and a CSR whose subject CN is the car id (the thing name). */
 export async function createDeviceKeyPair(carId: string): Promise<DeviceKeyPair> {
   const crypto = webcrypto as unknown as Crypto;
   const keys = (await crypto.subtle.generateKey(KEY_ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
   const csr = await Pkcs10CertificateRequestGenerator.create({ name: `CN=${carId}`, keys, signingAlgorithm: KEY_ALGORITHM }, crypto);
-  const pkcs8 = await crypto.subtle.exportKey('pkcs8', keys.privateKey);
-  return { privateKeyPem: toPem('PRIVATE KEY', pkcs8), csrPem: csr.toString('pem') };
+  const privateKeyPem = KeyObject.from(keys.privateKey).export({ format: 'pem', type: 'pkcs8' }).toString();
+  return { privateKeyPem, csrPem: csr.toString('pem') };
 }
 
 /**

@@ -1,6 +1,6 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
-import { createPrivateKey, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
+import { createPrivateKey, KeyObject, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -103,20 +103,12 @@ function pemToDer(pem: string): Buffer {
   return Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 }
 
-function derToPem(der: ArrayBuffer, label: string): string {
-  const lines =
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`;
-}
-
 async function newKeyPair(): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-async function exportKeyPem(key: CryptoKey): Promise<string> {
-  return derToPem(await webcrypto.subtle.exportKey('pkcs8', key), 'PRIVATE KEY');
+function exportKeyPem(key: CryptoKey): string {
+  return KeyObject.from(key).export({ format: 'pem', type: 'pkcs8' }).toString();
 }
 
 function serialNumber(): string {
@@ -144,7 +136,7 @@ async function createCa(now: Date): Promise<StoredIdentity> {
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  return { certPem: cert.toString('pem'), keyPem: exportKeyPem(keys.privateKey) };
 }
 
 interface Issuer {
@@ -185,7 +177,7 @@ async function issue(issuer: Issuer, commonName: string, role: Role, now: Date):
       ...subjectAlternativeNames(role),
     ],
   });
-  return { certPem: cert.toString('pem'), keyPem: await exportKeyPem(keys.privateKey) };
+  return { certPem: cert.toString('pem'), keyPem: exportKeyPem(keys.privateKey) };
 }
 
 function withinValidity(cert: NodeX509Certificate, now: Date): boolean {

@@ -1,6 +1,6 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
+import { KeyObject, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 const crypto = webcrypto as unknown as Crypto;
@@ -13,15 +13,6 @@ const DAY_MS = 86_400_000;
 export interface TestCredentials {
   readonly certificatePem: string;
   readonly privateKeyPem: string;
-}
-
-function toPem(label: string, der: ArrayBuffer): string {
-  const body = (
-    Buffer.from(der)
-      .toString('base64')
-      .match(/.{1,64}/g) ?? []
-  ).join('\n');
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
 }
 
 /** A real key pair and a self-signed certificate for it, like the ones AWS IoT hands out (RSA) or the twin makes (EC). */
@@ -40,6 +31,6 @@ export async function makeTestCredentials(
   });
   return {
     certificatePem: cert.toString('pem'),
-    privateKeyPem: toPem('PRIVATE KEY', await crypto.subtle.exportKey('pkcs8', keys.privateKey)),
+    privateKeyPem: KeyObject.from(keys.privateKey).export({ format: 'pem', type: 'pkcs8' }).toString(),
   };
 }
