@@ -66,7 +66,9 @@ describe('who may connect', () => {
   });
 
   test('a certificate from another CA is refused', async () => {
-    await expect(connectAs(broker.port, pki.ca.pem, foreignPki.cars.carA, 'carA')).rejects.toThrow(/alert unknown ca|closed before CONNACK/);
+    await expect(connectAs(broker.port, pki.ca.pem, foreignPki.cars.carA, 'carA')).rejects.toThrow(
+      /alert unknown ca|closed before CONNACK/,
+    );
   });
 
   test("car A's certificate cannot connect as car B", async () => {
