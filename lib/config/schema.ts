@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LAMP_KINDS, LAMP_MODES } from './modes';
+import { LAMP_KINDS, LAMP_MODES, LED_COLOURS } from './modes';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -36,6 +36,8 @@ const lampSchema = z
     tailLevel: brightness.optional(),
     /** Shown on the phone page; defaults to the lamp name. */
     label: z.string().min(1).max(32).optional(),
+    /** LED colour, for the wiring table's resistor (forward voltage); guessed from the name and kind when left out. */
+    colour: z.enum(LED_COLOURS).optional(),
   })
   .superRefine((lamp, ctx) => {
     if (lamp.kind !== 'pwm' && lamp.tailLevel !== undefined) {

@@ -1,15 +1,16 @@
 import { type CarConfig, checkPin, type LampConfig } from '../config';
+import type { LED_COLOURS } from '../config/modes';
 
 /**
  * The wiring of a car's lamps, computed from the config: for each lamp the GPIO and the Pico W's
- * physical pin, the LED colour (assumed from the lamp's name and kind), and the series resistor that
+ * physical pin, the LED colour (the lamp's `colour`, else assumed from its name and kind), and the series resistor that
  * gives at most the configured `currentMa`.
  */
 
-export type LedColour = 'red' | 'amber' | 'white';
+export type LedColour = (typeof LED_COLOURS)[number];
 
-/** Typical forward voltage at ~10 mA for 3 mm / chip LEDs (AlGaInP red and amber, InGaN white). */
-export const FORWARD_VOLTAGE: Readonly<Record<LedColour, number>> = { red: 2.0, amber: 2.1, white: 3.0 };
+/** Typical forward voltage at ~10 mA for 3 mm / chip LEDs (AlGaInP red and amber, InGaN white, green and blue). */
+export const FORWARD_VOLTAGE: Readonly<Record<LedColour, number>> = { red: 2.0, amber: 2.1, white: 3.0, green: 3.0, blue: 3.0 };
 
 /** A GPIO-driven LED runs from the RP2040's 3.3 V IOVDD (Pico datasheet: 3V3 rail). */
 export const GPIO_SUPPLY_V = 3.3;
@@ -75,6 +76,8 @@ export interface WiringRow {
   readonly gpio: string;
   readonly physicalPin: number;
   readonly colour: LedColour;
+  /** True when the config gives no `colour` and it was guessed from the lamp's name and kind. */
+  readonly colourAssumed: boolean;
   readonly forwardVoltage: number;
   readonly supplyVoltage: number;
   readonly resistorOhms: number;
@@ -93,7 +96,7 @@ function formatOhms(ohms: number): string {
 function wiringRow(lampName: string, lamp: LampConfig): WiringRow {
   const pin = checkPin(lamp.pin);
   if (!pin.ok) throw new Error(pin.message);
-  const colour = assumedLedColour(lampName, lamp);
+  const colour = lamp.colour ?? assumedLedColour(lampName, lamp);
   const forwardVoltage = FORWARD_VOLTAGE[colour];
   const supplyVoltage = lamp.driver === 'gpio' ? GPIO_SUPPLY_V : TRANSISTOR_SUPPLY_V;
   const headroom = supplyVoltage - forwardVoltage - (lamp.driver === 'gpio' ? 0 : TRANSISTOR_SATURATION_V);
@@ -107,6 +110,7 @@ function wiringRow(lampName: string, lamp: LampConfig): WiringRow {
     gpio: lamp.pin,
     physicalPin: PHYSICAL_PIN[pin.gpio],
     colour,
+    colourAssumed: lamp.colour === undefined,
     forwardVoltage,
     supplyVoltage,
     resistorOhms,
@@ -120,7 +124,7 @@ export function carWiring(car: CarConfig): WiringRow[] {
   return Object.entries(car.lamps).map(([name, lamp]) => wiringRow(name, lamp));
 }
 
-const HEADER = ['lamp', 'GPIO', 'Pico pin', 'LED (assumed)', 'resistor', 'current', 'wiring'];
+const HEADER = ['lamp', 'GPIO', 'Pico pin', 'LED', 'resistor', 'current', 'wiring'];
 
 function cells(row: WiringRow): string[] {
   const wiring =
@@ -131,7 +135,7 @@ function cells(row: WiringRow): string[] {
     row.lamp,
     row.gpio,
     String(row.physicalPin),
-    `${row.colour}, Vf ≈ ${row.forwardVoltage.toFixed(1)} V`,
+    `${row.colour}${row.colourAssumed ? ' (assumed)' : ''}, Vf ≈ ${row.forwardVoltage.toFixed(1)} V`,
     formatOhms(row.resistorOhms),
     `${row.currentMa} mA`,
     wiring,

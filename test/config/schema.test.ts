@@ -181,6 +181,13 @@ describe('each rule names the key and the fix', () => {
     ]);
   });
 
+  test('an LED colour is one the wiring table knows', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10, colour: 'purple' } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} } as never) } })).toEqual([
+      'cars.rps13.lamps.headlights.colour: must be one of "white", "red", "amber", "green", "blue"',
+    ]);
+  });
+
   test('a tail level needs a pwm lamp', () => {
     const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([

@@ -22,6 +22,18 @@ test('assumes amber for turn signals, red for brake and tail lamps, white otherw
   expect(Object.entries(lamps).map(([name, lamp]) => assumedLedColour(name, lamp))).toEqual(['amber', 'amber', 'red', 'red', 'white']);
 });
 
+test("a lamp's configured colour wins over the guess from its name", () => {
+  const [turnLeft, fog] = carWiring(
+    car({ turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 5, colour: 'white' }, fog: { pin: 'GP4', kind: 'switch', currentMa: 5 } }),
+  );
+  // (3.3 V − 3.0 V) / 5 mA = 60 Ω → 68 Ω, where an assumed amber LED would get (3.3 − 2.1) / 5 mA → 240 Ω → 270 Ω
+  expect(turnLeft).toMatchObject({ colour: 'white', colourAssumed: false, resistorOhms: 68 });
+  expect(fog).toMatchObject({ colour: 'white', colourAssumed: true });
+  expect(wiringMarkdown(car({ turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 5, colour: 'green' } }))).toContain(
+    '| green, Vf ≈ 3.0 V |',
+  );
+});
+
 test('computes resistor and resulting current from currentMa and the 3.3 V GPIO supply', () => {
   const [brake] = carWiring(car({ brake: { pin: 'GP5', kind: 'pwm', currentMa: 8 } }));
   // (3.3 V − 2.0 V) / 8 mA = 162.5 Ω → 180 Ω → 7.2 mA
