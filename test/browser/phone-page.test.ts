@@ -127,11 +127,12 @@ test('a refused token asks for a new one', async () => {
 });
 
 test('a token API Gateway refuses (AWS answers 403 {"message":"Forbidden"} for a revoked one) asks for a new one', async () => {
-  const page = await openPage();
-  await page.route('**/api/**', (route) =>
+  context = await browser.newContext({ ...PHONE });
+  await context.route('**/api/**', (route) =>
     route.fulfill({ status: 403, contentType: 'application/json', body: JSON.stringify({ message: 'Forbidden' }) }),
   );
-  await page.reload();
+  const page = await context.newPage();
+  await page.goto(`${twin.url}/#token=${twin.token}`);
   await page.getByText('The token was not accepted').waitFor();
   expect(await page.evaluate(() => localStorage.getItem('plamo.token'))).toBeNull();
 });
