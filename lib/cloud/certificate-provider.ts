@@ -1,14 +1,14 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, type CfnFunction, type Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
-import { logOnlyLambdaRole } from './lambda-role';
+import { LAMBDA_BUNDLING } from './lambda-bundling';
+import { logOnlyLambdaRole, plamoFunction } from './lambda-role';
 
 /** CloudFormation resource type of a device certificate made by this provider. */
 export const DEVICE_CERTIFICATE_RESOURCE_TYPE = 'Custom::DeviceCertificate';
@@ -44,17 +44,12 @@ export class DeviceCertificateProvider extends Construct {
   constructor(scope: Construct, id: string, props: DeviceCertificateProviderProps = {}) {
     super(scope, id);
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    const handlerLogs = new LogGroup(this, 'HandlerLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    this.handler = new NodejsFunction(this, 'Handler', {
+    this.handler = plamoFunction(this, 'Handler', {
       entry: HANDLER_ENTRY,
       description: 'plamo-iot: creates, rotates and deletes device certificates; keys go only to Secrets Manager',
-      runtime: LAMBDA_RUNTIME,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
       // The slowest path is a delete that waits for a thing detachment to propagate (about 31 s of backoff).
       timeout: Duration.minutes(2),
-      role: logOnlyLambdaRole(this, 'HandlerRole', handlerLogs),
-      logGroup: handlerLogs,
+      retention,
       bundling: {
         ...LAMBDA_BUNDLING,
         // The SDK's ES module builds let esbuild drop the commands the handler does not send (about 20 % smaller).
@@ -63,7 +58,7 @@ export class DeviceCertificateProvider extends Construct {
         // and a runtime SDK update cannot change how certificates are created or deleted.
         externalModules: [],
       },
-    });
+    }).fn;
     this.allowCertificateLifecycle();
 
     const frameworkLogs = new LogGroup(this, 'ProviderLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });

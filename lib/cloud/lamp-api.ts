@@ -6,8 +6,8 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
+import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { apiConfigOf } from '../api/commands';
@@ -16,7 +16,7 @@ import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
 import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
-import { logOnlyLambdaRole } from './lambda-role';
+import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
 
@@ -106,18 +106,11 @@ export class LampApi extends Construct {
   }
 
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
-    const logGroup = new LogGroup(this, 'ApiFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const role = logOnlyLambdaRole(this, 'ApiFunctionRole', logGroup);
-    const fn = new NodejsFunction(this, 'ApiFunction', {
+    const { fn, role } = plamoFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
-      handler: 'handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(10),
-      role,
-      logGroup,
       description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
+      timeout: Duration.seconds(10),
+      retention,
       environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
       bundling: lampApiBundling(props.config),
     });
@@ -128,21 +121,13 @@ export class LampApi extends Construct {
   }
 
   private tokenAuthorizer(retention: RetentionDays): NodejsFunction {
-    const logGroup = new LogGroup(this, 'AuthorizerFunctionLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    const role = logOnlyLambdaRole(this, 'AuthorizerFunctionRole', logGroup);
-    const fn = new NodejsFunction(this, 'AuthorizerFunction', {
+    const { fn, role } = plamoFunction(this, 'AuthorizerFunction', {
       entry: AUTHORIZER_ENTRY,
-      handler: 'handler',
-      runtime: LAMBDA_RUNTIME,
-      architecture: Architecture.ARM_64,
-      memorySize: 256,
-      timeout: Duration.seconds(5),
-      role,
-      logGroup,
-      loggingFormat: LoggingFormat.TEXT,
       description: 'plamo-iot token authorizer: SHA-256 of the bearer token looked up in the token table',
+      timeout: Duration.seconds(5),
+      retention,
+      loggingFormat: LoggingFormat.TEXT,
       environment: { TOKEN_TABLE_NAME: this.tokenTable.tableName },
-      bundling: LAMBDA_BUNDLING,
     });
     role.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:GetItem'], resources: [this.tokenTable.tableArn] }),
