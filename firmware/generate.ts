@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
 import { checkPin } from '../lib/config';
-import { carTopics, DELIVERY, LIMITS } from '../lib/contract';
+import { carTopics, DELIVERY, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
 export interface FirmwareCertFiles {
@@ -141,6 +141,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '',
     `TOPIC_LAMP_SET_FILTER = ${pyStr(topics.lampSet('+'))}`,
     `TOPIC_STATUS = ${pyStr(topics.status)}`,
+    `STATUS_WILL = ${pyBytes(encodePayload(STATUS_OFFLINE))}`,
     `TOPIC_TELEMETRY = ${pyStr(topics.telemetry)}`,
     `TOPIC_EVENTS = ${pyStr(topics.events)}`,
     '# Incoming topics arrive as bytes; comparing bytes to bytes allocates nothing.',

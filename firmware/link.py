@@ -21,8 +21,6 @@ _BACKOFF_MAX_MS = const(60000)
 # A connection that lived this long was a real one: the next outage starts the backoff from 1 s again.
 STABLE_MS = const(60000)
 
-_WILL = b'{"online":false}'
-
 
 class Refused(Exception):
     # The broker answered but said no (CONNACK code, or umqtt too old to connect): retrying alone won't fix it.
@@ -92,7 +90,7 @@ class Link:
         gc.collect()
         client = MQTTClient(config.CAR_ID, config.MQTT_HOST, port=config.MQTT_PORT, keepalive=config.KEEPALIVE_S, ssl=tls_context())
         client.set_callback(self._on_message)
-        client.set_last_will(config.TOPIC_STATUS, _WILL, retain=True, qos=config.QOS_STATUS)
+        client.set_last_will(config.TOPIC_STATUS, config.STATUS_WILL, retain=True, qos=config.QOS_STATUS)
         self._device.feed()
         # Kept before connecting so that close() also closes the socket of an attempt that failed.
         self.client = client

@@ -3,7 +3,7 @@ import { LAMP_MODES } from '../config/schema';
 import { LIMITS } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
-export { encodePayload } from './encode';
+export { encodePayload, STATUS_OFFLINE } from './encode';
 
 const brightness = z.number().int().min(0).max(100);
 const commandId = z.string().min(1).max(LIMITS.commandIdMaxLength);
