@@ -1,6 +1,9 @@
 import { createLampApi, type LampApiOptions } from '../../lib/api';
-import { lampCommandSchema } from '../../lib/contract';
+import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
+
+/** The test cars' topics, from the contract. */
+const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 
 function setup(options: Partial<LampApiOptions> = {}) {
   const port = new FakeLampPort();
@@ -26,10 +29,10 @@ describe('lamp API core: reading', () => {
 
   test('GET /api/cars/{car} shows desired, reported and pending per lamp, and online from the status', async () => {
     const { port, call } = setup();
-    port.retained.set('garage/rps13/status', '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}');
-    port.retained.set('garage/rps13/lamps/headlights/set', '{"mode":"on","brightness":80,"id":"a","ts":1}');
-    port.retained.set('garage/rps13/lamps/headlights/state', '{"mode":"on","brightness":80,"id":"a","ts":2}');
-    port.retained.set('garage/rps13/lamps/brake/set', '{"mode":"blink","id":"b","ts":3}');
+    port.retained.set(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}');
+    port.retained.set(topics('rps13').lampSet('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":1}');
+    port.retained.set(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":2}');
+    port.retained.set(topics('rps13').lampSet('brake'), '{"mode":"blink","id":"b","ts":3}');
     const { status, json } = await call('GET', '/api/cars/rps13');
     expect(status).toBe(200);
     expect(json.online).toBe(true);
@@ -43,8 +46,8 @@ describe('lamp API core: reading', () => {
 
   test('GET /api/cars/{car} shows null for missing or malformed retained messages', async () => {
     const { port, call } = setup();
-    port.retained.set('garage/rps13/lamps/turnLeft/state', 'not json');
-    port.retained.set('garage/rps13/lamps/turnRight/state', '{"mode":"sideways","ts":1}');
+    port.retained.set(topics('rps13').lampState('turnLeft'), 'not json');
+    port.retained.set(topics('rps13').lampState('turnRight'), '{"mode":"sideways","ts":1}');
     const { json } = await call('GET', '/api/cars/rps13');
     expect(json.online).toBeNull();
     expect(json.lamps.turnLeft).toEqual({ desired: null, reported: null, pending: false });
@@ -59,16 +62,16 @@ describe('lamp API core: reading', () => {
       read.push(topic);
       return readRetained(topic);
     };
-    port.retained.set('garage/ae86-trueno/lamps/foglamps/set', '{"mode":"on","id":"old","ts":1}');
-    port.retained.set('garage/ae86-trueno/lamps/foglamps/state', '{"mode":"off","brightness":0,"id":null,"ts":2}');
+    port.retained.set(topics('ae86-trueno').lampSet('foglamps'), '{"mode":"on","id":"old","ts":1}');
+    port.retained.set(topics('ae86-trueno').lampState('foglamps'), '{"mode":"off","brightness":0,"id":null,"ts":2}');
     const { json } = await call('GET', '/api/cars/ae86-trueno');
     expect(json.lamps.foglamps).toEqual({ desired: null, reported: { mode: 'off', brightness: 0, id: null, ts: 2 }, pending: false });
-    expect(read).not.toContain('garage/ae86-trueno/lamps/foglamps/set');
+    expect(read).not.toContain(topics('ae86-trueno').lampSet('foglamps'));
   });
 
   test('the last will makes a car offline', async () => {
     const { port, call } = setup();
-    port.retained.set('garage/rps13/status', '{"online":false}');
+    port.retained.set(topics('rps13').status, '{"online":false}');
     expect((await call('GET', '/api/cars/rps13')).json.online).toBe(false);
   });
 });
@@ -81,7 +84,7 @@ describe('lamp API core: commands', () => {
     expect(json).toEqual({ id: FIXED_ID, car: 'rps13', lamps: { headlights: { mode: 'on', brightness: 40 } } });
     expect(port.published).toEqual([
       {
-        topic: 'garage/rps13/lamps/headlights/set',
+        topic: topics('rps13').lampSet('headlights'),
         payload: { mode: 'on', brightness: 40, id: FIXED_ID, ts: FIXED_TS },
         options: { qos: 1, retain: true },
       },
@@ -98,7 +101,7 @@ describe('lamp API core: commands', () => {
   test('PUT on a group fans out to its lamps with one shared id', async () => {
     const { port, call } = setup();
     const { json } = await call('PUT', '/api/cars/rps13/lamps/hazard', { mode: 'blink' });
-    expect(port.published.map((p) => p.topic)).toEqual(['garage/rps13/lamps/turnLeft/set', 'garage/rps13/lamps/turnRight/set']);
+    expect(port.published.map((p) => p.topic)).toEqual([topics('rps13').lampSet('turnLeft'), topics('rps13').lampSet('turnRight')]);
     expect(new Set(port.published.map((p) => p.payload.id))).toEqual(new Set([FIXED_ID]));
     expect(Object.keys(json.lamps)).toEqual(['turnLeft', 'turnRight']);
   });
@@ -108,8 +111,8 @@ describe('lamp API core: commands', () => {
     const { status } = await call('PATCH', '/api/cars/rps13/lamps', { headlights: 'on', brake: { mode: 'on', brightness: 100 } });
     expect(status).toBe(202);
     expect(port.published.map((p) => [p.topic, p.payload.mode, p.payload.brightness])).toEqual([
-      ['garage/rps13/lamps/headlights/set', 'on', undefined],
-      ['garage/rps13/lamps/brake/set', 'on', 100],
+      [topics('rps13').lampSet('headlights'), 'on', undefined],
+      [topics('rps13').lampSet('brake'), 'on', 100],
     ]);
   });
 
@@ -117,8 +120,8 @@ describe('lamp API core: commands', () => {
     const { port, call } = setup();
     await call('PATCH', '/api/cars/rps13/lamps', { hazard: 'blink', turnLeft: 'off' });
     expect(port.published.map((p) => [p.topic, p.payload.mode])).toEqual([
-      ['garage/rps13/lamps/turnLeft/set', 'off'],
-      ['garage/rps13/lamps/turnRight/set', 'blink'],
+      [topics('rps13').lampSet('turnLeft'), 'off'],
+      [topics('rps13').lampSet('turnRight'), 'blink'],
     ]);
   });
 
@@ -127,9 +130,9 @@ describe('lamp API core: commands', () => {
     const { status } = await call('POST', '/api/cars/rps13/scenes/parked');
     expect(status).toBe(202);
     expect(port.published.map((p) => [p.topic, p.payload.mode])).toEqual([
-      ['garage/rps13/lamps/headlights/set', 'off'],
-      ['garage/rps13/lamps/turnLeft/set', 'blink'],
-      ['garage/rps13/lamps/turnRight/set', 'blink'],
+      [topics('rps13').lampSet('headlights'), 'off'],
+      [topics('rps13').lampSet('turnLeft'), 'blink'],
+      [topics('rps13').lampSet('turnRight'), 'blink'],
     ]);
   });
 

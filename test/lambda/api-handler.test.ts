@@ -8,9 +8,12 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { apiConfigOf } from '../../lib/api';
-import { lampCommandSchema } from '../../lib/contract';
+import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { testConfig } from '../api/fixtures';
 import { apiEvent } from './events';
+
+/** The test cars' topics, from the contract. */
+const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 
 const iot = mockClient(IoTDataPlaneClient);
 let output: string[] = [];
@@ -58,19 +61,19 @@ describe('lamp API Lambda: routes', () => {
 
   test('GET /api/cars/{car} reads the retained set, state and status messages', async () => {
     iot
-      .on(GetRetainedMessageCommand, { topic: 'garage/rps13/lamps/headlights/state' })
-      .resolves({ topic: 'garage/rps13/lamps/headlights/state', payload: Buffer.from('{"mode":"on","brightness":100,"id":"x","ts":5}') });
+      .on(GetRetainedMessageCommand, { topic: topics('rps13').lampState('headlights') })
+      .resolves({ topic: topics('rps13').lampState('headlights'), payload: Buffer.from('{"mode":"on","brightness":100,"id":"x","ts":5}') });
     iot
-      .on(GetRetainedMessageCommand, { topic: 'garage/rps13/status' })
+      .on(GetRetainedMessageCommand, { topic: topics('rps13').status })
       .resolves({ payload: Buffer.from('{"online":true,"fw":"1","ip":"10.0.0.2"}') });
     const { statusCode, json } = await call('GET', '/api/cars/rps13');
     expect(statusCode).toBe(200);
     expect(json.online).toBe(true);
     expect(json.lamps.headlights).toEqual({ desired: null, reported: { mode: 'on', brightness: 100, id: 'x', ts: 5 }, pending: false });
-    const topics = iot.commandCalls(GetRetainedMessageCommand).map(({ args: [command] }) => command.input.topic);
-    expect(topics).toHaveLength(9);
-    expect(topics).toEqual(
-      expect.arrayContaining(['garage/rps13/status', 'garage/rps13/lamps/brake/set', 'garage/rps13/lamps/brake/state']),
+    const read = iot.commandCalls(GetRetainedMessageCommand).map(({ args: [command] }) => command.input.topic);
+    expect(read).toHaveLength(9);
+    expect(read).toEqual(
+      expect.arrayContaining([topics('rps13').status, topics('rps13').lampSet('brake'), topics('rps13').lampState('brake')]),
     );
   });
 
@@ -78,7 +81,7 @@ describe('lamp API Lambda: routes', () => {
     const { statusCode, json } = await call('PUT', '/api/cars/rps13/lamps/brake', { body: '{"mode":"on","brightness":20}' });
     expect(statusCode).toBe(202);
     const [published] = publishes();
-    expect(published).toMatchObject({ topic: 'garage/rps13/lamps/brake/set', qos: 1, retain: true });
+    expect(published).toMatchObject({ topic: topics('rps13').lampSet('brake'), qos: 1, retain: true });
     expect(published.payload).toEqual({ mode: 'on', brightness: 20, id: json.id, ts: expect.any(Number) });
     expect(lampCommandSchema.parse(published.payload).id).toHaveLength(36);
   });
@@ -86,8 +89,8 @@ describe('lamp API Lambda: routes', () => {
   test('PUT on a group publishes once per lamp of the group', async () => {
     await call('PUT', '/api/cars/rps13/lamps/hazard', { body: '{"mode":"blink"}' });
     expect(publishes().map(({ topic, qos, retain, payload }) => [topic, qos, retain, payload.mode])).toEqual([
-      ['garage/rps13/lamps/turnLeft/set', 1, true, 'blink'],
-      ['garage/rps13/lamps/turnRight/set', 1, true, 'blink'],
+      [topics('rps13').lampSet('turnLeft'), 1, true, 'blink'],
+      [topics('rps13').lampSet('turnRight'), 1, true, 'blink'],
     ]);
   });
 
@@ -96,7 +99,7 @@ describe('lamp API Lambda: routes', () => {
     expect(statusCode).toBe(202);
     expect(publishes()).toEqual([
       {
-        topic: 'garage/ae86-trueno/lamps/foglamps/set',
+        topic: topics('ae86-trueno').lampSet('foglamps'),
         qos: 1,
         retain: false,
         payload: { mode: 'on', id: expect.any(String), ts: expect.any(Number) },
@@ -108,8 +111,8 @@ describe('lamp API Lambda: routes', () => {
     const { statusCode } = await call('POST', '/api/cars/rps13/scenes/night');
     expect(statusCode).toBe(202);
     expect(publishes().map(({ topic, payload }) => [topic, payload.mode, payload.brightness])).toEqual([
-      ['garage/rps13/lamps/headlights/set', 'on', undefined],
-      ['garage/rps13/lamps/brake/set', 'on', 20],
+      [topics('rps13').lampSet('headlights'), 'on', undefined],
+      [topics('rps13').lampSet('brake'), 'on', 20],
     ]);
   });
 
