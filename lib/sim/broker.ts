@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { createServer, type TLSSocket } from 'node:tls';
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { PlamoConfig } from '../config';
-import { controllerPermissions, devicePermissions, topicAllowed } from '../contract';
+import { controllerPermissions, type DevicePermissions, devicePermissions, subscriptionAllowed, topicAllowed } from '../contract';
 import { listenOnLoopback } from './listen';
 import { disableNagle } from './no-delay';
 import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
@@ -13,16 +13,8 @@ import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
  * what the same permission model that renders the cloud policy grants that name.
  */
 
-/** What one certificate name may do on the local broker. */
-export interface ClientAcl {
-  /** The only MQTT client id this certificate may connect with. */
-  readonly clientId: string;
-  readonly publish: readonly string[];
-  /** Filters it may subscribe with (exactly these, or a concrete topic inside one). */
-  readonly subscribe: readonly string[];
-  /** Topics whose messages are delivered to it. */
-  readonly receive: readonly string[];
-}
+/** What one certificate name may do on the local broker: a car's permissions, or the controller's in the same shape. */
+export type ClientAcl = DevicePermissions;
 
 /**
  * The broker's ACL keyed by certificate CN: each car from `devicePermissions()`, and the controller (the
@@ -45,10 +37,6 @@ export function renderBrokerAcl(config: PlamoConfig): ReadonlyMap<string, Client
     receive: controller.readable,
   });
   return acl;
-}
-
-export function subscribeAllowed(acl: ClientAcl, filter: string): boolean {
-  return acl.subscribe.includes(filter) || topicAllowed(acl.subscribe, filter);
 }
 
 /** A message as it passed through the broker; `clientId` is null for a last will or the broker's own. */
@@ -119,7 +107,7 @@ export function guard(aedes: Aedes, acls: ReadonlyMap<string, ClientAcl>, log: (
 
   aedes.authorizeSubscribe = (client, subscription, done) => {
     const acl = aclOf.get(client);
-    if (acl && subscribeAllowed(acl, subscription.topic)) return done(null, subscription);
+    if (acl && subscriptionAllowed(acl, subscription.topic)) return done(null, subscription);
     log(`denied: ${client.id} may not subscribe to ${subscription.topic}`);
     done(null, null);
   };
