@@ -1,4 +1,15 @@
-import { apiConfigOf, createLampApi, createTokenAuthorizer, generateToken, hashToken, isWellFormedToken, MemoryTokenStore } from '../api';
+import {
+  apiConfigOf,
+  createLampApi,
+  createTokenAuthorizer,
+  generateToken,
+  hashToken,
+  header,
+  isWellFormedToken,
+  type LampApi,
+  type LampPort,
+  MemoryTokenStore,
+} from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
@@ -92,17 +103,21 @@ class Cleanup {
   }
 }
 
-async function startApi(config: PlamoConfig, lamps: MqttLampPort, token: string, httpPort: number): Promise<LocalHttpServer> {
+/** The twin's lamp API: the same core as the Lambda, with the phone page and one token checked in memory. */
+export async function createTwinApi(config: PlamoConfig, lamps: LampPort, token: string): Promise<LampApi> {
   const tokens = new MemoryTokenStore();
   await tokens.add({ tokenHash: hashToken(token), name: 'local twin', createdAt: new Date().toISOString() });
   const authorizer = createTokenAuthorizer(tokens);
-  const api = createLampApi({
+  return createLampApi({
     config: apiConfigOf(config),
     lamps,
-    authorize: async (authorization) => (await authorizer(authorization)).authorized,
+    authorize: async (request) => (await authorizer(header(request, 'authorization'))).authorized,
     extraRoutes: phonePageRoutes(loadPhonePage()),
   });
-  return startHttpServer(api, httpPort);
+}
+
+async function startApi(config: PlamoConfig, lamps: MqttLampPort, token: string, httpPort: number): Promise<LocalHttpServer> {
+  return startHttpServer(await createTwinApi(config, lamps, token), httpPort);
 }
 
 export async function startTwin(options: TwinOptions): Promise<Twin> {

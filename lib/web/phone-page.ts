@@ -73,7 +73,7 @@ function fileResponse(page: PhonePage, name: string): ApiResponse {
 
 export function phonePageRoutes(page: PhonePage): Route[] {
   return [
-    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[0], handle: async () => fileResponse(page, 'index.html') },
-    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[1], handle: async (_request, params) => fileResponse(page, params.file) },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[0], public: true, handle: async () => fileResponse(page, 'index.html') },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[1], public: true, handle: async (_request, params) => fileResponse(page, params.file) },
   ];
 }

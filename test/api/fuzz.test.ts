@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type ApiRequest, createLampApi, createTokenAuthorizer, issueToken, MemoryTokenStore } from '../../lib/api';
+import { type ApiRequest, createLampApi, createTokenAuthorizer, header, issueToken, MemoryTokenStore } from '../../lib/api';
 import { lampCommandSchema } from '../../lib/contract';
 import { FakeLampPort, testConfig } from './fixtures';
 
@@ -55,7 +55,11 @@ describe('lamp API fuzz', () => {
     const { token } = await issueToken(store, 'fuzz');
     const authorizer = createTokenAuthorizer(store);
     const port = new FakeLampPort();
-    const api = createLampApi({ config: testConfig, lamps: port, authorize: async (header) => (await authorizer(header)).authorized });
+    const api = createLampApi({
+      config: testConfig,
+      lamps: port,
+      authorize: async (request) => (await authorizer(header(request, 'authorization'))).authorized,
+    });
     const authorization = fc.oneof(
       { weight: 6, arbitrary: fc.constant(`Bearer ${token}`) },
       { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },

@@ -1,0 +1,141 @@
+import { request as httpRequest } from 'node:http';
+import { GetRetainedMessageCommand, IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
+import { apiConfigOf, decodeRequestPath, generateToken, type ApiRequest } from '../../lib/api';
+import { startHttpServer } from '../../lib/sim/http-server';
+import { LOOPBACK } from '../../lib/sim/listen';
+import { createTwinApi } from '../../lib/sim/twin';
+import { apiEvent } from '../lambda/events';
+import { disguisedTarget, invalidAuthorization, lampBody, stateChangingOrReadingMethod } from './disguised-paths';
+import { FakeLampPort, testConfig } from './fixtures';
+
+/** A port that records reads as well as publishes: reading a car's retained state is reading car state. */
+class WatchedPort extends FakeLampPort {
+  readonly reads: string[] = [];
+  override async readRetained(topic: string): Promise<string | null> {
+    this.reads.push(topic);
+    return super.readRetained(topic);
+  }
+}
+
+/** The path API Gateway's HTTP API would hand the Lambda for a target: decoded once, query cut off. */
+function gatewayPath(target: string): string {
+  try {
+    return decodeRequestPath(target);
+  } catch {
+    return target.split('?', 1)[0];
+  }
+}
+
+const request = fc.record({
+  method: stateChangingOrReadingMethod,
+  target: disguisedTarget,
+  body: lampBody,
+  authorization: invalidAuthorization,
+});
+
+function headersFor(authorization: string | undefined, body: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (authorization !== undefined) headers.authorization = authorization;
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    // Node's client frames no body of a GET by itself.
+    headers['content-length'] = String(Buffer.byteLength(body));
+  }
+  return headers;
+}
+
+describe('no request without a valid token changes or reads car state', () => {
+  test('the twin API core, over 2,000 disguised paths, methods and bodies', async () => {
+    const port = new WatchedPort();
+    const api = await createTwinApi(testConfig, port, generateToken());
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, target, body, authorization }) => {
+        const apiRequest: ApiRequest = { method, path: gatewayPath(target), headers: headersFor(authorization, body), body };
+        const response = await api.handle(apiRequest);
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(port.published).toEqual([]);
+        expect(port.reads).toEqual([]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('the same generated requests with the valid token do reach the lamps, so the property above is not vacuous', async () => {
+    const port = new WatchedPort();
+    const token = generateToken();
+    const api = await createTwinApi(testConfig, port, token);
+    const statuses = new Set<number>();
+    await fc.assert(
+      fc.asyncProperty(request, async ({ method, target, body }) => {
+        const headers = headersFor(`Bearer ${token}`, body);
+        statuses.add((await api.handle({ method, path: gatewayPath(target), headers, body })).status);
+      }),
+      { numRuns: 3000 },
+    );
+    expect([...statuses]).toEqual(expect.arrayContaining([200, 202]));
+    expect(port.published.length).toBeGreaterThan(0);
+  });
+
+  test('the twin over HTTP: the request target exactly as sent, 300 runs', async () => {
+    const port = new WatchedPort();
+    const server = await startHttpServer(await createTwinApi(testConfig, port, generateToken()), 0);
+    const send = (method: string, target: string, headers: Record<string, string>, body?: string) =>
+      new Promise<number>((resolve, reject) => {
+        const outgoing = httpRequest({
+          host: LOOPBACK,
+          port: server.port,
+          method: method.toUpperCase(),
+          path: target,
+          headers,
+          agent: false,
+        });
+        outgoing.on('response', (response) => {
+          response.resume();
+          response.on('end', () => resolve(response.statusCode ?? 0));
+        });
+        outgoing.on('error', reject);
+        outgoing.end(body);
+      });
+    try {
+      await fc.assert(
+        fc.asyncProperty(request, async ({ method, target, body, authorization }) => {
+          const status = await send(method, target.startsWith('/') ? target : `/${target}`, headersFor(authorization, body), body);
+          expect(status).toBeGreaterThanOrEqual(400);
+          expect(port.published).toEqual([]);
+          expect(port.reads).toEqual([]);
+        }),
+        { numRuns: 300 },
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('the Lambda handler, for requests that reach it without the authorizer (the public page routes)', async () => {
+    process.env.PLAMO_API_CONFIG = JSON.stringify(apiConfigOf(testConfig));
+    process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+    const iot = mockClient(IoTDataPlaneClient);
+    iot.on(PublishCommand).resolves({});
+    iot.on(GetRetainedMessageCommand).resolves({});
+    const quiet = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
+    const { handler } = await import('../../lambda/api');
+    try {
+      await fc.assert(
+        fc.asyncProperty(request, async ({ method, target, body, authorization }) => {
+          const event = apiEvent(method.toUpperCase(), gatewayPath(target), { body, headers: headersFor(authorization, body) });
+          const unauthorized = { ...event, routeKey: 'GET /{file}', requestContext: { ...event.requestContext, authorizer: undefined } };
+          const result = await handler(unauthorized as unknown as typeof event);
+          expect(typeof result === 'object' && result.statusCode).toBeGreaterThanOrEqual(400);
+          expect(iot.commandCalls(PublishCommand)).toEqual([]);
+          expect(iot.commandCalls(GetRetainedMessageCommand)).toEqual([]);
+        }),
+        { numRuns: 1000 },
+      );
+    } finally {
+      for (const spy of quiet) spy.mockRestore();
+      iot.restore();
+    }
+  });
+});
