@@ -3,6 +3,7 @@ import { createServer, type TLSSocket } from 'node:tls';
 import type { Aedes, AuthenticateError, Client } from 'aedes';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, type DevicePermissions, devicePermissions, subscriptionAllowed, topicAllowed } from '../contract';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard';
 import { listenOnLoopback } from './listen';
 import { disableNagle } from './no-delay';
 import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
@@ -61,6 +62,8 @@ export interface LocalBrokerOptions {
   readonly port?: number;
   /** Where refused connections and denied operations are reported. @default ignore */
   readonly log?: (line: string) => void;
+  /** Handshake timeout and connection caps. @default DEFAULT_CONNECTION_LIMITS */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 const CONNACK = { identifierRejected: 2, notAuthorized: 5 } as const;
@@ -141,7 +144,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('tlsClientError', (error) => log(`refused a TLS client: ${error.message}`));
+  guardConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits }, log);
 
   let port: number;
   try {

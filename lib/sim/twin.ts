@@ -13,6 +13,7 @@ import {
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
+import type { ConnectionLimits } from './connection-guard';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
 import { connectMqttLampPort, type MqttLampPort } from './mqtt-lamp-port';
@@ -63,6 +64,8 @@ export interface TwinOptions {
   readonly token?: string;
   /** How each configured car is run. @default - no virtual cars */
   readonly startVirtualCar?: StartVirtualCar;
+  /** The broker's handshake timeout and connection caps. @default DEFAULT_CONNECTION_LIMITS */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Broker refusals and virtual car output. @default ignore */
   readonly log?: (line: string) => void;
   /** Sees every message the broker routes from the start, the cars' first status included. @default none */
@@ -128,7 +131,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const cleanup = new Cleanup();
   try {
     const pki = await ensureLocalPki({ dir: options.pkiDir ?? DEFAULT_PKI_DIR, carIds: Object.keys(config.cars) });
-    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log });
+    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log, connectionLimits: options.connectionLimits });
     cleanup.add(() => broker.close());
     if (options.observe) broker.onMessage(options.observe);
     const lamps = await connectMqttLampPort({ config, pki, mqttPort: broker.port });
