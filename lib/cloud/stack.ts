@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { PlamoConfig } from '../config';
 import { CarIdentity } from './car-identity';
 import { IotDataEndpoint } from './iot-endpoint';
+import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
 import { STACK_OUTPUTS } from './outputs';
 import { DeviceTopicRules } from './topic-rules';
@@ -31,6 +32,7 @@ export class PlamoStack extends Stack {
     const { config } = props;
 
     this.iotEndpoint = new IotDataEndpoint(this, 'IotEndpoint').address;
+    new IotLogging(this, 'IotLogging');
     new CfnOutput(this, 'IotEndpointOutput', {
       value: this.iotEndpoint,
       description: 'AWS IoT data endpoint (ATS) the cars connect to',
