@@ -6,6 +6,7 @@ import { loadConfig } from '../../lib/config';
 import { LOOPBACK } from '../../lib/sim/listen';
 import { startTwin, type Twin } from '../../lib/sim/twin';
 import { temporaryPki } from '../sim/support';
+import { findChromium } from '../support/chromium';
 
 /**
  * A page served from another local port, open in the same browser as the phone page, tries every way to
@@ -59,8 +60,10 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(attackPage(twin.url, twin.token));
   });
   await new Promise<void>((done) => attacker.listen(0, LOOPBACK, done));
+  const { executablePath, env } = await findChromium();
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
+    env: env && { ...process.env, ...env },
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
 });

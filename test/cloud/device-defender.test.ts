@@ -40,7 +40,8 @@ test('AWS IoT logging is on at WARN, with a role of its own', () => {
 test("the logging role may write only to AWS IoT's own log group", () => {
   const policies = Object.values(template.findResources('AWS::IAM::Policy')) as Resource[];
   const policy = policies.find((p) => JSON.stringify(p.Properties.Roles).includes('IotLoggingRole'));
-  const statements = (policy?.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown[] }[] }).Statement;
+  expect(policy).toBeDefined();
+  const statements = (policy!.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown[] }[] }).Statement;
   expect(statements).toHaveLength(1);
   expect(statements[0].Action).toEqual(['logs:CreateLogGroup', 'logs:PutRetentionPolicy', 'logs:CreateLogStream', 'logs:PutLogEvents']);
   const resources = JSON.stringify(statements[0].Resource);
