@@ -22,17 +22,20 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = { handshakeTimeoutMs:
 
 const endpoint = (socket: Socket) => `${socket.remoteAddress}:${socket.remotePort}`;
 
-/** Installs the limits on a TLS server; `log` gets one line per refusal episode and per timed-out handshake. */
+/** Installs the limits on a TLS server; `log` gets a refusal line at most once per handshake timeout, and one per timed-out handshake. */
 export function guardConnections(server: Server, limits: ConnectionLimits, log: (line: string) => void): void {
   /** Sockets still in their handshake, by `address:port`, with their timers. */
   const pending = new Map<string, NodeJS.Timeout>();
   const pendingByAddress = new Map<string, number>();
-  const refusing = new Set<string>();
+  /** When each kind of refusal was last logged: a flood gets one line per handshake timeout, not one per socket. */
+  const lastLogged = new Map<string, number>();
   let open = 0;
 
   const refuseOnce = (reason: string, line: string) => {
-    if (!refusing.has(reason)) log(line);
-    refusing.add(reason);
+    const now = Date.now();
+    if (now - (lastLogged.get(reason) ?? Number.NEGATIVE_INFINITY) < limits.handshakeTimeoutMs) return;
+    lastLogged.set(reason, now);
+    log(line);
   };
   const settle = (key: string, address: string) => {
     const timer = pending.get(key);
@@ -42,7 +45,6 @@ export function guardConnections(server: Server, limits: ConnectionLimits, log: 
     const left = (pendingByAddress.get(address) ?? 1) - 1;
     if (left > 0) pendingByAddress.set(address, left);
     else pendingByAddress.delete(address);
-    if (left < limits.pendingPerAddress) refusing.delete(`address ${address}`);
   };
 
   server.on('connection', (socket: Socket) => {
@@ -72,7 +74,6 @@ export function guardConnections(server: Server, limits: ConnectionLimits, log: 
     socket.once('close', () => {
       settle(key, address);
       open--;
-      if (open < limits.maxConnections) refusing.delete('total');
     });
   });
 

@@ -2,7 +2,8 @@ import { request as httpRequest } from 'node:http';
 import { GetRetainedMessageCommand, IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
-import { apiConfigOf, decodeRequestPath, generateToken, type ApiRequest } from '../../lib/api';
+import { type ApiRequest, decodeRequestPath, generateToken } from '../../lib/api';
+import { stageApiConfig } from '../../lib/cloud/lamp-api';
 import { startHttpServer } from '../../lib/sim/http-server';
 import { LOOPBACK } from '../../lib/sim/listen';
 import { createTwinApi } from '../../lib/sim/twin';
@@ -114,7 +115,7 @@ describe('no request without a valid token changes or reads car state', () => {
   });
 
   test('the Lambda handler, for requests that reach it without the authorizer (the public page routes)', async () => {
-    process.env.PLAMO_API_CONFIG = JSON.stringify(apiConfigOf(testConfig));
+    process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(testConfig);
     process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
     const iot = mockClient(IoTDataPlaneClient);
     iot.on(PublishCommand).resolves({});
