@@ -144,7 +144,7 @@ async function benchLampApi(options: LambdaBenchOptions): Promise<LambdaFigures>
   const sizeWith = (cars: number) =>
     bundle(LAMP_API_ENTRY, lampApiBundling(configWithCars(options.config, cars)), join(options.outDir, `api-${cars}`, 'index.js'));
   const bundleBytesPerCar = ((await sizeWith(50)) - (await sizeWith(1))) / 49;
-  const env = { IOT_DATA_ENDPOINT: 'bench-ats.iot.eu-west-1.amazonaws.com' };
+  const env = { IOT_DATA_ENDPOINT: 'bench-ats.iot.eu-west-1.amazonaws.com', CAR_STORE_TABLE_NAME: 'bench-car-store' };
   options.progress(`lamp API bundle: ${bundleBytes} B; cold starts…`);
   const cold = await coldStarts(
     options.coldRuns,

@@ -204,24 +204,25 @@ function renderCar(meta) {
 
   section.append(el('h3', { class: 'section-title', text: t('lamps') }));
   const lampList = el('div', { class: 'controls' });
-  for (const lamp of meta.lamps) lampList.append(renderTarget(car, lamp.name, lamp.label, [lamp.name], lamp.dimmable));
+  for (const lamp of meta.lamps) lampList.append(renderTarget(car, lamp.name, lamp.label ?? displayName(lamp.name), [lamp.name], lamp.dimmable));
   section.append(lampList);
 
-  const groups = Object.entries(meta.groups);
+  const groups = meta.groups;
   if (groups.length > 0) {
     section.append(el('h3', { class: 'section-title', text: t('groups') }));
     const groupList = el('div', { class: 'controls' });
-    for (const [name, members] of groups) groupList.append(renderTarget(car, name, displayName(name), members, false));
+    for (const group of groups) groupList.append(renderTarget(car, group.name, group.label ?? displayName(group.name), group.lamps, false));
     section.append(groupList);
   }
 
-  const scenes = Object.keys(meta.scenes);
+  const scenes = meta.scenes;
   if (scenes.length > 0) {
     section.append(el('h3', { class: 'section-title', text: t('scenes') }));
     const sceneList = el('div', { class: 'scenes' });
     for (const scene of scenes) {
-      const button = el('button', { type: 'button', class: 'scene', text: displayName(scene) });
-      button.addEventListener('click', () => send(car, 'POST', `scenes/${encodeURIComponent(scene)}`, undefined, displayName(scene)));
+      const label = scene.label ?? displayName(scene.name);
+      const button = el('button', { type: 'button', class: 'scene', text: label });
+      button.addEventListener('click', () => send(car, 'POST', `scenes/${encodeURIComponent(scene.name)}`, undefined, label));
       sceneList.append(button);
     }
     section.append(sceneList);
