@@ -204,7 +204,8 @@ function renderCar(meta) {
 
   section.append(el('h3', { class: 'section-title', text: t('lamps') }));
   const lampList = el('div', { class: 'controls' });
-  for (const lamp of meta.lamps) lampList.append(renderTarget(car, lamp.name, lamp.label ?? displayName(lamp.name), [lamp.name], lamp.dimmable));
+  for (const lamp of meta.lamps)
+    lampList.append(renderTarget(car, lamp.name, lamp.label ?? displayName(lamp.name), [lamp.name], lamp.dimmable));
   section.append(lampList);
 
   const groups = meta.groups;

@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ApiConfig } from '../../lib/api/commands';
+import { join } from 'node:path';
+import { API_CONFIG_FILE, readApiConfigFile } from '../../lib/api/config-file';
 import { DynamoCarStore } from '../../lib/api/dynamo-car-store';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
@@ -54,17 +55,15 @@ export function createApiHandler(api: LampApi) {
 }
 
 function apiFromEnvironment(): LampApi {
-  // The stack replaces this exact expression with the cars' JSON at synth (esbuild `define`): the config is
-  // part of the code, not an environment variable (those are capped at 4 KB in all). Tests set it as a variable.
-  const config: ApiConfig = JSON.parse(process.env.PLAMO_API_CONFIG ?? 'null');
+  // The stack puts the cars beside the bundle (API_CONFIG_FILE); tests point PLAMO_API_CONFIG_FILE elsewhere.
+  const config = readApiConfigFile(process.env.PLAMO_API_CONFIG_FILE ?? join(__dirname, API_CONFIG_FILE));
   // The endpoint and the table name are known only at deploy time, so they are real variables.
   const endpoint = process.env.IOT_DATA_ENDPOINT;
   const tableName = process.env.CAR_STORE_TABLE_NAME;
-  if (!config || !endpoint || !tableName)
-    throw new Error('PLAMO_API_CONFIG (baked in at synth), IOT_DATA_ENDPOINT and CAR_STORE_TABLE_NAME must be set');
+  if (!endpoint || !tableName) throw new Error('IOT_DATA_ENDPOINT and CAR_STORE_TABLE_NAME must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
   const store = new DynamoCarStore(new DynamoDBClient({}), tableName);
-  // The phone page is baked in the same way (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
+  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
   return createLampApi({ config, lamps: new IotDataLampPort(client), store, observer, extraRoutes: phonePageRoutes(page) });
 }

@@ -2,6 +2,7 @@ export * from './authorizer';
 export * from './car-state';
 export * from './car-store';
 export * from './commands';
+export * from './config-file';
 export * from './http';
 export * from './lamp-api';
 export * from './lamp-port';

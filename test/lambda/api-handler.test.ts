@@ -2,7 +2,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException, QueryCommand } 
 import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { apiConfigOf } from '../../lib/api';
+import { stageApiConfig } from '../../lib/cloud/lamp-api';
 import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { testConfig } from '../api/fixtures';
 import { apiEvent } from './events';
@@ -14,7 +14,7 @@ const iot = mockClient(IoTDataPlaneClient);
 const dynamo = mockClient(DynamoDBClient);
 let output: string[] = [];
 
-process.env.PLAMO_API_CONFIG = JSON.stringify(apiConfigOf(testConfig));
+process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(testConfig);
 process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
 process.env.CAR_STORE_TABLE_NAME = 'PlamoIot-CarStore';
 
@@ -58,7 +58,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('lamp API Lambda: routes', () => {
-  test('GET /api/cars answers the cars baked in at synth without calling AWS', async () => {
+  test('GET /api/cars answers the cars of the config file written at synth without calling AWS', async () => {
     const { statusCode, json } = await call('GET', '/api/cars');
     expect(statusCode).toBe(200);
     expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);
