@@ -4,7 +4,7 @@
 // leaves the phone in the Authorization header.
 
 const TOKEN_KEY = 'plamo.token';
-const POLL_MS = 2000;
+const POLL_MS = 5000;
 const POLL_PENDING_MS = 400;
 /** A command the car has not confirmed within this long is shown as unanswered. */
 const ANSWER_TIMEOUT_MS = 10000;
@@ -64,7 +64,7 @@ const STRINGS = {
     sceneSent: 'シーン「{name}」を送信しました',
     failed: '送信できませんでした: {message}',
     noCars: '車が設定されていません。',
-    names: { hazard: 'ハザード' },
+    names: { hazard: 'ハザード', headlights: 'ヘッドライト', turnLeft: '左ウインカー', turnRight: '右ウインカー', brake: 'ブレーキ／テール', night: 'ナイト', parked: '駐車' },
   },
 };
 
