@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import type { ApiRequest, ApiResponse } from '../api/http';
 import { ApiError, decodeRequestPath, errorResponse, MAX_BODY_BYTES, payloadTooLarge } from '../api/http';
-import { LOOPBACK, listenOnLoopback } from './listen';
+import { LOOPBACK, listenOn } from './listen';
 import { type OriginGuard, originGuard } from './origin-guard';
 
 /** Anything that answers transport-independent requests: the lamp API core. */
@@ -16,10 +16,21 @@ export interface LocalHttpServer {
   close(): Promise<void>;
 }
 
+/** A response that stays open (server-sent events); it answers only the requests it takes. */
+export interface StreamingRoute {
+  /** True when it took the request and owns the response from then on. */
+  take(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
+
 export interface HttpServerOptions {
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Asked first for every request that passes the Host and Origin checks. @default - none */
+  readonly streaming?: StreamingRoute;
   /**
    * Names the twin answers to in `Host` (and, with its port, the only `Origin` allowed to change state).
-   * @default ['127.0.0.1', 'localhost']
+   * @default - `host`, '127.0.0.1' and 'localhost'
    */
   readonly hostnames?: readonly string[];
   /**
@@ -91,7 +102,13 @@ function send(response: ServerResponse, answer: ApiResponse, close = false): voi
   response.writeHead(answer.status, close ? { ...headers, connection: 'close' } : headers).end(answer.body);
 }
 
-async function serve(handler: RequestHandler, guard: OriginGuard, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function serve(
+  handler: RequestHandler,
+  guard: OriginGuard,
+  streaming: StreamingRoute | undefined,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const method = request.method ?? 'GET';
   let path: string;
   try {
@@ -102,27 +119,29 @@ async function serve(handler: RequestHandler, guard: OriginGuard, request: Incom
     // The body is not read; closing keeps its bytes from being parsed as the next request.
     return send(response, errorResponse(error), true);
   }
+  if (await streaming?.take(request, response)) return;
   const body = await readBody(request);
   if (body === undefined) return send(response, errorResponse(payloadTooLarge()), true);
   send(response, await handler.handle({ method, path, headers: headersOf(request), body }));
 }
 
-/** The node:http adapter of the lamp API, bound to 127.0.0.1; a taken port rejects with PortInUseError. */
-export async function startHttpServer(handler: RequestHandler, port: number, options: HttpServerOptions = {}): Promise<LocalHttpServer> {
+/** The node:http adapter of the lamp API, bound to 127.0.0.1 unless told; a taken port rejects with PortInUseError. */
+export async function startHttpServer(handler: RequestHandler, options: HttpServerOptions): Promise<LocalHttpServer> {
   const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
   let guard: OriginGuard | undefined;
   const server: Server = createServer(
     { headersTimeout: timeouts.headersMs, requestTimeout: timeouts.requestMs, connectionsCheckingInterval: timeouts.checkEveryMs },
     (request, response) => {
-      serve(handler, guard as OriginGuard, request, response).catch(() => {
+      serve(handler, guard as OriginGuard, options.streaming, request, response).catch(() => {
         // The API core turns its own failures into JSON answers; this is a broken connection or request stream.
         if (!response.headersSent) response.writeHead(400).end();
       });
     },
   );
   server.on('clientError', answerClientError);
-  const bound = await listenOnLoopback(server, port, '--port');
-  guard = originGuard(options.hostnames ?? [LOOPBACK, 'localhost'], bound);
+  const host = options.host ?? LOOPBACK;
+  const bound = await listenOn(server, host, options.port, '--port');
+  guard = originGuard(options.hostnames ?? [...new Set([host, LOOPBACK, 'localhost'])], bound);
   return {
     port: bound,
     close: () =>

@@ -1,3 +1,4 @@
+import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import fc from 'fast-check';
 import { type ApiRequest, createLampApi, createTokenAuthorizer, header, issueToken, MemoryTokenStore } from '../../lib/api';
 import { lampCommandSchema } from '../../lib/contract';
@@ -58,6 +59,7 @@ describe('lamp API fuzz', () => {
     const api = createLampApi({
       config: testConfig,
       lamps: port,
+      store: new MemoryCarStore(testConfig.topicRoot),
       authorize: async (request) => (await authorizer(header(request, 'authorization'))).authorized,
     });
     const authorization = fc.oneof(

@@ -1,23 +1,33 @@
 import { request as httpRequest } from 'node:http';
-import { GetRetainedMessageCommand, IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { type ApiRequest, decodeRequestPath, generateToken } from '../../lib/api';
 import { stageApiConfig } from '../../lib/cloud/lamp-api';
 import { startHttpServer } from '../../lib/sim/http-server';
 import { LOOPBACK } from '../../lib/sim/listen';
+import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { createTwinApi } from '../../lib/sim/twin';
 import { apiEvent } from '../lambda/events';
 import { disguisedTarget, invalidAuthorization, lampBody, stateChangingOrReadingMethod } from './disguised-paths';
 import { FakeLampPort, testConfig } from './fixtures';
 
-/** A port that records reads as well as publishes: reading a car's retained state is reading car state. */
-class WatchedPort extends FakeLampPort {
-  readonly reads: string[] = [];
-  override async readRetained(topic: string): Promise<string | null> {
-    this.reads.push(topic);
-    return super.readRetained(topic);
+/** The twin's car store, counting reads: reading it is reading car state. */
+class WatchedStore extends MemoryCarStore {
+  readonly carsRead: string[] = [];
+  override async readCar(carId: string, lampCount: number) {
+    this.carsRead.push(carId);
+    return super.readCar(carId, lampCount);
   }
+}
+
+/** A twin API whose publishes and store reads are recorded. */
+async function watchedTwinApi(token = generateToken()) {
+  const port = new FakeLampPort();
+  const store = new WatchedStore(testConfig.topicRoot);
+  const { api } = await createTwinApi(testConfig, { lamps: port, store, token });
+  return { api, port, store };
 }
 
 /** The path API Gateway's HTTP API would hand the Lambda for a target: decoded once, query cut off. */
@@ -49,24 +59,22 @@ function headersFor(authorization: string | undefined, body: string | undefined)
 
 describe('no request without a valid token changes or reads car state', () => {
   test('the twin API core, over 2,000 disguised paths, methods and bodies', async () => {
-    const port = new WatchedPort();
-    const api = await createTwinApi(testConfig, port, generateToken());
+    const { api, port, store } = await watchedTwinApi();
     await fc.assert(
       fc.asyncProperty(request, async ({ method, target, body, authorization }) => {
         const apiRequest: ApiRequest = { method, path: gatewayPath(target), headers: headersFor(authorization, body), body };
         const response = await api.handle(apiRequest);
         expect(response.status).toBeGreaterThanOrEqual(400);
         expect(port.published).toEqual([]);
-        expect(port.reads).toEqual([]);
+        expect(store.carsRead).toEqual([]);
       }),
       { numRuns: 2000 },
     );
   });
 
   test('the same generated requests with the valid token do reach the lamps, so the property above is not vacuous', async () => {
-    const port = new WatchedPort();
     const token = generateToken();
-    const api = await createTwinApi(testConfig, port, token);
+    const { api, port } = await watchedTwinApi(token);
     const statuses = new Set<number>();
     await fc.assert(
       fc.asyncProperty(request, async ({ method, target, body }) => {
@@ -80,8 +88,8 @@ describe('no request without a valid token changes or reads car state', () => {
   });
 
   test('the twin over HTTP: the request target exactly as sent, 300 runs', async () => {
-    const port = new WatchedPort();
-    const server = await startHttpServer(await createTwinApi(testConfig, port, generateToken()), 0);
+    const { api, port, store } = await watchedTwinApi();
+    const server = await startHttpServer(api, { port: 0 });
     const send = (method: string, target: string, headers: Record<string, string>, body?: string) =>
       new Promise<number>((resolve, reject) => {
         const outgoing = httpRequest({
@@ -105,7 +113,7 @@ describe('no request without a valid token changes or reads car state', () => {
           const status = await send(method, target.startsWith('/') ? target : `/${target}`, headersFor(authorization, body), body);
           expect(status).toBeGreaterThanOrEqual(400);
           expect(port.published).toEqual([]);
-          expect(port.reads).toEqual([]);
+          expect(store.carsRead).toEqual([]);
         }),
         { numRuns: 300 },
       );
@@ -117,9 +125,11 @@ describe('no request without a valid token changes or reads car state', () => {
   test('the Lambda handler, for requests that reach it without the authorizer (the public page routes)', async () => {
     process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(testConfig);
     process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+    process.env.CAR_STORE_TABLE_NAME = 'PlamoIot-CarStore';
     const iot = mockClient(IoTDataPlaneClient);
     iot.on(PublishCommand).resolves({});
-    iot.on(GetRetainedMessageCommand).resolves({});
+    const dynamo = mockClient(DynamoDBClient);
+    dynamo.on(QueryCommand).resolves({ Items: [] });
     const quiet = [process.stdout, process.stderr].map((stream) => jest.spyOn(stream, 'write').mockImplementation(() => true));
     const { handler } = await import('../../lambda/api');
     try {
@@ -130,13 +140,14 @@ describe('no request without a valid token changes or reads car state', () => {
           const result = await handler(unauthorized as unknown as typeof event);
           expect(typeof result === 'object' && result.statusCode).toBeGreaterThanOrEqual(400);
           expect(iot.commandCalls(PublishCommand)).toEqual([]);
-          expect(iot.commandCalls(GetRetainedMessageCommand)).toEqual([]);
+          expect(dynamo.commandCalls(QueryCommand)).toEqual([]);
         }),
         { numRuns: 1000 },
       );
     } finally {
       for (const spy of quiet) spy.mockRestore();
       iot.restore();
+      dynamo.restore();
     }
   });
 });

@@ -19,7 +19,7 @@ let handler: ReturnType<typeof recordingHandler>;
 
 beforeEach(async () => {
   handler = recordingHandler();
-  server = await startHttpServer(handler, 0, { timeouts: { headersMs: 300, requestMs: 300, checkEveryMs: 50 } });
+  server = await startHttpServer(handler, { port: 0, timeouts: { headersMs: 300, requestMs: 300, checkEveryMs: 50 } });
 });
 afterEach(() => server.close());
 
