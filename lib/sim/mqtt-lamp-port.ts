@@ -39,7 +39,9 @@ function retainedByContract(config: PlamoConfig, topic: string): boolean {
 export async function connectMqttLampPort(options: MqttLampPortOptions): Promise<MqttLampPort> {
   const { config, pki } = options;
   const retained = new Map<string, string>();
-  const filters = Object.keys(config.cars).flatMap((carId) => controllerPermissions(config.topicRoot, carId).readRetained);
+  const filters = Object.entries(config.cars).flatMap(
+    ([carId, car]) => controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)).readRetained,
+  );
 
   const client: MqttClient = await mqtt.connectAsync(`mqtts://${LOOPBACK}:${options.mqttPort}`, {
     ca: pki.ca.pem,
