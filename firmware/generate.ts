@@ -159,7 +159,6 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `PAYLOAD_MAX_BYTES = ${LIMITS.payloadMaxBytes}`,
     `COMMAND_ID_MAX_LENGTH = ${LIMITS.commandIdMaxLength}`,
     `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
-    `SUBSCRIBE_FILTERS_MAX = ${LIMITS.filtersPerSubscribe}`,
     '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
