@@ -6,6 +6,8 @@ export const TARGETS = {
   /** Local command → virtual pin, p50 and p99, milliseconds. */
   twinP50Ms: 20,
   twinP99Ms: 60,
+  /** Tap on the phone page → the page shows the reported state, against the twin, p50. */
+  pageTapToShownP50Ms: 300,
   lampApiBundleBytes: 150 * 1024,
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,

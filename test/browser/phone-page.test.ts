@@ -159,7 +159,7 @@ test('a Japanese browser gets every label, state and heading in Japanese', async
   for (const name of ['ハザード', 'ヘッドライト', '左ウインカー', '右ウインカー', 'ブレーキ／テール', 'ナイト', '駐車', '長押しでブレーキ'])
     await page.getByRole('button', { name, exact: true }).waitFor();
   await page.getByText('オンライン', { exact: true }).waitFor();
-  const text = await page.locator('main').innerText();
+  const text = await page.locator('main').textContent();
   expect(text).not.toMatch(/\b(On|Off|Blinking|Online|Lamps|Scenes|Health|Night|Hazard)\b/);
 });
 
