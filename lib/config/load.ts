@@ -1,20 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
+import { ConfigError, DEFAULT_CONFIG_FILE } from './errors';
 import { configSchema, type PlamoConfig, type PlamoConfigInput } from './schema';
 
-export const DEFAULT_CONFIG_FILE = 'plamo.config.ts';
-
-/** Every problem in a config, one `path: message` line each. */
-export class ConfigError extends Error {
-  constructor(
-    readonly problems: readonly string[],
-    readonly file?: string,
-  ) {
-    super(`${file ?? 'config'} is invalid:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError, DEFAULT_CONFIG_FILE } from './errors';
 
 /** Types the user's config in `plamo.config.ts`; validation happens when it is loaded. */
 export function defineConfig(config: PlamoConfigInput): PlamoConfigInput {
