@@ -37,7 +37,8 @@ export const COMMANDS = {
     register: () => (require('./keys') as typeof import('./keys')).registerKeys,
   },
   sim: {
-    summary: 'run the local twin on 127.0.0.1: MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',
+    summary:
+      'run the local twin on 127.0.0.1 (or the LAN address with --lan): MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',
     register: () => (require('./sim') as typeof import('./sim')).registerSim,
   },
   token: {

@@ -7,7 +7,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -92,6 +92,8 @@ export interface LampApiProps {
   readonly config: PlamoConfig;
   /** The account's IoT data endpoint (`…-ats.iot.<region>.amazonaws.com`), usually a deploy-time token. */
   readonly iotDataEndpoint: string;
+  /** The car store the topic rules fill (`CarStoreTable`); the API only queries it. */
+  readonly carStore: ITable;
   /**
    * Steady-state requests per second and burst for the whole API.
    * @default - `api.rateLimit` and `api.burstLimit` from the config (10 and 20)
@@ -145,13 +147,16 @@ export class LampApi extends Construct {
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
     const { fn, role } = plamoFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
-      description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
+      description: 'plamo-iot lamp API: publishes lamp commands to AWS IoT Core, reads the cars from the car store',
       timeout: Duration.seconds(10),
       retention,
-      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
+      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint, CAR_STORE_TABLE_NAME: props.carStore.tableName },
       bundling: lampApiBundling(props.config),
     });
     for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [props.carStore.tableArn] }),
+    );
     acknowledgeLampWildcards(role, props.config);
     acknowledgeSynchronousFunction(fn);
     return fn;
@@ -226,7 +231,7 @@ function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
   const resources = new Set(
     Object.keys(config.cars).flatMap((car) => {
       const permissions = controllerPermissions(config.topicRoot, car);
-      return [...permissions.publish, ...permissions.readRetained].filter((filter) => filter.includes('+'));
+      return permissions.publish.filter((filter) => filter.includes('+'));
     }),
   );
   for (const filter of resources) {
@@ -257,8 +262,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics (retained only for cars that restore their lamps), read retained
- * messages only on those cars' topics.
+ * configured cars' `lamps/<lamp>/set` topics, retained only for cars that restore their lamps. It reads nothing
+ * from IoT Core: what the cars report comes from the car store.
  */
 export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
@@ -266,11 +271,6 @@ export function lampApiIotStatements(scope: Construct, config: PlamoConfig): Pol
   const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
   const statements = [
     new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ['iot:GetRetainedMessage'],
-      resources: permissions.flatMap((p) => p.readRetained.map(topicArn)),
-    }),
   ];
   // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
   // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
