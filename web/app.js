@@ -64,7 +64,15 @@ const STRINGS = {
     sceneSent: 'シーン「{name}」を送信しました',
     failed: '送信できませんでした: {message}',
     noCars: '車が設定されていません。',
-    names: { hazard: 'ハザード', headlights: 'ヘッドライト', turnLeft: '左ウインカー', turnRight: '右ウインカー', brake: 'ブレーキ／テール', night: 'ナイト', parked: '駐車' },
+    names: {
+      hazard: 'ハザード',
+      headlights: 'ヘッドライト',
+      turnLeft: '左ウインカー',
+      turnRight: '右ウインカー',
+      brake: 'ブレーキ／テール',
+      night: 'ナイト',
+      parked: '駐車',
+    },
   },
 };
 
