@@ -132,6 +132,8 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       observe: (message) => view.observe(message),
     });
   } catch (error) {
+    if (error instanceof PortInUseError && process.env.npm_lifecycle_event === 'start')
+      throw new CliError(`${error.message}, after --: npm start -- ${error.option} <port>`);
     if (error instanceof PortInUseError || error instanceof InvalidTokenError || error instanceof VirtualCarError)
       throw new CliError(error.message);
     throw error;

@@ -179,3 +179,18 @@ test('the LAN address is the first IPv4 address that is not loopback', () => {
   expect(lanAddress({ lo: [loopback], wlan0: [ipv6, wifi] })).toBe('192.168.1.23');
   expect(lanAddress({ lo: [loopback] })).toBeUndefined();
 });
+
+test('through npm start, a port in use says how to choose another one through npm', async () => {
+  const holder: Server = createServer();
+  await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const run = npmStart(['--', '--port', '0', '--mqtt-port', String(port), '--no-cars']);
+    await run.closed;
+    expect(run.output()).toContain(
+      `✗ port ${port} on 127.0.0.1 is already in use; stop the program holding it or choose another port with --mqtt-port, after --: npm start -- --mqtt-port <port>`,
+    );
+  } finally {
+    await new Promise<void>((done) => holder.close(() => done()));
+  }
+}, 60_000);
