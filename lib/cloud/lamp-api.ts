@@ -8,7 +8,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,7 +17,7 @@ import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { controllerPermissions } from '../contract/permissions';
 import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import { plamoFunction } from './lambda-role';
@@ -157,7 +157,6 @@ export class LampApi extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [props.carStore.tableArn] }),
     );
-    acknowledgeLampWildcards(role, props.config);
     acknowledgeSynchronousFunction(fn);
     return fn;
   }
@@ -221,27 +220,6 @@ function acknowledgeSynchronousFunction(fn: NodejsFunction): void {
   });
 }
 
-/**
- * The only wildcards are the lamp level of the contract's topic filters (`+` in `lamps/+/set` becomes `*`
- * in IAM), one per configured car, so each acknowledgement names its exact resource. They are made on the
- * role, not its DefaultPolicy: from about a dozen cars on, CDK moves statements that no longer fit the inline
- * policy's 10,240 characters into OverflowPolicy managed policies beside it.
- */
-function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
-  const resources = new Set(
-    Object.keys(config.cars).flatMap((car) => {
-      const permissions = controllerPermissions(config.topicRoot, car);
-      return permissions.publish.filter((filter) => filter.includes('+'));
-    }),
-  );
-  for (const filter of resources) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${iotPolicyTopicPattern(filter)}]`,
-      reason: "The lamp level of the MQTT contract: this car's lamp topics only, which change whenever a lamp is added to the config.",
-    });
-  }
-}
-
 /** One JSON object per request; the token name comes from the authorizer, the token itself is never logged. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
@@ -267,8 +245,10 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  */
 export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
-  const topicArn = (filter: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: iotPolicyTopicPattern(filter) });
-  const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
+  const topicArn = (topic: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: topic });
+  const permissions = Object.entries(config.cars).map(([carId, car]) =>
+    controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)),
+  );
   const statements = [
     new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
   ];
@@ -276,7 +256,9 @@ export function lampApiIotStatements(scope: Construct, config: PlamoConfig): Pol
   // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
   const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
   if (retaining.length > 0) {
-    const resources = retaining.flatMap(([car]) => controllerPermissions(config.topicRoot, car).publish.map(topicArn));
+    const resources = retaining.flatMap(([carId, car]) =>
+      controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)).publish.map(topicArn),
+    );
     statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:RetainPublish'], resources }));
   }
   return statements;

@@ -1,3 +1,4 @@
+import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /**
@@ -63,6 +64,11 @@ const known = (names: Iterable<string>) => [...new Set(names)].join(', ') || 'no
 
 function checkLamps(car: CarView, report: Report): void {
   if (car.lampsWritten && car.lamps.size === 0) report(['lamps'], 'a car needs at least one lamp');
+  if (car.lamps.size > MAX_LAMPS_PER_CAR)
+    report(
+      ['lamps'],
+      `${car.lamps.size} lamps need ${car.lamps.size} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`,
+    );
   for (const [name, lamp] of car.lamps) {
     const dims = lamp.kind === 'pwm';
     if (lamp.kind !== undefined && !dims && lamp.written.tailLevel !== undefined)
