@@ -73,7 +73,8 @@ function checkLamps(car: CarView, report: Report): void {
     const dims = lamp.kind === 'pwm';
     if (lamp.kind !== undefined && !dims && lamp.written.tailLevel !== undefined)
       report(['lamps', name, 'tailLevel'], 'a tail level needs dimming; set kind: "pwm" or remove tailLevel');
-    if (lamp.kind !== undefined && !dims && lamp.written.defaultBrightness !== undefined)
+    // The default (100) is what a validated config carries for every lamp, so only another value is refused.
+    if (lamp.kind !== undefined && !dims && lamp.written.defaultBrightness !== undefined && lamp.written.defaultBrightness !== 100)
       report(
         ['lamps', name, 'defaultBrightness'],
         `has no effect on a "${lamp.kind}" lamp, which is only on or off; remove defaultBrightness or set kind: "pwm"`,
