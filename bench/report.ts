@@ -1,4 +1,5 @@
 import { API_CONFIG_FILE } from '../lib/api/config-file';
+import type { CliFigures } from './cli';
 import type { FirmwareFigures } from './firmware-heap';
 import type { LambdaFigures } from './lambda';
 import type { MachineInfo } from './machine';
@@ -18,6 +19,7 @@ export interface BenchResults {
   readonly lambdas?: readonly LambdaFigures[];
   readonly firmware?: FirmwareFigures;
   readonly synth?: SynthFigures;
+  readonly cli?: CliFigures;
   /** Sections that could not be measured, with the reason. */
   readonly failures: Readonly<Record<string, string>>;
 }
@@ -214,6 +216,20 @@ function synthRows(synth: SynthFigures): Row[] {
   return rows;
 }
 
+function cliRows(cli: CliFigures): Row[] {
+  const area = 'plamo CLI';
+  return [
+    {
+      area,
+      figure: `\`plamo --help\`, median of ${cli.runs} fresh processes (÷ \`node -e ''\`)`,
+      measured: `${ms(cli.helpMs)} (${(cli.helpMs / cli.nodeFloorMs).toFixed(1)}×)`,
+      target: budget(`≤ ${TARGETS.cliHelpMs} ms`, cli.helpMs <= TARGETS.cliHelpMs),
+    },
+    { area, figure: `\`plamo --version\`, median of ${cli.runs}`, measured: ms(cli.versionMs), target: '—' },
+    { area, figure: "floor: `node -e ''`, median of the same runs", measured: ms(cli.nodeFloorMs), target: '—' },
+  ];
+}
+
 export function resultRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   if (results.twin) rows.push(...twinRows(results.twin));
@@ -221,6 +237,7 @@ export function resultRows(results: BenchResults): Row[] {
   for (const lambda of results.lambdas ?? []) rows.push(...lambdaRows(lambda));
   if (results.firmware) rows.push(...firmwareRows(results.firmware));
   if (results.synth) rows.push(...synthRows(results.synth));
+  if (results.cli) rows.push(...cliRows(results.cli));
   for (const [area, reason] of Object.entries(results.failures)) rows.push({ area, figure: 'not measured', measured: reason, target: '—' });
   return rows;
 }

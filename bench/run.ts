@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
+import { benchCli, type CliFigures } from './cli';
 import { benchFirmwareHeap, type FirmwareFigures } from './firmware-heap';
 import { benchLambdas, type LambdaFigures } from './lambda';
 import { machineInfo } from './machine';
@@ -17,7 +18,7 @@ import { benchTwinLatency, type TwinFigures } from './twin-latency';
  *   npm run bench -- --quick                 fewer samples, to check that it runs (not for quoting)
  */
 
-const SECTIONS = ['twin', 'page', 'lambda', 'firmware', 'synth'] as const;
+const SECTIONS = ['twin', 'page', 'lambda', 'firmware', 'synth', 'cli'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS_DIR = join(__dirname, 'results');
@@ -43,6 +44,7 @@ function parseOptions() {
     lambda: { coldRuns: quick ? 3 : 20, warmCalls: quick ? 50 : 500 },
     firmware: { messages: quick ? 200 : 10_000, sampledMessages: quick ? 20 : 100 },
     synth: { carCounts: quick ? [1, 3] : [1, 10, 50], runsPerCount: quick ? 1 : 3 },
+    cli: { runs: quick ? 3 : 15 },
   };
 }
 
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
   let lambdas: LambdaFigures[] | undefined;
   let firmware: FirmwareFigures | undefined;
   let synth: SynthFigures | undefined;
+  let cli: CliFigures | undefined;
   if (on('twin')) twin = await section('twin', failures, () => benchTwinLatency({ config, progress, ...options.twin }));
   if (on('page')) page = await section('page', failures, () => benchPhonePage({ config, progress, ...options.page }));
   if (on('lambda')) {
@@ -80,8 +83,9 @@ async function main(): Promise<void> {
   }
   if (on('firmware')) firmware = await section('firmware', failures, () => benchFirmwareHeap({ config, progress, ...options.firmware }));
   if (on('synth')) synth = await section('synth', failures, () => benchSynth({ config, progress, ...options.synth }));
+  if (on('cli')) cli = await section('cli', failures, () => benchCli({ progress, ...options.cli }));
 
-  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, page, lambdas, firmware, synth, failures };
+  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, page, lambdas, firmware, synth, cli, failures };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${markdownTable(results)}\n`);

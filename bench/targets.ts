@@ -17,4 +17,6 @@ export const TARGETS = {
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,
   firmwareHeapAfterBootBytes: 16 * 1024,
+  /** `plamo --help` in a fresh process, milliseconds. */
+  cliHelpMs: 1500,
 } as const;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { type CarConfig, loadConfig, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from '../config';
+import { COMMANDS } from './commands';
 import { table } from './table';
 
 /** The lamp table of one car, with the GPIO current budget. */
@@ -28,7 +29,7 @@ export function carReport(carId: string, car: CarConfig): string {
 export function registerCheck(program: Command): void {
   program
     .command('check')
-    .description("validate the config and show each car's lamps, pins and current budget")
+    .description(COMMANDS.check.summary)
     .action(() => {
       const config = loadConfig(program.opts().config);
       const reports = Object.entries(config.cars).map(([carId, car]) => carReport(carId, car));

@@ -14,6 +14,8 @@ import {
   wiringTableCells,
 } from '../device';
 import { DEFAULT_PKI_DIR } from '../sim/pki';
+import { COMMANDS } from './commands';
+import { noteNodeSupport } from './node-support';
 import { CliError } from './index';
 import { table } from './table';
 
@@ -46,6 +48,7 @@ async function runBundleCommand(program: Command, kind: BundleKind, carId: strin
   const config = loadConfig(configFile);
   // .env and the .plamo/ key folders belong to the project, next to its config.
   const projectDir = dirname(resolve(configFile));
+  if (!options.local) noteNodeSupport();
   try {
     const { outDir } = await makeBundle({
       kind,
@@ -68,10 +71,10 @@ async function runBundleCommand(program: Command, kind: BundleKind, carId: strin
   }
 }
 
-function bundleCommand(program: Command, kind: BundleKind, description: string): Command {
+function bundleCommand(program: Command, kind: BundleKind): Command {
   return program
     .command(kind)
-    .description(description)
+    .description(COMMANDS[kind].summary)
     .argument('<car>', 'car id from the config')
     .option('--out <dir>', `output folder (default: ${defaultOutDir(kind, '<car>', false)}, gitignored)`)
     .option('--local', "use the local twin's CA and broker (127.0.0.1) instead of AWS; no AWS call", false)
@@ -80,6 +83,9 @@ function bundleCommand(program: Command, kind: BundleKind, description: string):
 }
 
 export function registerDevice(program: Command): void {
-  bundleCommand(program, 'device', 'write a flashable Pico W folder: firmware, config.py and the DER certificates');
-  bundleCommand(program, 'certs', "write just the car's three DER files: device certificate, device key, root CA");
+  bundleCommand(program, 'device');
+}
+
+export function registerCerts(program: Command): void {
+  bundleCommand(program, 'certs');
 }

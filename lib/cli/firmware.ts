@@ -7,6 +7,7 @@ import { DeviceBundleError, writeBundle } from '../device';
 import { checkOutputFolder } from '../device/output-dir';
 import { readWifiPassword, WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
 import { SECRET_FILE_MODE } from '../device/write-bundle';
+import { COMMANDS } from './commands';
 import { CliError } from './index';
 
 const CERT_PATHS: ReadonlySet<string> = new Set(Object.values(DEFAULT_CERT_FILES));
@@ -95,7 +96,7 @@ async function writeFirmware(program: Command, carId: string, options: FirmwareC
 export function registerFirmware(program: Command): void {
   program
     .command('firmware')
-    .description("write the car's MicroPython firmware and generated config.py (no certificates; see `plamo device`)")
+    .description(COMMANDS.firmware.summary)
     .argument('<car>', 'car id from the config')
     .option('--out <dir>', `output folder (default: ${defaultFirmwareOutDir('<car>')})`)
     .option('--host <endpoint>', `MQTT broker host name (default: $${MQTT_HOST_VARIABLE})`)

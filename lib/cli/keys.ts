@@ -3,6 +3,7 @@ import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { type CarConfig, loadConfig } from '../config';
 import { createDeviceKeyPair, DEFAULT_KEYS_DIR, deviceKeyPaths, writeDeviceKeyPair } from '../cloud/device-keys';
+import { COMMANDS } from './commands';
 import { CliError } from './index';
 
 export interface KeysOptions {
@@ -36,7 +37,7 @@ export async function makeDeviceKeys(cars: Record<string, CarConfig>, carId: str
 export function registerKeys(program: Command): void {
   program
     .command('keys')
-    .description('make a key pair and CSR for a car in certificate mode "csr" (kept in .plamo/, never uploaded)')
+    .description(COMMANDS.keys.summary)
     .argument('<car>', 'car id from the config')
     .option('--force', 'replace an existing key (rotation; deploy afterwards)', false)
     .option('--keys-dir <dir>', 'folder for local keys (gitignored)', DEFAULT_KEYS_DIR)

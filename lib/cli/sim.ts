@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import QRCode from 'qrcode';
@@ -7,6 +9,7 @@ import { tokenFilePath } from '../sim/token-file';
 import { TerminalView } from '../sim/terminal-view';
 import { InvalidTokenError, startTwin, type Twin } from '../sim/twin';
 import { startVirtualPico, VirtualCarError } from '../sim/virtual-car';
+import { COMMANDS } from './commands';
 import { CliError } from './index';
 
 export interface SimOptions {
@@ -50,17 +53,68 @@ async function printWelcome(twin: Twin, lan: boolean): Promise<void> {
   write(`${lan ? 'open on your phone (same Wi-Fi), or scan the code' : 'open on this computer'}: ${link}\n\n`);
 }
 
-/** Resolves on the first Ctrl-C or SIGTERM. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** How often the twin checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 500;
+
+/** The parent of a process, from /proc on Linux or from `ps` elsewhere; undefined when neither tells. */
+function parentOf(pid: number): number | undefined {
+  try {
+    // /proc/<pid>/stat: "pid (name) state ppid …"; the name may hold spaces, so read after its ")".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    try {
+      return Number(execFileSync('ps', ['-o', 'ppid=', '-p', String(pid)], { encoding: 'utf8' }).trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Resolves on the first Ctrl-C, SIGTERM or SIGHUP, or once the program that started the twin is gone.
+ * `npm start` runs it under `sh -c`, and a signal sent to npm does not reach this process: on SIGTERM npm and
+ * the shell end, on SIGHUP npm alone, and the twin would go on holding both ports. So it also watches its
+ * parent (an orphan gets another one) and, under npm, npm itself.
+ */
 function untilStopped(): Promise<string> {
   return new Promise((resolve) => {
-    const stop = (signal: string) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
+    const parent = process.ppid;
+    const npm = process.env.npm_lifecycle_event ? parentOf(parent) : undefined;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent || (npm !== undefined && !isRunning(npm))) stop('the program that started the twin exited');
+    }, PARENT_CHECK_MS).unref();
+    const stop = (reason: string) => {
+      clearInterval(watch);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      resolve(reason);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
   });
+}
+
+/**
+ * `npm start --port 0` gives npm the `--port` and the twin a stray `0`: npm only passes on what follows `--`.
+ */
+function refuseStrayArguments(stray: readonly string[]): void {
+  if (stray.length === 0) return;
+  const quoted = stray.map((arg) => `'${arg}'`).join(' ');
+  const viaNpm = process.env.npm_lifecycle_event === 'start';
+  throw new CliError(
+    viaNpm
+      ? `npm kept the options before \`--\` for itself and passed on only ${quoted}; write them after it: npm start -- --port 8081 --mqtt-port 8884`
+      : `plamo sim takes no arguments, only options (got ${quoted}); see plamo sim --help`,
+  );
 }
 
 async function start(config: PlamoConfig, options: SimOptions, view: TerminalView): Promise<Twin> {
@@ -78,13 +132,15 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       observe: (message) => view.observe(message),
     });
   } catch (error) {
+    if (error instanceof PortInUseError && process.env.npm_lifecycle_event === 'start')
+      throw new CliError(`${error.message}, after --: npm start -- ${error.option} <port>`);
     if (error instanceof PortInUseError || error instanceof InvalidTokenError || error instanceof VirtualCarError)
       throw new CliError(error.message);
     throw error;
   }
 }
 
-/** Runs the twin until Ctrl-C or SIGTERM, then closes everything it opened. */
+/** Runs the twin until it is told to stop (see untilStopped), then closes everything it opened. */
 export async function runSim(configFile: string, options: SimOptions): Promise<void> {
   const config = loadConfig(configFile);
   let twin: Twin | undefined;
@@ -109,12 +165,14 @@ export async function runSim(configFile: string, options: SimOptions): Promise<v
 export function registerSim(program: Command): void {
   program
     .command('sim')
-    .description(
-      'run the local twin on 127.0.0.1 (or the LAN address with --lan): MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',
-    )
+    .description(COMMANDS.sim.summary)
     .option('--port <port>', 'HTTP port of the lamp API and the phone page', parsePort, 8080)
     .option('--mqtt-port <port>', 'MQTT over TLS port of the broker', parsePort, 8883)
     .option('--lan', "listen on this computer's network address (plain HTTP), so a phone on the same Wi-Fi can open the page")
     .option('--no-cars', 'start no virtual cars, e.g. to connect your own MQTT clients with the certificates in .plamo/local')
-    .action(async (options: SimOptions) => runSim(program.opts().config, options));
+    .allowExcessArguments()
+    .action(async (options: SimOptions, command: Command) => {
+      refuseStrayArguments(command.args);
+      await runSim(program.opts().config, options);
+    });
 }

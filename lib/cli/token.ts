@@ -7,6 +7,8 @@ import { DuplicateTokenNameError, issueToken, TOKEN_NAME_PATTERN, type TokenStor
 import { STACK_NAME } from '../cloud/app';
 import { AUTHORIZER_CACHE_TTL } from '../cloud/lamp-api';
 import { STACK_OUTPUTS } from '../cloud/outputs';
+import { COMMANDS } from './commands';
+import { noteNodeSupport } from './node-support';
 import { CliError } from './index';
 import { table } from './table';
 
@@ -112,11 +114,12 @@ export async function revokeToken(store: TokenStore, name: string): Promise<stri
 
 /** Clients with the SDK's default region and credential chain (AWS_REGION, AWS_PROFILE, SSO, …). */
 function defaultClients(): TokenClients {
+  noteNodeSupport();
   return { cloudFormation: new CloudFormationClient({}), dynamo: new DynamoDBClient({}) };
 }
 
 export function registerToken(program: Command, clients: () => TokenClients = defaultClients): void {
-  const token = program.command('token').description('per-phone API tokens: create (shows it once, with a QR code), list, revoke');
+  const token = program.command('token').description(COMMANDS.token.summary);
   const deployed = async () => {
     const { cloudFormation, dynamo } = clients();
     const api = await readDeployedApi(cloudFormation);

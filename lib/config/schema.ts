@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
 import { LAMP_KINDS, LAMP_MODES, LED_COLOURS } from './modes';
-import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
+import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -19,42 +18,29 @@ export { LAMP_KINDS, LAMP_MODES };
 const nameKey = (what: string, example: string) =>
   z.string().regex(NAME_PATTERN, `not a valid ${what} name; use a letter, then letters or digits (≤ 32), like '${example}'`);
 
-const lampSchema = z
-  .strictObject({
-    /** GPIO the LED (or its transistor) hangs on, e.g. `GP2`. */
-    pin: z.string().superRefine((pin, ctx) => {
-      const check = checkPin(pin);
-      if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
-    }),
-    /** `switch`: on/off; `pwm`: dimmable; `blinker`: on/off, made for blinking (turn signals). All can blink. */
-    kind: z.enum(LAMP_KINDS),
-    /** LED current at full brightness, in mA, as set by its resistor. */
-    currentMa: z.number().positive().max(1000),
-    /** `gpio`: the pin drives the LED; `transistor`: the pin only switches a transistor, so its current does not count. */
-    driver: z.enum(['gpio', 'transistor']).default('gpio'),
-    /** Brightness for `on` when a command gives none (pwm lamps). */
-    defaultBrightness: brightness.default(100),
-    /** Tail-lamp level for a brake/tail lamp: lit dimly as a tail lamp, full when braking (pwm lamps). */
-    tailLevel: brightness.optional(),
-    /** Shown on the phone page; defaults to the lamp name. */
-    label: z.string().min(1).max(32).optional(),
-    /** LED colour, for the wiring table's resistor (forward voltage); guessed from the name and kind when left out. */
-    colour: z.enum(LED_COLOURS).optional(),
-    /** Where the lamp is drawn on the phone page's picture; guessed from the name when left out. */
-    position: z.enum(LAMP_POSITIONS).optional(),
-  })
-  .superRefine((lamp, ctx) => {
-    if (lamp.kind !== 'pwm' && lamp.tailLevel !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['tailLevel'], message: 'a tail level needs dimming; set kind: "pwm" or remove tailLevel' });
-    }
-    if (lamp.driver === 'gpio' && lamp.currentMa > MAX_PIN_CURRENT_MA) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['currentMa'],
-        message: `${lamp.currentMa} mA is over the RP2040's ${MAX_PIN_CURRENT_MA} mA per pin; use a larger resistor or set driver: "transistor"`,
-      });
-    }
-  });
+const lampSchema = z.strictObject({
+  /** GPIO the LED (or its transistor) hangs on, e.g. `GP2`. */
+  pin: z.string().superRefine((pin, ctx) => {
+    const check = checkPin(pin);
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+  }),
+  /** `switch`: on/off; `pwm`: dimmable; `blinker`: on/off, made for blinking (turn signals). All can blink. */
+  kind: z.enum(LAMP_KINDS),
+  /** LED current at full brightness, in mA, as set by its resistor. */
+  currentMa: z.number().positive().max(1000),
+  /** `gpio`: the pin drives the LED; `transistor`: the pin only switches a transistor, so its current does not count. */
+  driver: z.enum(['gpio', 'transistor']).default('gpio'),
+  /** Brightness for `on` when a command gives none (pwm lamps). */
+  defaultBrightness: brightness.default(100),
+  /** Tail-lamp level for a brake/tail lamp: lit dimly as a tail lamp, full when braking (pwm lamps). */
+  tailLevel: brightness.optional(),
+  /** Shown on the phone page; defaults to the lamp name. */
+  label: z.string().min(1).max(32).optional(),
+  /** LED colour, for the wiring table's resistor (forward voltage); guessed from the name and kind when left out. */
+  colour: z.enum(LED_COLOURS).optional(),
+  /** Where the lamp is drawn on the phone page's picture; guessed from the name when left out. */
+  position: z.enum(LAMP_POSITIONS).optional(),
+});
 
 const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
 
@@ -62,9 +48,6 @@ const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.
   // Without it a value that fits neither form (e.g. "dim") reads only "Invalid input".
   error: `use one of ${MODES_TEXT}, or { mode, brightness }`,
 });
-
-type Report = (path: (string | number)[], message: string) => void;
-type CarShape = z.output<typeof carObjectSchema>;
 
 const carObjectSchema = z.strictObject({
   /** Display name, e.g. "Nissan 180SX (RPS13) 1/24". */
@@ -102,78 +85,8 @@ const carObjectSchema = z.strictObject({
   labels: z.record(z.string(), z.string().min(1).max(32)).default({}),
 });
 
-function checkLampSet(car: CarShape, report: Report): void {
-  // Keyed by GPIO number, not by name: 'GP5' and 'GP05' are the same pin.
-  const usedPins = new Map<number, string>();
-  let gpioCurrent = 0;
-  const lampCount = Object.keys(car.lamps).length;
-  if (lampCount === 0) report(['lamps'], 'a car needs at least one lamp');
-  if (lampCount > MAX_LAMPS_PER_CAR) {
-    report(
-      ['lamps'],
-      `${lampCount} lamps need ${lampCount} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`,
-    );
-  }
-  for (const [lampName, lamp] of Object.entries(car.lamps)) {
-    const pin = checkPin(lamp.pin);
-    const owner = pin.ok ? usedPins.get(pin.gpio) : undefined;
-    if (owner) report(['lamps', lampName, 'pin'], `${lamp.pin} is already used by lamp '${owner}'; give each lamp its own pin`);
-    else if (pin.ok) usedPins.set(pin.gpio, lampName);
-    if (lamp.driver === 'gpio') gpioCurrent += lamp.currentMa;
-  }
-  if (gpioCurrent > MAX_TOTAL_GPIO_CURRENT_MA) {
-    report(
-      ['lamps'],
-      `${gpioCurrent} mA drawn straight from GPIOs is over the RP2040's ${MAX_TOTAL_GPIO_CURRENT_MA} mA total; lower the currents or drive some lamps with driver: "transistor"`,
-    );
-  }
-}
-
-function checkGroupsAndScenes(car: CarShape, report: Report): void {
-  const lampNames = Object.keys(car.lamps);
-  for (const [groupName, members] of Object.entries(car.groups)) {
-    if (groupName in car.lamps) report(['groups', groupName], `'${groupName}' is already a lamp name; give the group another name`);
-    members.forEach((member, index) => {
-      if (!(member in car.lamps))
-        report(['groups', groupName, index], `'${member}' is not a lamp of this car; known lamps: ${lampNames.join(', ')}`);
-    });
-  }
-  for (const [sceneName, commands] of Object.entries(car.scenes)) {
-    for (const [target, command] of Object.entries(commands)) {
-      const members = car.groups[target] ?? (target in car.lamps ? [target] : undefined);
-      if (!members) {
-        report(
-          ['scenes', sceneName, target],
-          `'${target}' is not a lamp or group of this car; known: ${[...lampNames, ...Object.keys(car.groups)].join(', ')}`,
-        );
-      } else if (typeof command === 'object' && command.brightness !== undefined) {
-        const fixed = members.filter((lamp) => car.lamps[lamp] && car.lamps[lamp].kind !== 'pwm');
-        if (fixed.length > 0)
-          report(
-            ['scenes', sceneName, target, 'brightness'],
-            `${fixed.join(', ')} cannot dim; remove brightness or make the lamp kind: "pwm"`,
-          );
-      }
-    }
-  }
-}
-
-function checkLabels(car: CarShape, report: Report): void {
-  const named = [...Object.keys(car.groups), ...Object.keys(car.scenes)];
-  for (const name of Object.keys(car.labels)) {
-    if (!named.includes(name)) {
-      const hint = name in car.lamps ? `; a lamp's label goes in lamps.${name}.label` : `; known: ${named.join(', ') || 'none'}`;
-      report(['labels', name], `'${name}' is not a group or scene of this car${hint}`);
-    }
-  }
-}
-
-const carSchema = carObjectSchema.superRefine((car, ctx) => {
-  const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
-  checkLampSet(car, report);
-  checkGroupsAndScenes(car, report);
-  checkLabels(car, report);
-});
+// Rules across fields (pins, budgets, members, settings without effect) are in cross-checks.ts.
+const carSchema = carObjectSchema;
 
 export const configSchema = z.strictObject({
   /** First level of every topic: `{topicRoot}/{car}/…`. */

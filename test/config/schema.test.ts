@@ -269,7 +269,9 @@ describe('each rule names the key and the fix', () => {
   });
 
   test('required keys say they are required', () => {
-    expect(problemsOf({ cars: { rps13: { lamps: car().lamps } } })).toEqual(['cars.rps13.wifi: is required (object)']);
+    expect(problemsOf({ cars: { rps13: { lamps: car().lamps } } })).toEqual([
+      "cars.rps13.wifi: is required; add it, like wifi: { ssid: 'garage-2g' }",
+    ]);
   });
 
   test('every problem is reported at once, across cars', () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -107,6 +107,51 @@ test('a port in use ends the command with a clear message and exit code 1', asyn
   }
 }, 60_000);
 
+/**
+ * `npm start -- …` as a user runs it: npm, which runs the script under `sh -c`, which runs the twin. The
+ * script lives in a package of its own in the work folder, so the certificates go to its .plamo/.
+ */
+function npmStart(args: string[]): { child: ChildProcess; output: () => string; closed: Promise<void> } {
+  const script = `node ${JSON.stringify(join(ROOT, 'bin', 'plamo.cjs'))} -c ${JSON.stringify(CONFIG)} sim`;
+  writeFileSync(join(workDir, 'package.json'), JSON.stringify({ name: 'npm-start-check', private: true, scripts: { start: script } }));
+  const child = spawn('npm', ['start', ...args], {
+    cwd: workDir,
+    env: { ...process.env, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const collect = (chunk: Buffer) => {
+    output += chunk;
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  // The pipes close only when every process holding them has ended: npm, the shell and the twin.
+  const closed = Promise.all([child.stdout, child.stderr].map((pipe) => new Promise((done) => pipe?.on('close', done)))).then(() => {});
+  return { child, output: () => output, closed };
+}
+
+test.each(['SIGTERM', 'SIGHUP'] as const)(
+  '%s to the npm start wrapper stops the twin and frees its port',
+  async (signal) => {
+    const run = npmStart(['--', '--port', '0', '--mqtt-port', '0', '--no-cars']);
+    const exited = new Promise((done) => run.child.on('exit', done));
+    const [, url] = await waitFor(run.output, /^ready: (http:\/\/127\.0\.0\.1:\d+)$/m, exited);
+    run.child.kill(signal);
+    await run.closed;
+    expect(run.output()).toMatch(/^stopped$/m);
+    await expect(fetch(`${url}/`)).rejects.toThrow();
+  },
+  60_000,
+);
+
+test('npm start with options but no -- says where the options go', async () => {
+  const run = npmStart(['--port', '0']);
+  await run.closed;
+  expect(run.output()).toContain(
+    "✗ npm kept the options before `--` for itself and passed on only '0'; write them after it: npm start -- --port 8081 --mqtt-port 8884",
+  );
+}, 60_000);
+
 test('--lan listens on the LAN address, warns that it is plain HTTP, and links the phone there', async () => {
   const address = lanAddress();
   const sim = plamoSim(['--port', '0', '--mqtt-port', '0', '--no-cars', '--lan']);
@@ -134,3 +179,18 @@ test('the LAN address is the first IPv4 address that is not loopback', () => {
   expect(lanAddress({ lo: [loopback], wlan0: [ipv6, wifi] })).toBe('192.168.1.23');
   expect(lanAddress({ lo: [loopback] })).toBeUndefined();
 });
+
+test('through npm start, a port in use says how to choose another one through npm', async () => {
+  const holder: Server = createServer();
+  await new Promise<void>((done) => holder.listen(0, '127.0.0.1', done));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const run = npmStart(['--', '--port', '0', '--mqtt-port', String(port), '--no-cars']);
+    await run.closed;
+    expect(run.output()).toContain(
+      `✗ port ${port} on 127.0.0.1 is already in use; stop the program holding it or choose another port with --mqtt-port, after --: npm start -- --mqtt-port <port>`,
+    );
+  } finally {
+    await new Promise<void>((done) => holder.close(() => done()));
+  }
+}, 60_000);

@@ -1,0 +1,173 @@
+import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
+import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
+
+/**
+ * The rules that look at more than one value: pins shared, current budgets, group and scene members, settings
+ * that have no effect. They run on the config as written, next to the schema and not after it, so that one
+ * `plamo check` lists every problem: a zod refinement would only run once everything else had parsed. Each
+ * rule reads only values of the right type and leaves the rest to the schema's messages.
+ *
+ * To add a rule: a function `(car, report) => void` in CAR_RULES; `report` takes the key path and the message,
+ * which says what is wrong and how to fix it.
+ */
+export interface Problem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+type Report = (path: (string | number)[], message: string) => void;
+
+type Raw = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Raw => typeof value === 'object' && value !== null && !Array.isArray(value);
+const recordAt = (value: unknown): Raw => (isRecord(value) ? value : {});
+const stringAt = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const numberAt = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/** A lamp as written, with only the fields of the right type. */
+interface LampView {
+  readonly pin?: string;
+  readonly kind?: string;
+  readonly currentMa?: number;
+  readonly driver: string;
+  readonly written: Raw;
+}
+
+/** A car as written: its lamps, groups (name → members) and scenes (name → target → command). */
+interface CarView {
+  readonly lamps: ReadonlyMap<string, LampView>;
+  readonly lampsWritten: boolean;
+  readonly groups: ReadonlyMap<string, readonly unknown[]>;
+  readonly scenes: ReadonlyMap<string, Raw>;
+  readonly labels: readonly string[];
+}
+
+function viewOf(car: Raw): CarView {
+  const lamps = new Map<string, LampView>();
+  for (const [name, written] of Object.entries(recordAt(car.lamps))) {
+    if (!isRecord(written)) continue;
+    lamps.set(name, {
+      pin: stringAt(written.pin),
+      kind: stringAt(written.kind),
+      currentMa: numberAt(written.currentMa),
+      driver: stringAt(written.driver) ?? 'gpio',
+      written,
+    });
+  }
+  const groups = new Map(Object.entries(recordAt(car.groups)).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+  const scenes = new Map(Object.entries(recordAt(car.scenes)).filter((entry): entry is [string, Raw] => isRecord(entry[1])));
+  return { lamps, lampsWritten: isRecord(car.lamps), groups, scenes, labels: Object.keys(recordAt(car.labels)) };
+}
+
+/** A list of names for a message, each once, in the order first seen. */
+const known = (names: Iterable<string>) => [...new Set(names)].join(', ') || 'none';
+
+function checkLamps(car: CarView, report: Report): void {
+  if (car.lampsWritten && car.lamps.size === 0) report(['lamps'], 'a car needs at least one lamp');
+  if (car.lamps.size > MAX_LAMPS_PER_CAR)
+    report(
+      ['lamps'],
+      `${car.lamps.size} lamps need ${car.lamps.size} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`,
+    );
+  for (const [name, lamp] of car.lamps) {
+    const dims = lamp.kind === 'pwm';
+    if (lamp.kind !== undefined && !dims && lamp.written.tailLevel !== undefined)
+      report(['lamps', name, 'tailLevel'], 'a tail level needs dimming; set kind: "pwm" or remove tailLevel');
+    // The default (100) is what a validated config carries for every lamp, so only another value is refused.
+    if (lamp.kind !== undefined && !dims && lamp.written.defaultBrightness !== undefined && lamp.written.defaultBrightness !== 100)
+      report(
+        ['lamps', name, 'defaultBrightness'],
+        `has no effect on a "${lamp.kind}" lamp, which is only on or off; remove defaultBrightness or set kind: "pwm"`,
+      );
+    if (lamp.driver === 'gpio' && lamp.currentMa !== undefined && lamp.currentMa > MAX_PIN_CURRENT_MA)
+      report(
+        ['lamps', name, 'currentMa'],
+        `${lamp.currentMa} mA is over the RP2040's ${MAX_PIN_CURRENT_MA} mA per pin; use a larger resistor or set driver: "transistor"`,
+      );
+  }
+}
+
+function checkPinsAndBudget(car: CarView, report: Report): void {
+  // Keyed by GPIO number, not by name: 'GP5' and 'GP05' are the same pin.
+  const usedPins = new Map<number, string>();
+  let gpioCurrent = 0;
+  for (const [name, lamp] of car.lamps) {
+    const pin = lamp.pin === undefined ? undefined : checkPin(lamp.pin);
+    if (pin?.ok) {
+      const owner = usedPins.get(pin.gpio);
+      if (owner) report(['lamps', name, 'pin'], `${lamp.pin} is already used by lamp '${owner}'; give each lamp its own pin`);
+      else usedPins.set(pin.gpio, name);
+    }
+    if (lamp.driver === 'gpio' && lamp.currentMa !== undefined && lamp.currentMa > 0) gpioCurrent += lamp.currentMa;
+  }
+  if (gpioCurrent > MAX_TOTAL_GPIO_CURRENT_MA)
+    report(
+      ['lamps'],
+      `${gpioCurrent} mA drawn straight from GPIOs is over the RP2040's ${MAX_TOTAL_GPIO_CURRENT_MA} mA total; lower the currents or drive some lamps with driver: "transistor"`,
+    );
+}
+
+function checkGroups(car: CarView, report: Report): void {
+  for (const [group, members] of car.groups) {
+    if (car.lamps.has(group)) report(['groups', group], `'${group}' is already a lamp name; give the group another name`);
+    members.forEach((member, index) => {
+      if (typeof member === 'string' && !car.lamps.has(member))
+        report(['groups', group, index], `'${member}' is not a lamp of this car; known lamps: ${known(car.lamps.keys())}`);
+    });
+  }
+}
+
+function lampsOfTarget(car: CarView, target: string): readonly unknown[] | undefined {
+  return car.groups.get(target) ?? (car.lamps.has(target) ? [target] : undefined);
+}
+
+function checkScenes(car: CarView, report: Report): void {
+  for (const [scene, commands] of car.scenes) {
+    for (const [target, command] of Object.entries(commands)) {
+      const members = lampsOfTarget(car, target);
+      if (!members) {
+        report(
+          ['scenes', scene, target],
+          `'${target}' is not a lamp or group of this car; known: ${known([...car.lamps.keys(), ...car.groups.keys()])}`,
+        );
+        continue;
+      }
+      if (!isRecord(command) || command.brightness === undefined) continue;
+      const fixed = members.filter((lamp): lamp is string => typeof lamp === 'string' && car.lamps.get(lamp)?.kind !== 'pwm');
+      const cannotDim = fixed.filter((lamp) => car.lamps.get(lamp)?.kind !== undefined);
+      if (cannotDim.length > 0)
+        report(
+          ['scenes', scene, target, 'brightness'],
+          `${cannotDim.join(', ')} cannot dim; remove brightness or make the lamp kind: "pwm"`,
+        );
+    }
+  }
+}
+
+function checkLabels(car: CarView, report: Report): void {
+  const named = [...car.groups.keys(), ...car.scenes.keys()];
+  for (const name of car.labels) {
+    if (named.includes(name)) continue;
+    const hint = car.lamps.has(name) ? `; a lamp's label goes in lamps.${name}.label` : `; known: ${known(named)}`;
+    report(['labels', name], `'${name}' is not a group or scene of this car${hint}`);
+  }
+}
+
+const CAR_RULES: readonly ((car: CarView, report: Report) => void)[] = [
+  checkLamps,
+  checkPinsAndBudget,
+  checkGroups,
+  checkScenes,
+  checkLabels,
+];
+
+/** Every cross-field problem of a config as written (`cars.<id>.…` paths). */
+export function crossFieldProblems(config: unknown): Problem[] {
+  const problems: Problem[] = [];
+  for (const [carId, car] of Object.entries(recordAt(recordAt(config).cars))) {
+    if (!isRecord(car)) continue;
+    const view = viewOf(car);
+    for (const rule of CAR_RULES) rule(view, (path, message) => problems.push({ path: ['cars', carId, ...path], message }));
+  }
+  return problems;
+}
