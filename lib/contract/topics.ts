@@ -12,6 +12,10 @@ export const LIMITS = {
   commandIdMaxLength: 36,
   /** Seconds between telemetry messages. */
   telemetryIntervalS: 60,
+  /** AWS IoT Core takes at most this many topic filters in one SUBSCRIBE (AWS IoT Core quotas, "Message broker"). */
+  filtersPerSubscribe: 8,
+  /** AWS IoT Core keeps at most this many subscriptions per connection (AWS IoT Core quotas, "Message broker"). */
+  subscriptionsPerConnection: 50,
 } as const;
 
 /** Single-level wildcard in an MQTT topic filter. */

@@ -8,7 +8,7 @@ const OPTIONS = { mqttHost: HOST };
 /** Runs Python in a bare interpreter holding these files; returns the value of `result` (through JSON). */
 async function python(files: ReadonlyMap<string, string>, code: string): Promise<unknown> {
   const clock = new VirtualClock();
-  const pico = await VirtualPico.create({ files, clock, mqtt: new ScriptedBroker(clock) });
+  const pico = await VirtualPico.create({ files, clock, wire: new ScriptedBroker(clock) });
   pico.eval('0');
   (pico as unknown as { mp: { runPython(code: string): void } }).mp.runPython(code);
   return JSON.parse(pico.eval('__import__("json").dumps(result)') as string);

@@ -1,6 +1,6 @@
 import { type PlamoConfig, type PlamoConfigInput, parseConfig } from '../../lib/config';
 import { carTopics } from '../../lib/contract';
-import { ScriptedBroker, type UmqttFlavour, VirtualClock, VirtualNetwork, VirtualPico } from '../../lib/sim/pico';
+import { ScriptedBroker, type ScriptedBrokerOptions, VirtualClock, VirtualNetwork, VirtualPico } from '../../lib/sim/pico';
 import { DEFAULT_CERT_FILES, renderFirmwareFiles } from '../../firmware/generate';
 
 export const CAR = 'rps13';
@@ -53,7 +53,7 @@ export interface Bench {
 
 export interface BenchOptions {
   readonly config?: PlamoConfig;
-  readonly umqtt?: UmqttFlavour;
+  readonly broker?: ScriptedBrokerOptions;
   readonly withCerts?: boolean;
   readonly setup?: (bench: Omit<Bench, 'pico'>) => void;
   readonly echo?: boolean;
@@ -71,7 +71,7 @@ afterEach(() => {
 export async function bench(options: BenchOptions = {}): Promise<Bench> {
   const config = options.config ?? testConfig();
   const clock = new VirtualClock();
-  const broker = new ScriptedBroker(clock);
+  const broker = new ScriptedBroker(clock, options.broker);
   const network = new VirtualNetwork(clock);
   const topics = carTopics(config.topicRoot, CAR);
   options.setup?.({ clock, broker, network, topics, config });
@@ -80,9 +80,8 @@ export async function bench(options: BenchOptions = {}): Promise<Bench> {
   const pico = await VirtualPico.create({
     files,
     clock,
-    mqtt: broker,
+    wire: broker,
     network,
-    umqtt: options.umqtt,
     output: options.echo ? (line) => console.log(line) : undefined,
   });
   const made = { pico, clock, broker, network, topics, config };
