@@ -152,8 +152,10 @@ async def _connect(device):
     # One attempt: returns once the session is up (subscribed, announced), or raises LinkError.
     link = device.link
     link.open(device.wifi.ip())
-    while not link.online:
+    while True:
         link.step()
+        if link.online:
+            return
         await device.pause(link.idle_ms(), link.poller())
 
 
@@ -165,6 +167,9 @@ async def _online(device, failures):
         await device.wifi.ensure()
         if not timesync.clock_ok() and not await timesync.sync(device):
             continue
+        if device.booted_epoch_ms == 0:
+            # Set once the clock is good, before the first session: its retained commands are checked against it.
+            device.booted_epoch_ms = clock.epoch_s() * 1000
         if failures:
             # Back off before the retry, not after the drop: the first loss is retried after 1 s.
             await device.pause(backoff_ms(failures - 1))
@@ -237,9 +242,9 @@ async def run(device):
     failures = 0
     while True:
         failures = await _online(device, failures)
-        if device.booted_epoch_ms == 0:
-            device.booted_epoch_ms = clock.epoch_s() * 1000
+        if boot_detail is not None:
             device.report("info", "boot", boot_detail)
+            boot_detail = None
         device.led.show(status.RUNNING)
         connected_at = clock.ticks_ms()
         cause = await _serve(device)

@@ -1,7 +1,16 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { checkServerIdentity, connect, type PeerCertificate, type TLSSocket } from 'node:tls';
-import { type BoardSocket, ERRNO, MBEDTLS, type RemoteEnd, type TlsConnectRequest, type TlsFailure, VERIFY_REASONS, type Wire } from './pico/wire';
+import {
+  type BoardSocket,
+  ERRNO,
+  MBEDTLS,
+  type RemoteEnd,
+  type TlsConnectRequest,
+  type TlsFailure,
+  VERIFY_REASONS,
+  type Wire,
+} from './pico/wire';
 
 /** CONNACK, remaining length 2, no session, return code 0 (MQTT 3.1.1 section 3.2). */
 const CONNACK_ACCEPTED = Buffer.from([0x20, 0x02, 0x00, 0x00]);

@@ -24,15 +24,15 @@ describe('config.py generator', () => {
     const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, OPTIONS)]]);
     const result = await python(
       files,
-      'import config\nresult = [config.TOPIC_LAMP_SET_FILTER, config.TOPIC_STATUS, config.TOPIC_EVENTS, config.TOPIC_TELEMETRY, config.LAMP_STATE_TOPICS[0], config.LAMP_SET_TOPICS[1].decode(), config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
+      'import config\nresult = [config.TOPIC_STATUS.decode(), config.TOPIC_EVENTS.decode(), config.TOPIC_TELEMETRY.decode(), config.LAMP_STATE_TOPICS[0].decode(), config.LAMP_SET_TOPICS[1].decode(), config.SUBSCRIBE_FILTERS_MAX, config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
     );
     expect(result).toEqual([
-      topics.lampSet('+'),
       topics.status,
       topics.events,
       topics.telemetry,
       topics.lampState('headlights'),
       topics.lampSet('turnLeft'),
+      LIMITS.filtersPerSubscribe,
       LIMITS.payloadMaxBytes,
       LIMITS.commandIdMaxLength,
       1,
@@ -46,7 +46,7 @@ describe('config.py generator', () => {
       CAR,
       OPTIONS,
     );
-    expect(text).toContain('TOPIC_STATUS = "garage/rps13/status"');
+    expect(text).toContain('TOPIC_STATUS = b"garage/rps13/status"');
     expect(text).not.toContain('"cars/');
   });
 

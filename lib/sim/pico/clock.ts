@@ -87,6 +87,9 @@ export class VirtualClock implements PicoClock {
       this.nowMs = wakeAt;
       return null;
     }
+    // Device time runs on to the end of the allowed window while the firmware sleeps past it, so what a
+    // test does next (a message, a lost access point) happens at that moment of device time.
+    this.nowMs = Math.max(this.nowMs, this.limitMs);
     return new Promise((resume) => {
       this.sleeper = { wakeAt, resume };
       this.settle();
@@ -103,7 +106,6 @@ export class VirtualClock implements PicoClock {
     if (!sleeper || sleeper.wakeAt <= this.nowMs) return;
     this.sleeper = { wakeAt: this.nowMs, resume: sleeper.resume };
   }
-
 
   /**
    * Lets device time run `ms` further; resolves once the firmware is asleep past that point (or has ended:

@@ -1,7 +1,16 @@
 import mqttPacket, { type Packet } from 'mqtt-packet';
 import { topicMatches } from '../../contract';
 import type { PicoClock } from './clock';
-import { type BoardSocket, ERRNO, MBEDTLS, type RemoteEnd, type TlsConnectRequest, type TlsCredentials, VERIFY_REASONS, type Wire } from './wire';
+import {
+  type BoardSocket,
+  ERRNO,
+  MBEDTLS,
+  type RemoteEnd,
+  type TlsConnectRequest,
+  type TlsCredentials,
+  VERIFY_REASONS,
+  type Wire,
+} from './wire';
 
 export interface PublishRecord {
   readonly at: number;
@@ -97,6 +106,8 @@ export class ScriptedBroker implements Wire {
   holdPubacks = false;
   /** While true, retained messages wait for `releaseRetained()` instead of following SUBACK at once. */
   holdRetained = false;
+  /** Sees each message the device publishes, as it arrives (a test may break the connection then). */
+  onPublish?: (record: PublishRecord) => void;
   private session?: Session;
   private heldRetained: { topic: string; payload: Buffer }[] = [];
 
@@ -117,7 +128,15 @@ export class ScriptedBroker implements Wire {
 
   open(request: TlsConnectRequest, board: BoardSocket): RemoteEnd {
     const outcome = this.connectScript.shift() ?? 'accept';
-    const record: ConnectRecord = { at: this.clock.now(), ip: request.ip, port: request.port, tls: request.tls, noDelay: request.noDelay, outcome, accepted: false };
+    const record: ConnectRecord = {
+      at: this.clock.now(),
+      ip: request.ip,
+      port: request.port,
+      tls: request.tls,
+      noDelay: request.noDelay,
+      outcome,
+      accepted: false,
+    };
     this.connects.push(record);
     const failure = this.tlsFailure(outcome, request);
     if (failure) {
@@ -159,7 +178,8 @@ export class ScriptedBroker implements Wire {
     if (request.tls.verifyMode !== 2) return undefined;
     // mbedTLS checks the server certificate's dates against the board's RTC.
     if (new Date(request.boardTimeS * 1000).getUTCFullYear() < 2025) return { kind: 'verify', reasons: [VERIFY_REASONS.future] } as const;
-    if (outcome === 'tls-not-trusted' || request.tls.caDer.length === 0) return { kind: 'verify', reasons: [VERIFY_REASONS.notTrusted] } as const;
+    if (outcome === 'tls-not-trusted' || request.tls.caDer.length === 0)
+      return { kind: 'verify', reasons: [VERIFY_REASONS.notTrusted] } as const;
     if (outcome === 'tls-cn-mismatch') return { kind: 'verify', reasons: [VERIFY_REASONS.cnMismatch] } as const;
     return undefined;
   }
@@ -223,25 +243,24 @@ export class ScriptedBroker implements Wire {
   private onPacket(session: Session, packet: Packet): void {
     if (session.silent) return;
     session.lastHeard = this.clock.now();
-    if (packet.cmd === 'connect') return this.onConnect(session, packet);
-    if (!session.connected) return this.lose(session, 'end');
-    switch (packet.cmd) {
-      case 'subscribe':
-        return this.onSubscribe(session, packet);
-      case 'publish':
-        return this.onPublish(session, packet);
-      case 'pingreq':
-        this.pings.push(this.clock.now());
-        return this.answer(session, { cmd: 'pingresp' });
-      case 'disconnect':
-        session.will = undefined;
-        session.connected = false;
-        return session.board.end();
-      case 'puback':
-        return;
-      default:
-        // Anything else from a client is a protocol violation: the broker closes the connection.
-        return this.lose(session, 'end');
+    if (packet.cmd === 'connect') {
+      this.onConnect(session, packet);
+    } else if (!session.connected) {
+      this.lose(session, 'end');
+    } else if (packet.cmd === 'subscribe') {
+      this.onSubscribe(session, packet);
+    } else if (packet.cmd === 'publish') {
+      this.onDevicePublish(session, packet);
+    } else if (packet.cmd === 'pingreq') {
+      this.pings.push(this.clock.now());
+      this.answer(session, { cmd: 'pingresp' });
+    } else if (packet.cmd === 'disconnect') {
+      session.will = undefined;
+      session.connected = false;
+      session.board.end();
+    } else if (packet.cmd !== 'puback') {
+      // Anything else from a client is a protocol violation: the broker closes the connection.
+      this.lose(session, 'end');
     }
   }
 
@@ -258,10 +277,14 @@ export class ScriptedBroker implements Wire {
     };
     const outcome = record.outcome;
     if (outcome === 'black-hole') return;
-    if (outcome === 'close-before-connack') return session.board.end();
+    if (outcome === 'close-before-connack') {
+      session.board.end();
+      return;
+    }
     if (typeof outcome === 'number') {
       this.answer(session, { cmd: 'connack', returnCode: outcome, sessionPresent: false });
-      return session.board.end();
+      session.board.end();
+      return;
     }
     record.accepted = true;
     session.connected = true;
@@ -288,9 +311,12 @@ export class ScriptedBroker implements Wire {
     }
   }
 
-  private onPublish(session: Session, packet: mqttPacket.IPublishPacket): void {
+  private onDevicePublish(session: Session, packet: mqttPacket.IPublishPacket): void {
     const payload = Buffer.from(packet.payload);
-    this.published.push({ at: this.clock.now(), topic: packet.topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain });
+    const record = { at: this.clock.now(), topic: packet.topic, payload: payload.toString('utf8'), qos: packet.qos, retain: packet.retain };
+    this.published.push(record);
+    this.onPublish?.(record);
+    if (!session.connected) return;
     if (packet.retain) {
       if (payload.length === 0) this.retained.delete(packet.topic);
       else this.retained.set(packet.topic, payload);
@@ -309,7 +335,13 @@ export class ScriptedBroker implements Wire {
     session.connected = false;
     if (wasConnected && session.will) {
       const will = session.will;
-      this.published.push({ at: this.clock.now(), topic: will.topic, payload: will.payload.toString('utf8'), qos: will.qos, retain: will.retain });
+      this.published.push({
+        at: this.clock.now(),
+        topic: will.topic,
+        payload: will.payload.toString('utf8'),
+        qos: will.qos,
+        retain: will.retain,
+      });
       if (will.retain) this.retained.set(will.topic, will.payload);
     }
     session.will = undefined;

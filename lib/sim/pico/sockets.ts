@@ -142,7 +142,11 @@ export class BoardSockets {
     socket.port = port;
   }
 
-  startTls(handle: number, tls: { caDer: Buffer; certDer: Buffer; keyDer: Buffer; serverHostname: string; verifyMode: number }, boardTimeS: number): void {
+  startTls(
+    handle: number,
+    tls: { caDer: Buffer; certDer: Buffer; keyDer: Buffer; serverHostname: string; verifyMode: number },
+    boardTimeS: number,
+  ): void {
     const socket = this.get(handle);
     if (!socket.port) {
       socket.fail({ kind: 'errno', errno: ERRNO.ENOTCONN });

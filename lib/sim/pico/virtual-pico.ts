@@ -33,9 +33,7 @@ export interface TraceEntry {
 }
 
 /** How the firmware run ended, once it has (a reset is no end: the board boots again). */
-export type PicoEnd =
-  | { readonly kind: 'returned' }
-  | { readonly kind: 'error'; readonly type: string; readonly message: string };
+export type PicoEnd = { readonly kind: 'returned' } | { readonly kind: 'error'; readonly type: string; readonly message: string };
 
 interface MicroPython {
   FS: {
@@ -176,7 +174,8 @@ export class VirtualPico {
         return this.finish({ kind: 'returned' });
       } catch (caught) {
         const error = caught as PythonError;
-        if (error.type !== '_Reset') return this.finish({ kind: 'error', type: error.type ?? 'Error', message: error.message ?? String(error) });
+        if (error.type !== '_Reset')
+          return this.finish({ kind: 'error', type: error.type ?? 'Error', message: error.message ?? String(error) });
       }
       this.reboot();
     }
@@ -189,8 +188,11 @@ export class VirtualPico {
     this.record('boot');
     this.sockets.closeAll();
     this.pins.powerDown();
+    this.network.setActive(false);
     this.wdtTimeoutMs = 0;
-    this.mp.runPython('for _name in [n for n in sys.modules if n not in _pico_boot_modules]:\n    del sys.modules[_name]\npico_gc._gc.collect()');
+    this.mp.runPython(
+      'for _name in [n for n in sys.modules if n not in _pico_boot_modules]:\n    del sys.modules[_name]\npico_gc._gc.collect()',
+    );
   }
 
   private finish(end: PicoEnd): void {
@@ -299,10 +301,7 @@ export class VirtualPico {
         this.record('timer.start', `${periodic ? 'periodic' : 'one-shot'} ${periodMs} ms`);
       },
       timer_stop: () => this.record('timer.stop'),
-      machine_reset: () => {
-        this.resets++;
-        this.record('machine.reset');
-      },
+      machine_reset: () => this.record('machine.reset'),
       reset_cause: () => this.resetCause,
       unique_id: () => 'e6614c311b4a2a2f',
       wlan_country: (code: string) => {
