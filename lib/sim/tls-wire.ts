@@ -14,6 +14,9 @@ import {
 
 /** CONNACK, remaining length 2, no session, return code 0 (MQTT 3.1.1 section 3.2). */
 const CONNACK_ACCEPTED = Buffer.from([0x20, 0x02, 0x00, 0x00]);
+/** PUBLISH, QoS 1, retained: the first byte of the firmware's "online" status. */
+const PUBLISH_QOS1_RETAINED = 0x33;
+const PUBACK = 0x40;
 const DISCONNECT = Buffer.from([0xe0, 0x00]);
 
 /**
@@ -24,7 +27,10 @@ const DISCONNECT = Buffer.from([0xe0, 0x00]);
 export class TlsWire implements Wire {
   private readonly sockets = new Set<TLSSocket>();
 
-  /** @param onSession called each time the broker accepts a session (the twin waits for the first). */
+  /**
+   * @param onSession called each time a session is fully up: the broker accepted it and acknowledged the
+   * firmware's first QoS 1 publish (its retained "online" status, sent once subscribed). The twin waits for the first.
+   */
   constructor(private readonly onSession: () => void = () => {}) {}
 
   open(request: TlsConnectRequest, board: BoardSocket): RemoteEnd {
@@ -39,7 +45,9 @@ export class TlsWire implements Wire {
     const socket = connect(options);
     socket.setNoDelay(request.noDelay);
     this.sockets.add(socket);
-    let sawConnack = false;
+    let accepted = false;
+    let firstPublishId: Buffer | undefined;
+    let announced = false;
     let failed = false;
     const fail = (failure: TlsFailure) => {
       failed = true;
@@ -47,8 +55,11 @@ export class TlsWire implements Wire {
     };
     socket.once('secureConnect', () => board.secured());
     socket.on('data', (data: Buffer) => {
-      if (!sawConnack && data.subarray(0, 4).equals(CONNACK_ACCEPTED)) this.onSession();
-      sawConnack = true;
+      if (!accepted && data.subarray(0, 4).equals(CONNACK_ACCEPTED)) accepted = true;
+      if (firstPublishId && !announced && data.includes(Buffer.concat([Buffer.from([PUBACK, 0x02]), firstPublishId]))) {
+        announced = true;
+        this.onSession();
+      }
       board.deliver(data);
     });
     socket.on('end', () => board.end());
@@ -59,6 +70,7 @@ export class TlsWire implements Wire {
     });
     return {
       write: (data) => {
+        if (accepted && !firstPublishId && data[0] === PUBLISH_QOS1_RETAINED) firstPublishId = packetIdOfPublish(data);
         socket.write(data);
       },
       close: () => {
@@ -74,6 +86,15 @@ export class TlsWire implements Wire {
       else socket.destroy();
     }
   }
+}
+
+/** The packet id of a QoS 1 PUBLISH packet: after the remaining length and the topic (MQTT 3.1.1 section 3.3). */
+function packetIdOfPublish(packet: Buffer): Buffer {
+  let at = 1;
+  while (packet[at] & 0x80) at++;
+  at++;
+  const topicLength = packet.readUInt16BE(at);
+  return packet.subarray(at + 2 + topicLength, at + 4 + topicLength);
 }
 
 /** Node's TLS error codes as the mbedTLS failure the real board would report. */
