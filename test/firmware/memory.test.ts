@@ -8,7 +8,7 @@ import { bench, boot, events } from './support';
 // 23,664 B of the umqtt.simple firmware because the MQTT client is now the firmware's own (mqtt.py,
 // link.py), where umqtt.simple came from mip and counted as the board's. Over the architecture's 16 KB
 // because the modules are compiled from .py into RAM (bytecode and interned names); frozen into the
-// firmware image they stay in flash (README, "Performance"). Tight on purpose: a change that costs the
+// firmware image they stay in flash (docs/performance.md). Tight on purpose: a change that costs the
 // car RAM shows here.
 const FIRMWARE_HEAP_BUDGET = 30.5 * 1024;
 const LAMPS = ['headlights', 'turnLeft', 'turnRight', 'brake'];
