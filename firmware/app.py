@@ -32,12 +32,12 @@ _EVENTS_PER_S = const(5)
 # The same connect failure this many times in a row is not bad luck: say on the console what to do.
 _HINT_AFTER = const(3)
 _HINTS = {
-    "tls_rejected": "the TLS handshake rejected a certificate: check that the clock is set, that MQTT_HOST is the endpoint the certificates in certs/ were made for, and write them again with `npx plamo device %s`",
+    "tls_rejected": "the TLS handshake rejected a certificate: check that the clock is set, that MQTT_HOST is the endpoint the certificates in certs/ were made for, and write them again with `npx plamo device {car}`",
     "tls_failed": "the TLS handshake failed: check MQTT_HOST and MQTT_PORT in config.py and that the broker speaks TLS",
-    "no_connack": "the broker closed the connection without an answer: on AWS IoT Core this is a denied connect; check that the certificate is active and its policy attached (`npx plamo device %s`)",
-    "connack_5": "the broker refused the car (not authorised): check the certificate and the policy of car %s",
-    "subscribe_refused": "the broker refused the lamp subscriptions: the policy does not allow this car's lamp topics; deploy the stack again for car %s",
-    "no_memory": "not enough memory for TLS: remove other files and modules from the board and restart car %s",
+    "no_connack": "the broker closed the connection without an answer: on AWS IoT Core this is a denied connect; check that the certificate is active and its policy attached (`npx plamo device {car}`)",
+    "connack_5": "the broker refused the car (not authorised): check the certificate and the policy of car {car}",
+    "subscribe_refused": "the broker refused the lamp subscriptions: the policy does not allow this car's lamp topics; deploy the stack again for car {car}",
+    "no_memory": "not enough memory for TLS: remove other files and modules from the board and restart car {car}",
 }
 
 
@@ -186,7 +186,7 @@ async def _online(device, failures):
         last_failure = failure
         print("MQTT:", failure, "- retry", failures)
         if repeats >= _HINT_AFTER and cause in _HINTS:
-            print("plamo: %s fails every time:" % cause, _HINTS[cause] % config.CAR_ID)
+            print("plamo: %s fails every time:" % cause, _HINTS[cause].replace("{car}", config.CAR_ID))
         device.report("warn", "connect_failed", failure)
 
 

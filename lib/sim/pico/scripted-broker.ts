@@ -63,6 +63,8 @@ export type ConnectOutcome =
   | 'close-before-connack'
   /** TLS works, then nothing comes back: a black-holed path. */
   | 'black-hole'
+  /** The broker answers CONNECT with a packet that is not a CONNACK (a PINGRESP). */
+  | 'not-a-connack'
   | Exclude<ConnackCode, 0>;
 
 interface Session {
@@ -277,6 +279,10 @@ export class ScriptedBroker implements Wire {
     };
     const outcome = record.outcome;
     if (outcome === 'black-hole') return;
+    if (outcome === 'not-a-connack') {
+      this.answer(session, { cmd: 'pingresp' });
+      return;
+    }
     if (outcome === 'close-before-connack') {
       session.board.end();
       return;

@@ -69,7 +69,7 @@ class SSLSocket(io.IOBase):
         # The RSA and ECDH work of the handshake, done inside this one call as on the RP2040.
         ms = pico_host.tls_take_cpu_ms(self._handle)
         if ms:
-            machine.busy_ms(ms)
+            machine.block_ms(ms)
 
     def readinto(self, buf, size=-1):
         if not self._open:
