@@ -7,8 +7,8 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,7 +17,7 @@ import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { controllerPermissions } from '../contract/permissions';
 import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import { plamoFunction } from './lambda-role';
@@ -92,6 +92,8 @@ export interface LampApiProps {
   readonly config: PlamoConfig;
   /** The account's IoT data endpoint (`…-ats.iot.<region>.amazonaws.com`), usually a deploy-time token. */
   readonly iotDataEndpoint: string;
+  /** The car store the topic rules fill (`CarStoreTable`); the API only queries it. */
+  readonly carStore: ITable;
   /**
    * Steady-state requests per second and burst for the whole API.
    * @default - `api.rateLimit` and `api.burstLimit` from the config (10 and 20)
@@ -145,14 +147,16 @@ export class LampApi extends Construct {
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
     const { fn, role } = plamoFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
-      description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
+      description: 'plamo-iot lamp API: publishes lamp commands to AWS IoT Core, reads the cars from the car store',
       timeout: Duration.seconds(10),
       retention,
-      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
+      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint, CAR_STORE_TABLE_NAME: props.carStore.tableName },
       bundling: lampApiBundling(props.config),
     });
     for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
-    acknowledgeLampWildcards(role, props.config);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [props.carStore.tableArn] }),
+    );
     acknowledgeSynchronousFunction(fn);
     return fn;
   }
@@ -216,27 +220,6 @@ function acknowledgeSynchronousFunction(fn: NodejsFunction): void {
   });
 }
 
-/**
- * The only wildcards are the lamp level of the contract's topic filters (`+` in `lamps/+/set` becomes `*`
- * in IAM), one per configured car, so each acknowledgement names its exact resource. They are made on the
- * role, not its DefaultPolicy: from about a dozen cars on, CDK moves statements that no longer fit the inline
- * policy's 10,240 characters into OverflowPolicy managed policies beside it.
- */
-function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
-  const resources = new Set(
-    Object.keys(config.cars).flatMap((car) => {
-      const permissions = controllerPermissions(config.topicRoot, car);
-      return [...permissions.publish, ...permissions.readRetained].filter((filter) => filter.includes('+'));
-    }),
-  );
-  for (const filter of resources) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${iotPolicyTopicPattern(filter)}]`,
-      reason: "The lamp level of the MQTT contract: this car's lamp topics only, which change whenever a lamp is added to the config.",
-    });
-  }
-}
-
 /** One JSON object per request; the token name comes from the authorizer, the token itself is never logged. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   JSON.stringify({
@@ -257,26 +240,25 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 
 /**
  * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics (retained only for cars that restore their lamps), read retained
- * messages only on those cars' topics.
+ * configured cars' `lamps/<lamp>/set` topics, retained only for cars that restore their lamps. It reads nothing
+ * from IoT Core: what the cars report comes from the car store.
  */
 export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
-  const topicArn = (filter: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: iotPolicyTopicPattern(filter) });
-  const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
+  const topicArn = (topic: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: topic });
+  const permissions = Object.entries(config.cars).map(([carId, car]) =>
+    controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)),
+  );
   const statements = [
     new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ['iot:GetRetainedMessage'],
-      resources: permissions.flatMap((p) => p.readRetained.map(topicArn)),
-    }),
   ];
   // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
   // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
   const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
   if (retaining.length > 0) {
-    const resources = retaining.flatMap(([car]) => controllerPermissions(config.topicRoot, car).publish.map(topicArn));
+    const resources = retaining.flatMap(([carId, car]) =>
+      controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)).publish.map(topicArn),
+    );
     statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:RetainPublish'], resources }));
   }
   return statements;

@@ -18,6 +18,12 @@ export const LIMITS = {
   subscriptionsPerConnection: 50,
 } as const;
 
+/**
+ * Command ids are printable ASCII (space to `~`), so a character is a byte on the wire and needs no escaping
+ * beyond JSON's own; at most `LIMITS.commandIdMaxLength` of them.
+ */
+export const COMMAND_ID_PATTERN = new RegExp(`^[\\x20-\\x7E]{1,${LIMITS.commandIdMaxLength}}$`);
+
 /** Single-level wildcard in an MQTT topic filter. */
 export const ANY_LEVEL = '+';
 

@@ -24,9 +24,10 @@ export type ClientAcl = DevicePermissions;
 export function renderBrokerAcl(config: PlamoConfig): ReadonlyMap<string, ClientAcl> {
   const acl = new Map<string, ClientAcl>();
   const controller = { publish: [] as string[], readable: [] as string[] };
-  for (const carId of Object.keys(config.cars)) {
-    acl.set(carId, devicePermissions(config.topicRoot, carId));
-    const permissions = controllerPermissions(config.topicRoot, carId);
+  for (const [carId, car] of Object.entries(config.cars)) {
+    const lamps = Object.keys(car.lamps);
+    acl.set(carId, devicePermissions(config.topicRoot, carId, lamps));
+    const permissions = controllerPermissions(config.topicRoot, carId, lamps);
     controller.publish.push(...permissions.publish);
     controller.readable.push(...permissions.readRetained);
   }

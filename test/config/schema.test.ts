@@ -1,4 +1,5 @@
 import { ConfigError, type PlamoConfigInput, parseConfig } from '../../lib/config';
+import { MAX_LAMPS_PER_CAR } from '../../lib/contract';
 
 type CarInput = PlamoConfigInput['cars'][string];
 
@@ -188,6 +189,25 @@ describe('each rule names the key and the fix', () => {
     ]);
   });
 
+  test('a lamp position is one the phone page can draw', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10, position: 'bonnet' } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} } as never) } })).toEqual([
+      'cars.rps13.lamps.headlights.position: must be one of "front", "rear", "left", "right", "frontLeft", "frontRight", "rearLeft", "rearRight", "roof"',
+    ]);
+  });
+
+  test('a label names a group or scene of the car', () => {
+    expect(problemsOf({ cars: { rps13: car({ labels: { hazzard: 'Hazard lights' } }) } })).toEqual([
+      "cars.rps13.labels.hazzard: 'hazzard' is not a group or scene of this car; known: hazard",
+    ]);
+  });
+
+  test("a lamp's label is refused among the group and scene labels, with where it goes", () => {
+    expect(problemsOf({ cars: { rps13: car({ labels: { headlights: 'Lights' } }) } })).toEqual([
+      "cars.rps13.labels.headlights: 'headlights' is not a group or scene of this car; a lamp's label goes in lamps.headlights.label",
+    ]);
+  });
+
   test('a tail level needs a pwm lamp', () => {
     const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
@@ -219,6 +239,21 @@ describe('each rule names the key and the fix', () => {
       ]),
     );
     expect(() => parseConfig({ cars: { rps13: car({ lamps, groups: {} }) } })).not.toThrow();
+  });
+
+  test("a car may have no more lamps than AWS IoT Core's subscriptions per connection", () => {
+    const lamps = (count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `lamp${i}`,
+          { pin: 'GP2', kind: 'switch' as const, currentMa: 1, driver: 'transistor' as const },
+        ]),
+      );
+    const limit = `cars.rps13.lamps: ${MAX_LAMPS_PER_CAR + 1} lamps need ${MAX_LAMPS_PER_CAR + 1} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`;
+    expect(problemsOf({ cars: { rps13: car({ lamps: lamps(MAX_LAMPS_PER_CAR + 1), groups: {} }) } })).toContain(limit);
+    expect(
+      problemsOf({ cars: { rps13: car({ lamps: lamps(MAX_LAMPS_PER_CAR), groups: {} }) } }).some((p) => p.includes('subscriptions')),
+    ).toBe(false);
   });
 
   test('unknown keys are reported, not ignored', () => {

@@ -24,7 +24,8 @@ describe('1. every applied command is reported', () => {
   test('five retained commands arriving right after SUBACK on a reconnect: each one reported with its id', async () => {
     const b = await online();
     const lamps = ['headlights', 'turnLeft', 'turnRight', 'brake'];
-    for (const [i, lamp] of lamps.entries()) b.broker.retained.set(b.topics.lampSet(lamp), Buffer.from(command('on', { id: `restore-${i}` })));
+    for (const [i, lamp] of lamps.entries())
+      b.broker.retained.set(b.topics.lampSet(lamp), Buffer.from(command('on', { id: `restore-${i}` })));
     b.broker.dropConnection();
     await b.clock.runFor(5_000);
     for (const [i, lamp] of lamps.entries()) expect(states(b, lamp).map((state) => state.id)).toContain(`restore-${i}`);
@@ -53,7 +54,9 @@ describe('1. every applied command is reported', () => {
     b.broker.holdPubacks = true;
     for (let i = 0; i < 5; i++) b.broker.send(b.topics.lampSet('turnLeft'), command(i % 2 ? 'off' : 'blink', { id: `held-${i}` }));
     await b.clock.runFor(200);
-    expect(states(b, 'turnLeft').map((state) => state.id)).toEqual(expect.arrayContaining(['held-0', 'held-1', 'held-2', 'held-3', 'held-4']));
+    expect(states(b, 'turnLeft').map((state) => state.id)).toEqual(
+      expect.arrayContaining(['held-0', 'held-1', 'held-2', 'held-3', 'held-4']),
+    );
   });
 
   test('a report the broker never acknowledged before the link dropped is sent again after the reconnect', async () => {
@@ -73,8 +76,18 @@ describe('1. every applied command is reported', () => {
 
 describe('2. every connect failure is classified, shown, reported and retried, never a reset', () => {
   const cases: [string, ConnectOutcome, number, string][] = [
-    ['the server certificate is not signed by the CA', 'tls-not-trusted', 9, 'tls_rejected The certificate is not correctly signed by the trusted CA'],
-    ['the server certificate is for another name', 'tls-cn-mismatch', 9, 'tls_rejected The certificate Common Name (CN) does not match with the expected CN'],
+    [
+      'the server certificate is not signed by the CA',
+      'tls-not-trusted',
+      9,
+      'tls_rejected The certificate is not correctly signed by the trusted CA',
+    ],
+    [
+      'the server certificate is for another name',
+      'tls-cn-mismatch',
+      9,
+      'tls_rejected The certificate Common Name (CN) does not match with the expected CN',
+    ],
     ['the handshake ends with a fatal alert', 'tls-alert', 6, 'tls_failed mbedTLS -0x7780'],
     ['mbedTLS runs out of memory', 'tls-no-memory', 11, 'no_memory ENOMEM'],
     ['the broker closes without CONNACK (AWS IoT on a denied connect)', 'close-before-connack', 6, 'no_connack closed before CONNACK'],
@@ -91,7 +104,11 @@ describe('2. every connect failure is classified, shown, reported and retried, n
     expect(second.at - first.at).toBeGreaterThanOrEqual(1_000);
     expect(b.broker.isConnected).toBe(true);
     expect(b.pico.resets).toBe(0);
-    expect(events(b).filter((event) => event.code === 'connect_failed').map((event) => event.detail)).toEqual([cause, cause, cause]);
+    expect(
+      events(b)
+        .filter((event) => event.code === 'connect_failed')
+        .map((event) => event.detail),
+    ).toEqual([cause, cause, cause]);
   });
 
   test('a subscription the broker refuses: LED 7, reported, retried', async () => {

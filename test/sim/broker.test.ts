@@ -41,14 +41,14 @@ async function connect(identity: keyof LocalPki['cars'] | 'controller', clientId
 describe('ACL rendering', () => {
   test("a car's ACL is its device permissions", () => {
     const acl = renderBrokerAcl(config).get('carA');
-    const permissions = devicePermissions(config.topicRoot, 'carA');
+    const permissions = devicePermissions(config.topicRoot, 'carA', Object.keys(config.cars.carA.lamps));
     expect(acl).toEqual(permissions);
   });
 
   test('the controller may publish commands to every car and read what the cloud API reads', () => {
     const acl = renderBrokerAcl(config).get(CONTROLLER_COMMON_NAME)!;
-    const a = controllerPermissions(config.topicRoot, 'carA');
-    const b = controllerPermissions(config.topicRoot, 'carB');
+    const a = controllerPermissions(config.topicRoot, 'carA', Object.keys(config.cars.carA.lamps));
+    const b = controllerPermissions(config.topicRoot, 'carB', Object.keys(config.cars.carB.lamps));
     expect(acl.publish).toEqual([...a.publish, ...b.publish]);
     expect(acl.subscribe).toEqual([...a.readRetained, ...b.readRetained]);
   });
@@ -79,7 +79,7 @@ describe('who may connect', () => {
 describe('what a car may do', () => {
   test("a car's state reaches the controller", async () => {
     const controller = await connect('controller');
-    await controller.subscribeAsync(topicsA.lampState('+'));
+    await controller.subscribeAsync(topicsA.lampState('headlights'));
     const car = await connect('carA');
     const received = nextMessage(controller, topicsA.lampState('headlights'));
     await car.publishAsync(topicsA.lampState('headlights'), '{"mode":"on"}', { qos: 1 });
@@ -88,7 +88,7 @@ describe('what a car may do', () => {
 
   test('a command from the controller reaches its car', async () => {
     const car = await connect('carA');
-    await car.subscribeAsync(topicsA.lampSet('+'), { qos: 1 });
+    await car.subscribeAsync(topicsA.lampSet('headlights'), { qos: 1 });
     const controller = await connect('controller');
     const received = nextMessage(car, topicsA.lampSet('headlights'));
     await controller.publishAsync(topicsA.lampSet('headlights'), '{"mode":"on"}', { qos: 1 });
@@ -97,7 +97,7 @@ describe('what a car may do', () => {
 
   test("car A cannot publish to car B's topics: it is disconnected and nothing is delivered", async () => {
     const controller = await connect('controller');
-    await controller.subscribeAsync(topicsB.lampState('+'));
+    await controller.subscribeAsync(topicsB.lampState('headlights'));
     const delivered: string[] = [];
     controller.on('message', (topic) => delivered.push(topic));
     const car = await connect('carA');
@@ -110,7 +110,15 @@ describe('what a car may do', () => {
 
   test("car A cannot subscribe to car B's commands", async () => {
     const car = await connect('carA');
-    await expect(car.subscribeAsync(topicsB.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    await expect(car.subscribeAsync(topicsB.lampSet('headlights'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+  });
+
+  test("a car subscribes to each of its lamps by its exact filter, never with '+'", async () => {
+    const car = await connect('carA');
+    await expect(car.subscribeAsync(topicsA.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    await expect(car.subscribeAsync(topicsA.lampSet('turnLeft'), { qos: 1 })).resolves.toEqual([
+      expect.objectContaining({ topic: topicsA.lampSet('turnLeft'), qos: 1 }),
+    ]);
   });
 
   test('a car cannot subscribe to every topic with a wildcard', async () => {
