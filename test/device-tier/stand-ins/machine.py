@@ -100,14 +100,25 @@ class Timer:
     PERIODIC = 1
     ONE_SHOT = 0
 
-    def __init__(self, id=-1, *, mode=PERIODIC, period=-1, callback=None, hard=False):
+    # The signature of MicroPython's machine.Timer (docs, "class Timer"), so a call the board takes is taken.
+    def __init__(self, id=-1, *, mode=PERIODIC, freq=-1, period=-1, callback=None, hard=True):
         pass
 
-    def init(self, *, mode=PERIODIC, period=-1, callback=None, hard=False):
+    def init(self, *, mode=PERIODIC, freq=-1, period=-1, callback=None, hard=True):
         pass
 
     def deinit(self):
         pass
+
+
+class RTC:
+    # The computer's clock is already right and not ours to set: datetime(tuple) is taken and dropped.
+    def datetime(self, value=None):
+        if value is not None:
+            return None
+        t = time.localtime()
+        # (year, month, day, weekday 0-6 from Monday, hours, minutes, seconds, subseconds), as rp2 returns it.
+        return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
 
 
 def reset():
