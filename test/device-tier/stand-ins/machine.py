@@ -86,14 +86,6 @@ class WDT:
         self._fed = now
 
 
-class RTC:
-    # The computer's clock is the board's RTC here: what NTP answers is already in it.
-    def datetime(self, value=None):
-        if value is None:
-            t = time.gmtime()
-            return (t[0], t[1], t[2], t[6] + 1, t[3], t[4], t[5], 0)
-
-
 class Timer:
     # The unix port has no hardware timers; the callback never runs, so a wait the firmware covers with a
     # feeder shows up as a starved watchdog instead of passing unseen.
