@@ -241,6 +241,10 @@ function describeCar(id: string, car: ApiCar) {
       tailLevel: lamp.tailLevel ?? null,
     })),
     groups: Object.entries(car.groups).map(([name, lamps]) => ({ name, label: car.labels[name] ?? null, lamps })),
-    scenes: Object.keys(car.scenes).map((name) => ({ name, label: car.labels[name] ?? null })),
+    scenes: Object.keys(car.scenes).map((name) => ({
+      name,
+      label: car.labels[name] ?? null,
+      lamps: Object.fromEntries(sceneIntents(car, name) ?? []),
+    })),
   };
 }

@@ -13,6 +13,8 @@ import type { Route } from '../api/router';
 export const PHONE_PAGE_FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'picture.js': 'text/javascript; charset=utf-8',
+  'strings.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
   'manifest.webmanifest': 'application/manifest+json; charset=utf-8',
   'icon.svg': 'image/svg+xml',

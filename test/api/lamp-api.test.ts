@@ -36,8 +36,8 @@ describe('lamp API core: reading', () => {
     expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
     expect(json.cars[0].groups).toEqual([{ name: 'hazard', label: 'Hazard lights', lamps: ['turnLeft', 'turnRight'] }]);
     expect(json.cars[0].scenes).toEqual([
-      { name: 'night', label: null },
-      { name: 'parked', label: null },
+      { name: 'night', label: null, lamps: { headlights: { mode: 'on' }, brake: { mode: 'on', brightness: 20 } } },
+      { name: 'parked', label: null, lamps: { headlights: { mode: 'off' }, turnLeft: { mode: 'blink' }, turnRight: { mode: 'blink' } } },
     ]);
     expect(body).not.toMatch(/GP2|garage-2g/);
   });
@@ -57,6 +57,14 @@ describe('lamp API core: reading', () => {
       pending: false,
     });
     expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
+  });
+
+  test('a command the car got on reconnecting counts for no latency', async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').lampSet('headlights'), '{"mode":"on","id":"a","ts":1}', 1000);
+    store.ingest(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}', 30_000);
+    store.ingest(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":100,"id":"a","ts":2}', 30_050);
+    expect((await call('GET', '/api/cars/rps13')).json.lastCommandLatencyMs).toBeNull();
   });
 
   test('GET /api/cars/{car} is one read of the store', async () => {
