@@ -79,7 +79,7 @@ interface Board {
 async function createBoard(config: PlamoConfig, carId: string): Promise<Board> {
   const clock = new VirtualClock();
   const broker = new ScriptedBroker(clock);
-  const pico = await VirtualPico.create({ files: deviceFiles(config, carId), clock, mqtt: broker });
+  const pico = await VirtualPico.create({ files: deviceFiles(config, carId), clock, wire: broker });
   return { pico, clock, broker };
 }
 

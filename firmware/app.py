@@ -15,7 +15,8 @@ import status
 import timesync
 from lamps import Lamps
 from wifi import Wifi
-from link import Link, Refused, backoff_ms, STABLE_MS, POLL_MS
+from link import Link, backoff_ms, STABLE_MS
+from mqtt import LinkError
 
 # RP2040 datasheet 4.7 and erratum RP2040-E1: the 24-bit watchdog counter drops by 2 every
 # microsecond, so the longest timeout is 0xFFFFFF / 2 us = 8,388 ms (MicroPython refuses more).
@@ -28,6 +29,16 @@ _PENDING_EVENTS = const(4)
 # publishes a second. A burst of 20, then 5 a second; what is dropped is counted and reported.
 _EVENT_BURST = const(20)
 _EVENTS_PER_S = const(5)
+# The same connect failure this many times in a row is not bad luck: say on the console what to do.
+_HINT_AFTER = const(3)
+_HINTS = {
+    "tls_rejected": "the TLS handshake rejected a certificate: check that the clock is set, that MQTT_HOST is the endpoint the certificates in certs/ were made for, and write them again with `npx plamo device {car}`",
+    "tls_failed": "the TLS handshake failed: check MQTT_HOST and MQTT_PORT in config.py and that the broker speaks TLS",
+    "no_connack": "the broker closed the connection without an answer: on AWS IoT Core this is a denied connect; check that the certificate is active and its policy attached (`npx plamo device {car}`)",
+    "connack_5": "the broker refused the car (not authorised): check the certificate and the policy of car {car}",
+    "subscribe_refused": "the broker refused the lamp subscriptions: the policy does not allow this car's lamp topics; deploy the stack again for car {car}",
+    "no_memory": "not enough memory for TLS: remove other files and modules from the board and restart car {car}",
+}
 
 
 class Device:
@@ -55,22 +66,24 @@ class Device:
         wdt = self.wdt
         self._feeder = machine.Timer(mode=machine.Timer.PERIODIC, period=_FEED_MS, callback=lambda timer: wdt.feed())
 
-    def sample_heap(self):
+    def note_heap(self):
+        # The lowest free heap seen while the heap is at its fullest (TLS handshake, handling messages).
         free = gc.mem_free()
         if free < self.heap_min_free:
             self.heap_min_free = free
-        return free
 
-    async def pause(self, ms):
-        # Waits ms while blinking lamps and the LED on time and feeding the watchdog.
+    async def pause(self, ms, poller=None):
+        # Waits ms while blinking lamps and the LED on time and feeding the watchdog; with a poller,
+        # ends early (True) as soon as the broker's socket is readable.
         deadline = clock.ticks_add(clock.ticks_ms(), ms)
         while True:
             step = min(self.lamps.update(), self.led.update(), _FEED_MS)
             self.wdt.feed()
             left = clock.ticks_diff(deadline, clock.ticks_ms())
             if left <= 0:
-                return
-            await clock.sleep_ms(min(step, left))
+                return False
+            if await clock.wait_ms(min(step, left), poller):
+                return True
 
     def _may_report(self):
         now = clock.ticks_ms()
@@ -93,11 +106,11 @@ class Device:
         self._send(level, code, detail)
 
     def _send(self, level, code, detail):
-        if self.link.client is not None:
+        if self.link.online:
             try:
                 self.link.publish_event(level, code, detail)
                 return
-            except OSError:
+            except LinkError:
                 pass
         # When full, keep the oldest (what started the outage) and overwrite the newest.
         if len(self._pending) >= _PENDING_EVENTS:
@@ -120,33 +133,61 @@ class Device:
             print("plamo: cannot start:", message)
 
 
+def _describe(error):
+    # "cause detail" for events and the console.
+    return " ".join(str(part) for part in error.args)
+
+
+def _led_for(cause):
+    if cause.startswith("connack_") or cause == "subscribe_refused":
+        return status.BROKER_REFUSED
+    if cause == "tls_rejected":
+        return status.TLS_REJECTED
+    if cause == "no_memory":
+        return status.OUT_OF_MEMORY
+    return status.BROKER_UNREACHABLE
+
+
+async def _connect(device):
+    # One attempt: returns once the session is up (subscribed, announced), or raises LinkError.
+    link = device.link
+    link.open(device.wifi.ip())
+    while True:
+        link.step()
+        if link.online:
+            return
+        await device.pause(link.idle_ms(), link.poller())
+
+
 async def _online(device, failures):
     # Wi-Fi, clock and broker, in that order; returns the number of failed broker attempts in a row.
+    last_failure = None
+    repeats = 0
     while True:
         await device.wifi.ensure()
         if not timesync.clock_ok() and not await timesync.sync(device):
             continue
+        if device.booted_epoch_ms == 0:
+            # Set once the clock is good, before the first session: its retained commands are checked against it.
+            device.booted_epoch_ms = clock.epoch_s() * 1000
         if failures:
             # Back off before the retry, not after the drop: the first loss is retried after 1 s.
             await device.pause(backoff_ms(failures - 1))
         try:
-            device.link.connect(device.wifi.ip())
+            await _connect(device)
             return failures
-        except Refused as refused:
-            cause = refused.args[0]
-            if cause == "umqtt_too_old":
-                # A fault for good: the hint lives with the start-up checks, loaded again to give it.
-                import checks
-
-                await device.halt(status.UMQTT_MISSING_OR_OLD, checks.UMQTT_TOO_OLD)
-            device.led.show(status.BROKER_REFUSED)
-        except OSError as error:
-            cause = "connect_failed %s" % error
-            device.led.show(status.BROKER_UNREACHABLE)
+        except LinkError as error:
+            cause = error.args[0]
+            failure = _describe(error)
         device.link.close()
+        device.led.show(_led_for(cause))
         failures += 1
-        print("MQTT:", cause, "- retry", failures)
-        device.report("warn", "connect_failed", cause)
+        repeats = repeats + 1 if failure == last_failure else 1
+        last_failure = failure
+        print("MQTT:", failure, "- retry", failures)
+        if repeats >= _HINT_AFTER and cause in _HINTS:
+            print("plamo: %s fails every time:" % cause, _HINTS[cause].replace("{car}", config.CAR_ID))
+        device.report("warn", "connect_failed", failure)
 
 
 async def _serve(device):
@@ -159,9 +200,9 @@ async def _serve(device):
             return "wifi_lost"
         try:
             device.flush_events()
-            link.service()
-        except OSError as error:
-            return "connection_lost %s" % error
+            link.step()
+        except LinkError as error:
+            return _describe(error)
         if clock.ticks_diff(clock.ticks_ms(), device.next_sync) >= 0:
             # Daily: the RP2040 RTC drifts by seconds a day, and certificates are checked against it.
             # A failed re-sync is not urgent (the clock is already good): try again in an hour.
@@ -170,7 +211,8 @@ async def _serve(device):
             else:
                 device.next_sync = clock.ticks_add(clock.ticks_ms(), timesync.RESYNC_RETRY_MS)
                 device.report("warn", "ntp_failed", "clock kept; next try in 1 h")
-        await device.pause(POLL_MS)
+        # Wakes for the broker's next packet or the link's next timer, whichever comes first.
+        await device.pause(link.idle_ms(), link.poller())
 
 
 def _run_checks():
@@ -200,9 +242,9 @@ async def run(device):
     failures = 0
     while True:
         failures = await _online(device, failures)
-        if device.booted_epoch_ms == 0:
-            device.booted_epoch_ms = clock.epoch_s() * 1000
+        if boot_detail is not None:
             device.report("info", "boot", boot_detail)
+            boot_detail = None
         device.led.show(status.RUNNING)
         connected_at = clock.ticks_ms()
         cause = await _serve(device)

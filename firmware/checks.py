@@ -6,9 +6,6 @@ import status
 
 # MicroPython 1.24 fixed loading DER certificates and keys into ssl.SSLContext (release notes, v1.24.0).
 MIN_MICROPYTHON = (1, 24, 0)
-UMQTT_HINT = 'install it on the board: import mip; mip.install("umqtt.simple") (or: mpremote mip install umqtt.simple)'
-# link.connect() finds this one only when connecting; the supervisor imports this module again to say it.
-UMQTT_TOO_OLD = "umqtt.simple is too old (connect() takes no timeout; 1.6 or newer needed); " + UMQTT_HINT
 
 
 def micropython_problem(version):
@@ -17,24 +14,6 @@ def micropython_problem(version):
         return None
     found = ".".join(str(part) for part in version[:3])
     return "MicroPython %s is too old: DER certificates need 1.24 or newer. Flash the latest Pico W firmware from micropython.org/download/RPI_PICO_W" % found
-
-
-def umqtt_problem():
-    # None when umqtt.simple takes ssl=<SSLContext> (1.4+); otherwise the fix. The connect timeout of
-    # 1.6 only shows when connecting: link.connect() raises Refused("umqtt_too_old") then.
-    hint = UMQTT_HINT
-    try:
-        from umqtt.simple import MQTTClient
-    except ImportError:
-        return "umqtt.simple is missing; " + hint
-    try:
-        probe = MQTTClient("probe", "localhost", port=8883, keepalive=60, ssl=None)
-    except TypeError:
-        return "umqtt.simple is too old; " + hint
-    # Before 1.4 the client took ssl=True plus ssl_params and never sent a client certificate.
-    if hasattr(probe, "ssl_params"):
-        return "umqtt.simple is too old (it takes ssl_params, not an SSLContext); " + hint
-    return None
 
 
 def credentials_missing():
@@ -53,9 +32,6 @@ def first_problem():
     problem = micropython_problem(sys.implementation.version)
     if problem:
         return status.MICROPYTHON_TOO_OLD, problem
-    problem = umqtt_problem()
-    if problem:
-        return status.UMQTT_MISSING_OR_OLD, problem
     missing = credentials_missing()
     if missing:
         return status.CERTS_MISSING, "%s is missing; write the device folder with `npx plamo device %s` and copy it to the board" % (missing, config.CAR_ID)

@@ -1,6 +1,6 @@
 # Time for the firmware, in one place.
 #
-# Every wait goes through sleep_ms() and every reading of time through ticks_ms() / epoch_s(), so the
+# Every wait goes through wait_ms() and every reading of time through ticks_ms() / epoch_s(), so the
 # virtual Pico W (lib/sim/pico) can swap this one module for its own and run hours of device time in
 # milliseconds. The built-in `time` module stays untouched: asyncio depends on it.
 import time
@@ -15,8 +15,16 @@ ticks_diff = time.ticks_diff
 _UNIX_OFFSET = 946684800 if time.gmtime(0)[0] == 2000 else 0
 
 
-async def sleep_ms(ms):
-    await asyncio.sleep_ms(ms)
+async def wait_ms(ms, poller=None):
+    # Sleeps ms; with a select.poll object, wakes early and returns True once one of its streams is
+    # ready. The supervisor is the only task, so waiting in poll() is its sleep: it ends on time for
+    # the next lamp edge and at once when the broker speaks. ipoll() allocates no result list.
+    if poller is None:
+        await asyncio.sleep_ms(ms)
+        return False
+    for _ in poller.ipoll(ms):
+        return True
+    return False
 
 
 def epoch_s():

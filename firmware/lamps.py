@@ -37,8 +37,8 @@ class Lamps:
         self.mode = [OFF] * n
         self.brightness = [0] * n
         self.command_id = [None] * n
-        # Lamps whose new state has not been reported yet; the supervisor publishes them outside the
-        # MQTT callback (publishing from inside it would nest umqtt's wait for PUBACK).
+        # Lamps whose state is still to be reported: those no command has set, once retained commands
+        # had their chance after the subscription (the link reports every applied command at once).
         self.dirty = [False] * n
         self._lit_duty = [0] * n
         self._dark_duty = [0] * n

@@ -1,6 +1,8 @@
 # The clock, set by NTP before any TLS: a Pico W wakes up in 2021, and a certificate checked against
 # that date is "not yet valid", so the TLS handshake fails with an error that does not say why.
 from micropython import const
+import time
+import machine
 import ntptime
 import clock
 import status
@@ -17,14 +19,22 @@ def clock_ok():
 
 
 def try_sync():
-    # One NTP query; True when the clock is now good enough for TLS.
+    # One NTP query; True when the clock is now good enough for TLS. An answer before 2025 is wrong
+    # (a broken or spoofed server, or a reply of zeros) and never replaces the clock: certificates,
+    # state timestamps and the stale-command check all trust it.
     ntptime.timeout = _NTP_TIMEOUT_S
     try:
-        ntptime.settime()
+        # time() asks without setting; ntptime.settime() would write any answer into the RTC.
+        answer = time.gmtime(ntptime.time())
     except (OSError, OverflowError, ValueError):
         # ValueError: micropython-lib's ntptime unpacks msg[40:44] without checking the reply's length,
         # so a short or garbled UDP answer would otherwise crash the car.
         return False
+    if answer[0] < _TLS_MIN_YEAR:
+        print("NTP answered %d; clock kept" % answer[0])
+        return False
+    # machine.RTC().datetime() takes the weekday (1-7 from Monday) fourth, as ntptime.settime() does.
+    machine.RTC().datetime((answer[0], answer[1], answer[2], answer[6] + 1, answer[3], answer[4], answer[5], 0))
     return clock_ok()
 
 

@@ -1,14 +1,13 @@
 import { displayPath } from './display-path';
 
 /**
- * What to type to put a bundle on a Pico W. `mpremote mip install` fetches umqtt.simple on this computer
- * and copies it to the board's /lib, so the Pico W needs no network for it. `cp -r . :` copies the
- * folder's contents (not the folder) to the board's root, where MicroPython runs main.py at boot.
+ * What to type to put a bundle on a Pico W. The bundle is complete (the firmware has its own MQTT client,
+ * nothing to install with mip). `cp -r . :` copies the folder's contents (not the folder) to the board's
+ * root, where MicroPython runs main.py at boot.
  */
 export function flashSteps(outDir: string): string {
   return [
     'Flash it (Pico W with MicroPython ≥ 1.24, on USB; mpremote comes with: pip install mpremote):',
-    '  mpremote mip install umqtt.simple',
     `  cd ${displayPath(outDir)}`,
     '  mpremote cp -r . :',
     '  mpremote reset',

@@ -1,3 +1,4 @@
+import { carTopics } from '../contract';
 import {
   apiConfigOf,
   createLampApi,
@@ -176,8 +177,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const startCar = async (carId: string) => {
       if (!options.startVirtualCar) throw new Error('this twin runs no virtual cars');
       await cars.get(carId)?.stop();
+      const announced = statusOnline(broker, config.topicRoot, carId);
       const car = await options.startVirtualCar(carId, context);
       cars.set(carId, car);
+      // The car is up once the broker has routed its "online" status to everyone who watches, not merely
+      // once the car heard its acknowledgement.
+      await announced;
       return car;
     };
     cleanup.add(async () => {
@@ -206,4 +211,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     await cleanup.run();
     throw error;
   }
+}
+
+/** Resolves when the broker routes the car's retained status saying online (or after `waitMs`, whichever first). */
+function statusOnline(broker: LocalBroker, root: string, carId: string, waitMs = 5_000): Promise<void> {
+  const topic = carTopics(root, carId).status;
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop();
+      resolve();
+    };
+    const timer = setTimeout(done, waitMs);
+    const stop = broker.onMessage((message) => {
+      if (message.topic === topic && message.payload.toString('utf8').includes('"online":true')) done();
+    });
+  });
 }

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PlamoConfig } from '../config';
 import { buildLocalDeviceBundle } from '../device/bundle';
-import { MqttJsBackend } from './mqtt-js-backend';
 import { RealClock, VirtualNetwork, VirtualPico } from './pico';
+import { TlsWire } from './tls-wire';
 
 /**
  * One virtual Pico W in its own worker thread: the MicroPython interpreter keeps its state on
@@ -34,19 +34,18 @@ async function run(data: VirtualCarWorkerData, post: (event: VirtualCarEvent) =>
   const bundle = await buildLocalDeviceBundle({ config: data.config, carId: data.carId, pkiDir: data.pkiDir, mqttPort: data.mqttPort });
   const files = new Map([...bundle].map(([path, file]) => [path, file.content]));
   const clock = new RealClock();
-  const mqtt = new MqttJsBackend(() => post({ type: 'connected' }));
+  const wire = new TlsWire(() => post({ type: 'connected' }));
   const pico = await VirtualPico.create({
     files,
     clock,
-    mqtt,
+    wire,
     network: new VirtualNetwork(clock, QUICK_RADIO),
     output: (line) => post({ type: 'output', line }),
   });
   pico.pins.onChange((change) => post({ type: 'pin', pin: change.pin, duty: change.state.duty, at: change.at }));
   parentPort?.on('message', (command: VirtualCarCommand) => {
     if (command.type !== 'stop') return;
-    mqtt.disconnect();
-    mqtt.close();
+    wire.closeAll(true);
     post({ type: 'stopped' });
   });
   pico.start();

@@ -8,7 +8,7 @@ const OPTIONS = { mqttHost: HOST };
 /** Runs Python in a bare interpreter holding these files; returns the value of `result` (through JSON). */
 async function python(files: ReadonlyMap<string, string>, code: string): Promise<unknown> {
   const clock = new VirtualClock();
-  const pico = await VirtualPico.create({ files, clock, mqtt: new ScriptedBroker(clock) });
+  const pico = await VirtualPico.create({ files, clock, wire: new ScriptedBroker(clock) });
   pico.eval('0');
   (pico as unknown as { mp: { runPython(code: string): void } }).mp.runPython(code);
   return JSON.parse(pico.eval('__import__("json").dumps(result)') as string);
@@ -24,7 +24,7 @@ describe('config.py generator', () => {
     const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, OPTIONS)]]);
     const result = await python(
       files,
-      'import config\nresult = [[topic.decode() for topic in config.LAMP_SET_TOPICS], config.TOPIC_STATUS, config.TOPIC_EVENTS, config.TOPIC_TELEMETRY, config.LAMP_STATE_TOPICS[0], config.LAMP_SET_TOPICS[1].decode(), config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
+      'import config\nresult = [[topic.decode() for topic in config.LAMP_SET_TOPICS], config.TOPIC_STATUS.decode(), config.TOPIC_EVENTS.decode(), config.TOPIC_TELEMETRY.decode(), config.LAMP_STATE_TOPICS[0].decode(), config.LAMP_SET_TOPICS[1].decode(), config.SUBSCRIBE_FILTERS_MAX, config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
     );
     expect(result).toEqual([
       Object.keys(testConfig().cars[CAR].lamps).map((lamp) => topics.lampSet(lamp)),
@@ -33,6 +33,7 @@ describe('config.py generator', () => {
       topics.telemetry,
       topics.lampState('headlights'),
       topics.lampSet('turnLeft'),
+      LIMITS.filtersPerSubscribe,
       LIMITS.payloadMaxBytes,
       LIMITS.commandIdMaxLength,
       1,
@@ -46,7 +47,7 @@ describe('config.py generator', () => {
       CAR,
       OPTIONS,
     );
-    expect(text).toContain('TOPIC_STATUS = "garage/rps13/status"');
+    expect(text).toContain('TOPIC_STATUS = b"garage/rps13/status"');
     expect(text).not.toContain('"cars/');
   });
 

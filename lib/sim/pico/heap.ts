@@ -3,7 +3,7 @@ import type { VirtualPico } from './virtual-pico';
 /**
  * Modules the firmware imports that a Pico W already has before the firmware's own files run: C modules
  * (`machine`, `network`, `ssl`, `socket`, `gc`, `json`, `random`, `time`, `os`, `io`, `binascii`), modules
- * frozen into the MicroPython image (`asyncio`, `ntptime`) and `umqtt.simple`, which `mip` installs. The
+ * frozen into the MicroPython image (`asyncio`, `ntptime`). The
  * harness gives Python stand-ins for several of them (lib/sim/pico/fakes); their heap is the harness's,
  * not the firmware's. `gc` is the harness's `pico_gc` under the board's name.
  */
@@ -13,8 +13,9 @@ export const BOARD_MODULES = [
   'ssl',
   'socket',
   'ntptime',
-  'umqtt.simple',
   'gc',
+  'select',
+  'errno',
   'asyncio',
   'json',
   'random',
@@ -28,7 +29,19 @@ export const BOARD_MODULES = [
  * The firmware's modules in import order (each after the ones it imports), for a per-module breakdown.
  * `checks` is imported and dropped again at boot; its size shows what dropping it gives back.
  */
-export const FIRMWARE_MODULES = ['clock', 'config', 'status', 'lamps', 'commands', 'timesync', 'wifi', 'link', 'checks', 'app'] as const;
+export const FIRMWARE_MODULES = [
+  'clock',
+  'config',
+  'status',
+  'lamps',
+  'commands',
+  'timesync',
+  'wifi',
+  'mqtt',
+  'link',
+  'checks',
+  'app',
+] as const;
 
 /** Imports the board's modules into a board that has not started, so the heap they take is in place. */
 export function importBoardModules(pico: VirtualPico): void {

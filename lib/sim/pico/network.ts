@@ -1,5 +1,5 @@
 import type { PicoClock } from './clock';
-import { ETIMEDOUT } from './mqtt-backend';
+import { ERRNO } from './wire';
 
 /** How one `wlan.connect()` ends. */
 export type JoinOutcome = 'ok' | 'bad-password' | 'no-ap' | 'fail' | 'timeout' | 'no-ip';
@@ -38,6 +38,8 @@ export class VirtualNetwork {
   ntpFailures = 0;
   /** How many of the next NTP answers are cut short (under 48 bytes): micropython-lib's ntptime then raises ValueError. */
   ntpShortReplies = 0;
+  /** What the next NTP answers say, Unix seconds, in order (a broken server says 0); then the true time. */
+  readonly ntpAnswers: number[] = [];
   /** How many of the next DNS lookups fail. */
   dnsFailures = 0;
   apPresent = true;
@@ -114,7 +116,12 @@ export class VirtualNetwork {
     if (!ok && this.ntpFailures > 0) this.ntpFailures--;
     this.ntpQueries.push({ at: this.clock.now(), ok });
     this.clock.spend(ok ? 40 : timeoutS * 1000);
-    return ok ? 0 : ETIMEDOUT;
+    return ok ? 0 : ERRNO.ETIMEDOUT;
+  }
+
+  /** The time the answered query gave. */
+  ntpAnswerS(trueTimeS: number): number {
+    return this.ntpAnswers.shift() ?? trueTimeS;
   }
 
   resolve(host: string): string {

@@ -72,6 +72,11 @@ export class PinBank {
     this.update(pin, { mode: 'pwm', level: old?.level ?? 0, duty: old?.duty ?? 0, freq }, false);
   }
 
+  /** A reset: every GPIO goes back to an input, so every lamp goes dark. */
+  powerDown(): void {
+    for (const [pin, state] of this.states) this.update(pin, { ...state, level: 0, duty: 0 }, true);
+  }
+
   private update(pin: string, state: PinState, notify: boolean): void {
     const old = this.states.get(pin);
     this.states.set(pin, state);

@@ -1,28 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PicoClock } from './clock';
-import { ECONNRESET, type MqttBackend, type MqttConnectRequest } from './mqtt-backend';
 import { VirtualNetwork } from './network';
 import { PinBank } from './pins';
-
-/** Which umqtt.simple the virtual board has installed: 1.6+, 1.4–1.5 (no connect timeout), before 1.4 (ssl_params), none. */
-export type UmqttFlavour = 'current' | 'no-timeout' | 'legacy' | 'missing';
-
-const UMQTT_SOURCES: Record<Exclude<UmqttFlavour, 'missing'>, string> = {
-  current: 'umqtt/simple.py',
-  'no-timeout': 'umqtt_v14/umqtt/simple.py',
-  legacy: 'umqtt_legacy/umqtt/simple.py',
-};
+import { BoardSockets } from './sockets';
+import type { Wire } from './wire';
 
 export interface VirtualPicoOptions {
   /** The device folder (renderFirmwareFiles() plus the certificate files), path → content. */
   readonly files: ReadonlyMap<string, string | Uint8Array>;
   readonly clock: PicoClock;
-  readonly mqtt: MqttBackend;
+  /** Where the board's TLS sockets lead: a ScriptedBroker in tests, a TlsWire to the twin's broker. */
+  readonly wire: Wire & { readonly handshakeCpuMs?: number };
   /** @default new VirtualNetwork(clock): an access point that lets the car join at once */
   readonly network?: VirtualNetwork;
-  /** @default 'current' (1.6 or newer) */
-  readonly umqtt?: UmqttFlavour;
   /**
    * The interpreter's first heap area. This build grows its heap on demand, so it is a starting size,
    * not a limit like the Pico W's ~170 KB.
@@ -41,11 +32,8 @@ export interface TraceEntry {
   readonly detail: string;
 }
 
-/** How the firmware run ended, once it has. */
-export type PicoEnd =
-  | { readonly kind: 'reset' }
-  | { readonly kind: 'returned' }
-  | { readonly kind: 'error'; readonly type: string; readonly message: string };
+/** How the firmware run ended, once it has (a reset is no end: the board boots again). */
+export type PicoEnd = { readonly kind: 'returned' } | { readonly kind: 'error'; readonly type: string; readonly message: string };
 
 interface MicroPython {
   FS: {
@@ -70,6 +58,9 @@ interface PythonError {
 const FAKES_DIR = join(__dirname, 'fakes');
 /** The fakes standing in for C modules of the Pico W build (and the firmware's clock seam). */
 const FAKE_LIBS = ['machine.py', 'network.py', 'ntptime.py', 'socket.py', 'ssl.py', 'pico_gc.py'];
+/** machine.PWRON_RESET and machine.WDT_RESET on rp2; machine.reset() reboots through the watchdog, so it reads as WDT_RESET too. */
+const PWRON_RESET = 1;
+const WDT_RESET = 3;
 /** MicroPython on the RP2040 starts its RTC here until something sets it. */
 const RTC_POWER_UP_S = Date.UTC(2021, 0, 1) / 1000;
 /** The interpreter's ticks are 30 bits wide; JS integers crossing into Python must fit in 32. */
@@ -78,13 +69,9 @@ const TICKS_PERIOD = 2 ** 30;
 const TRACE_LIMIT = 100_000;
 const OUTPUT_LIMIT = 5_000;
 
-function hexToBuffer(hex: string): Buffer {
-  return Buffer.from(hex, 'hex');
-}
-
-function errnoOf(error: unknown): number {
-  const errno = (error as { errno?: unknown }).errno;
-  return typeof errno === 'number' && errno > 0 ? errno : ECONNRESET;
+/** Bytes cross the bridge as hex: this interpreter's binascii does hex in C (base64 is Python). */
+function fromHex(text: string): Buffer {
+  return Buffer.from(text, 'hex');
 }
 
 /**
@@ -100,7 +87,12 @@ export class VirtualPico {
   readonly trace: TraceEntry[] = [];
   /** What the firmware printed, line by line (the latest OUTPUT_LIMIT lines). */
   readonly output: string[] = [];
+  readonly sockets: BoardSockets;
+  /** Resets so far, each followed by a boot: machine.reset() and watchdog resets alike. */
   resets = 0;
+  /** Resets because the watchdog was starved. */
+  watchdogResets = 0;
+  private resetCause = PWRON_RESET;
   private wdtTimeoutMs = 0;
   private lastFeed = 0;
   /** The longest time between two watchdog feeds so far (after the watchdog started), in device ms. */
@@ -108,7 +100,6 @@ export class VirtualPico {
   private rtcOffsetS = RTC_POWER_UP_S;
   private country = '';
   private pm = 0;
-  private pendingPayload = '';
   private ended?: PicoEnd;
   private endedAt?: number;
   private run?: Promise<void>;
@@ -119,6 +110,12 @@ export class VirtualPico {
   ) {
     this.network = options.network ?? new VirtualNetwork(options.clock);
     this.pins = new PinBank(() => options.clock.now());
+    this.sockets = new BoardSockets(
+      options.wire,
+      options.clock,
+      () => options.clock.wake(),
+      () => options.wire.handshakeCpuMs ?? 0,
+    );
   }
 
   /** Loads the interpreter, writes the device folder and the fakes into its filesystem. */
@@ -157,23 +154,44 @@ export class VirtualPico {
     // The firmware's clock.py is the seam: the fake one reads the PicoClock instead of the interpreter's.
     this.write('clock.py', readFileSync(join(FAKES_DIR, 'clock.py'), 'utf8'));
     for (const name of FAKE_LIBS) this.write(`lib/${name}`, readFileSync(join(FAKES_DIR, name), 'utf8'));
-    const flavour = this.options.umqtt ?? 'current';
-    if (flavour !== 'missing') this.write('lib/umqtt/simple.py', readFileSync(join(FAKES_DIR, UMQTT_SOURCES[flavour]), 'utf8'));
     this.mp.registerJsModule('pico_host', this.hostModule());
     this.mp.runPython(
-      `import os, sys, random, pico_gc\nos.chdir("/")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})`,
+      `import os, sys, random, pico_gc\nos.chdir("/")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})\n_pico_boot_modules = set(sys.modules)`,
     );
   }
 
   /** Starts the firmware as the board does at power-up (app.main(); main.py's asyncio.run is not available here). */
   start(): void {
     if (this.run) throw new Error('this VirtualPico has already started');
-    this.run = this.mp.runPythonAsync('import app\nawait app.main()').then(
-      () => this.finish({ kind: 'returned' }),
-      (error: PythonError) => {
-        if (error.type === '_Reset') this.finish({ kind: 'reset' });
-        else this.finish({ kind: 'error', type: error.type ?? 'Error', message: error.message ?? String(error) });
-      },
+    this.run = this.runBoots();
+  }
+
+  /** Runs the firmware; after each reset the board boots again, as a Pico W does. */
+  private async runBoots(): Promise<void> {
+    for (;;) {
+      try {
+        await this.mp.runPythonAsync('import app\nawait app.main()');
+        return this.finish({ kind: 'returned' });
+      } catch (caught) {
+        const error = caught as PythonError;
+        if (error.type !== '_Reset')
+          return this.finish({ kind: 'error', type: error.type ?? 'Error', message: error.message ?? String(error) });
+      }
+      this.reboot();
+    }
+  }
+
+  /** What a reset does to the board: sockets gone, lamps dark, watchdog stopped, every module loaded afresh. */
+  private reboot(): void {
+    this.resets++;
+    this.resetCause = WDT_RESET;
+    this.record('boot');
+    this.sockets.closeAll();
+    this.pins.powerDown();
+    this.network.setActive(false);
+    this.wdtTimeoutMs = 0;
+    this.mp.runPython(
+      'for _name in [n for n in sys.modules if n not in _pico_boot_modules]:\n    del sys.modules[_name]\npico_gc._gc.collect()',
     );
   }
 
@@ -232,15 +250,32 @@ export class VirtualPico {
     return Math.floor(this.rtcOffsetS + this.options.clock.now() / 1000);
   }
 
+  private watchdogStarved(): boolean {
+    return this.wdtTimeoutMs > 0 && this.options.clock.now() - this.lastFeed > this.wdtTimeoutMs;
+  }
+
+  /** A sleep never runs past the watchdog's deadline: the RP2040 resets at that moment. */
+  private sleepWithinWatchdog(ms: number): number {
+    if (this.wdtTimeoutMs === 0) return ms;
+    const untilReset = this.lastFeed + this.wdtTimeoutMs + 1 - this.options.clock.now();
+    return Math.max(0, Math.min(ms, untilReset));
+  }
+
   /** `pico_host`: plain functions taking and returning primitives only (JS objects kept in Python leak heap). */
   private hostModule(): object {
-    const { clock, mqtt } = this.options;
+    const { clock } = this.options;
+    const sockets = this.sockets;
     const network = this.network;
     const pins = this.pins;
     return {
       now: () => clock.now() % TICKS_PERIOD,
-      sleep: (ms: number) => clock.sleep(ms),
+      sleep: (ms: number) => clock.sleep(this.sleepWithinWatchdog(ms)),
+      spend: (ms: number) => clock.spend(ms),
       rtc_s: () => this.rtcSeconds(),
+      rtc_set: (year: number, month: number, day: number, hours: number, minutes: number, seconds: number) => {
+        this.rtcOffsetS = Date.UTC(year, month - 1, day, hours, minutes, seconds) / 1000 - clock.now() / 1000;
+        this.record('rtc.set', new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds)).toISOString());
+      },
       trace: (kind: string, detail: string) => this.record(kind, detail),
       pin_mode: (pin: string, mode: 'out' | 'pwm') => pins.setMode(pin, mode),
       pin_write: (pin: string, level: number) => pins.write(pin, level),
@@ -256,15 +291,18 @@ export class VirtualPico {
         this.longestGap = Math.max(this.longestGap, now - this.lastFeed);
         this.lastFeed = now;
       },
+      wdt_starved: () => {
+        if (!this.watchdogStarved()) return false;
+        this.watchdogResets++;
+        this.record('wdt.reset');
+        return true;
+      },
       timer_start: (periodMs: number, periodic: number) => {
         this.record('timer.start', `${periodic ? 'periodic' : 'one-shot'} ${periodMs} ms`);
       },
       timer_stop: () => this.record('timer.stop'),
-      machine_reset: () => {
-        this.resets++;
-        this.record('machine.reset');
-      },
-      reset_cause: () => 1,
+      machine_reset: () => this.record('machine.reset'),
+      reset_cause: () => this.resetCause,
       unique_id: () => 'e6614c311b4a2a2f',
       wlan_country: (code: string) => {
         if (code) {
@@ -294,97 +332,38 @@ export class VirtualPico {
       wlan_status: () => network.status(),
       wlan_rssi: () => network.rssi,
       wlan_ip: () => (network.status() === 3 ? network.ip : '0.0.0.0'),
-      ntp_settime: (_host: string, timeoutS: number) => {
+      ntp_query: (_host: string, timeoutS: number) => {
         const errno = network.ntp(timeoutS);
-        if (errno === 0) this.rtcOffsetS = clock.trueTimeS() - clock.now() / 1000;
-        this.record(errno === 0 ? 'ntp.set' : 'ntp.failed');
+        this.record(errno === 0 ? 'ntp.answer' : 'ntp.failed');
         return errno;
       },
+      ntp_answer_s: () => network.ntpAnswerS(clock.trueTimeS()),
       dns_resolve: (host: string) => {
         const ip = network.resolve(host);
         this.record('dns', ip ? host : `${host} failed`);
         return ip;
       },
-      mqtt_connect: (...args: unknown[]) => this.mqttConnect(args),
-      mqtt_publish: (topicHex: string, payloadHex: string, qos: 0 | 1, retain: number) =>
-        this.mqttCall(() => mqtt.publish(hexToBuffer(topicHex).toString('utf8'), hexToBuffer(payloadHex), qos, retain === 1)),
-      mqtt_subscribe: (filterHex: string, qos: 0 | 1) => {
-        const filter = hexToBuffer(filterHex).toString('utf8');
-        this.record('mqtt.subscribe', filter);
-        let granted = true;
-        const errno = this.mqttCall(() => {
-          granted = mqtt.subscribe(filter, qos);
-        });
-        return errno || (granted ? 0 : 0x80);
+      sock_open: () => sockets.create(),
+      sock_option: (handle: number, level: number, option: number, value: number) => sockets.setOption(handle, level, option, value),
+      sock_connect: (handle: number, ip: string, port: number) => {
+        this.record('tcp.connect', `${ip}:${port}`);
+        sockets.connect(handle, ip, port);
       },
-      mqtt_ping: () => this.mqttCall(() => mqtt.ping()),
-      mqtt_poll: () => {
-        try {
-          const message = mqtt.poll();
-          if (!message) return null;
-          this.pendingPayload = message.payload.toString('hex');
-          return message.topic.toString('hex');
-        } catch (error) {
-          return errnoOf(error);
-        }
+      tls_start: (handle: number, ca: string, cert: string, key: string, serverHostname: string, verifyMode: number) => {
+        this.record('tls.handshake', serverHostname);
+        const tls = { caDer: fromHex(ca), certDer: fromHex(cert), keyDer: fromHex(key), serverHostname, verifyMode };
+        sockets.startTls(handle, tls, this.rtcSeconds());
       },
-      mqtt_payload: () => this.pendingPayload,
-      mqtt_disconnect: () => this.mqttCall(() => mqtt.disconnect()),
-      mqtt_close: () => {
-        this.record('mqtt.close');
-        mqtt.close();
+      tls_take_cpu_ms: (handle: number) => sockets.takeCpuMs(handle),
+      sock_error: (handle: number) => sockets.errorCode(handle),
+      sock_error_text: (handle: number) => sockets.errorText(handle),
+      sock_read: (handle: number, max: number) => sockets.read(handle, max)?.toString('hex') ?? null,
+      sock_write: (handle: number, data: string) => sockets.write(handle, fromHex(data)),
+      sock_poll: (handle: number, requested: number) => sockets.poll(handle, requested),
+      sock_close: (handle: number) => {
+        this.record('tcp.close');
+        sockets.close(handle);
       },
     };
-  }
-
-  private mqttCall(call: () => void): number {
-    try {
-      call();
-      return 0;
-    } catch (error) {
-      return errnoOf(error);
-    }
-  }
-
-  private mqttConnect(args: unknown[]): number {
-    const [clientId, host, port, keepaliveS, clean, willTopic, willMsg, willQos, willRetain, ca, cert, key, sni, user, password, timeoutS] =
-      args as [
-        string,
-        string,
-        number,
-        number,
-        number,
-        string,
-        string,
-        number,
-        number,
-        string,
-        string,
-        string,
-        string,
-        string,
-        string,
-        number,
-      ];
-    const request: MqttConnectRequest = {
-      clientId,
-      host,
-      port,
-      keepaliveS,
-      cleanSession: clean === 1,
-      will: willTopic
-        ? { topic: hexToBuffer(willTopic).toString('utf8'), payload: hexToBuffer(willMsg), qos: willQos, retain: willRetain === 1 }
-        : undefined,
-      tls: sni ? { caDer: hexToBuffer(ca), certDer: hexToBuffer(cert), keyDer: hexToBuffer(key), serverHostname: sni } : undefined,
-      user: user || undefined,
-      password: password || undefined,
-      timeoutS,
-    };
-    this.record('mqtt.connect', `${clientId}@${host}:${port}`);
-    try {
-      return this.options.mqtt.connect(request);
-    } catch (error) {
-      return -errnoOf(error);
-    }
   }
 }

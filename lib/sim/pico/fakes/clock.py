@@ -2,6 +2,7 @@
 # tests, real in the twin) instead of the interpreter's own clock, and the RTC is the board's, set by
 # the fake ntptime. The built-in `time` module is left alone: asyncio depends on it.
 import time
+import machine
 import pico_host
 
 ticks_add = time.ticks_add
@@ -14,12 +15,24 @@ def ticks_ms():
     return pico_host.now() & _TICKS_MASK
 
 
-async def sleep_ms(ms):
-    # None: a virtual clock has already moved on, so carry on without a trip through the event loop
-    # (each such trip costs about a millisecond and some heap in this interpreter's asyncio).
+def _ready(poller):
+    for _ in poller.ipoll(0):
+        return True
+    return False
+
+
+async def wait_ms(ms, poller=None):
+    # The firmware's wait: a poll of the board's sockets, then a sleep the host ends early when one of
+    # them has news (bytes, a finished handshake, a failure). A virtual clock that has already moved on
+    # returns None: carry on without a trip through the event loop (each such trip costs about a
+    # millisecond and some heap in this interpreter's asyncio).
+    if poller is not None and _ready(poller):
+        return True
     wait = pico_host.sleep(ms)
     if wait is not None:
         await wait
+    machine.check_watchdog()
+    return poller is not None and _ready(poller)
 
 
 def epoch_s():

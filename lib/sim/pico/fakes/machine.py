@@ -1,5 +1,6 @@
 # Virtual Pico W: the parts of `machine` the firmware uses, reporting every change to the host so
 # JavaScript can watch pins, PWM duty, watchdog feeds and resets.
+import time
 import pico_host
 
 _WDT_MAX_MS = 8388  # RP2040 datasheet 4.7; MicroPython's rp2 port refuses longer timeouts
@@ -77,20 +78,81 @@ class WDT:
         pico_host.wdt_start(timeout)
 
     def feed(self):
+        check_watchdog()
         pico_host.wdt_feed()
 
 
+_timers = []
+
+
 class Timer:
-    # Soft timers keep running at the REPL after the program stops; the host records the period.
+    # Soft and hard timers alike fire from block_ms(), the host's model of a long blocking C call
+    # (the TLS handshake), and are recorded with their period.
     ONE_SHOT = 0
     PERIODIC = 1
 
-    def __init__(self, id=-1, *, mode=PERIODIC, period=-1, callback=None):
+    def __init__(self, id=-1, *, mode=PERIODIC, period=-1, callback=None, hard=False):
         self._callback = callback
-        pico_host.timer_start(period, 1 if mode == Timer.PERIODIC else 0)
+        self._period = period
+        self._periodic = mode == Timer.PERIODIC
+        self._due = pico_host.now() + period
+        _timers.append(self)
+        pico_host.timer_start(period, 1 if self._periodic else 0)
 
     def deinit(self):
-        pico_host.timer_stop()
+        if self in _timers:
+            _timers.remove(self)
+            pico_host.timer_stop()
+
+    def _fire_if_due(self, now):
+        if now < self._due:
+            return
+        if self._periodic:
+            self._due += self._period
+        else:
+            self.deinit()
+        if self._callback is not None:
+            self._callback(self)
+
+
+def _next_due(until):
+    for timer in _timers:
+        if timer._due < until:
+            until = timer._due
+    return until
+
+
+def block_ms(ms):
+    # Not in the real module: the host's stand-in for a C call that keeps the CPU for ms (RSA on an
+    # RP2040). Time passes in steps to each timer's next firing, and a starved watchdog resets the board.
+    end = pico_host.now() + ms
+    while True:
+        now = pico_host.now()
+        step_to = _next_due(end)
+        if step_to > now:
+            pico_host.spend(step_to - now)
+        check_watchdog()
+        now = pico_host.now()
+        for timer in list(_timers):
+            timer._fire_if_due(now)
+        if now >= end:
+            return
+
+
+def check_watchdog():
+    # Not in the real module: the RP2040 resets the moment its watchdog runs out; here the board finds
+    # out at its next step, and the host has kept time from running past that moment.
+    if pico_host.wdt_starved():
+        raise _Reset()
+
+
+class RTC:
+    def datetime(self, value=None):
+        if value is None:
+            t = time.gmtime(pico_host.rtc_s())
+            return (t[0], t[1], t[2], t[6] + 1, t[3], t[4], t[5], 0)
+        # (year, month, day, weekday, hours, minutes, seconds, subseconds), as machine.RTC takes it.
+        pico_host.rtc_set(value[0], value[1], value[2], value[4], value[5], value[6])
 
 
 class _Reset(BaseException):
