@@ -14,8 +14,9 @@ import { apiConfigOf } from '../api/commands';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
-import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
+import type { IotArn } from './device-policy';
+import { lampApiIotStatements } from './lamp-api-policy';
 import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
@@ -114,7 +115,7 @@ export class LampApi extends Construct {
       environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
       bundling: lampApiBundling(props.config),
     });
-    for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
+    for (const statement of lampApiIotPolicyStatements(this, props.config)) role.addToPrincipalPolicy(statement);
     acknowledgeLampWildcards(role, props.config);
     acknowledgeSynchronousFunction(fn);
     return fn;
@@ -218,29 +219,11 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
-/**
- * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics (retained only for cars that restore their lamps), read retained
- * messages only on those cars' topics.
- */
-export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
+/** The lamp API's `iot:` statements (`lampApiIotStatements`) as IAM statements with the stack's ARNs. */
+function lampApiIotPolicyStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
-  const topicArn = (filter: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: iotPolicyTopicPattern(filter) });
-  const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
-  const statements = [
-    new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
-    new PolicyStatement({
-      effect: Effect.ALLOW,
-      actions: ['iot:GetRetainedMessage'],
-      resources: permissions.flatMap((p) => p.readRetained.map(topicArn)),
-    }),
-  ];
-  // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
-  // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
-  const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
-  if (retaining.length > 0) {
-    const resources = retaining.flatMap(([car]) => controllerPermissions(config.topicRoot, car).publish.map(topicArn));
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:RetainPublish'], resources }));
-  }
-  return statements;
+  const arn: IotArn = (resource, resourceName) => stack.formatArn({ service: 'iot', resource, resourceName });
+  return lampApiIotStatements(config, arn).map(
+    (statement) => new PolicyStatement({ effect: Effect.ALLOW, actions: statement.Action, resources: statement.Resource }),
+  );
 }

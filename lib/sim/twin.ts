@@ -1,6 +1,7 @@
 import { apiConfigOf, createLampApi, createTokenAuthorizer, generateToken, hashToken, isWellFormedToken, MemoryTokenStore } from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
+import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
@@ -54,6 +55,8 @@ export interface TwinOptions {
   readonly startVirtualCar?: StartVirtualCar;
   /** Broker refusals and virtual car output. @default ignore */
   readonly log?: (line: string) => void;
+  /** Deliver retained messages late and shuffled after SUBACK, as AWS IoT Core may. @default - at once, in order */
+  readonly retainedDelivery?: RetainedDeliveryJitter;
   /** Sees every message the broker routes from the start, the cars' first status included. @default none */
   readonly observe?: (message: BrokerMessage) => void;
 }
@@ -113,10 +116,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   const cleanup = new Cleanup();
   try {
     const pki = await ensureLocalPki({ dir: options.pkiDir ?? DEFAULT_PKI_DIR, carIds: Object.keys(config.cars) });
-    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log });
+    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log, retainedDelivery: options.retainedDelivery });
     cleanup.add(() => broker.close());
     if (options.observe) broker.onMessage(options.observe);
-    const lamps = await connectMqttLampPort({ config, pki, mqttPort: broker.port });
+    const lamps = await connectMqttLampPort({ pki, broker });
     cleanup.add(() => lamps.close());
     const http = await startApi(config, lamps, token, options.httpPort ?? 8080);
     cleanup.add(() => http.close());
