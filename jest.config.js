@@ -3,6 +3,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  runner: '<rootDir>/test/support/esm-runner.js',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   transform: {
     '^.+\\.ts$': [

@@ -1,14 +1,21 @@
 import { fork } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { build } from 'esbuild';
-import { generateToken, hashToken, TOKEN_TABLE_KEY } from '../lib/api';
+import { API_CONFIG_FILE, generateToken, hashToken, TOKEN_TABLE_KEY } from '../lib/api';
 import { esbuildOptionsOf } from '../lib/cloud/lambda-bundling';
-import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY, lampApiBundling } from '../lib/cloud/lamp-api';
+import {
+  ApiConfigBesideBundle,
+  AUTHORIZER_ENTRY,
+  LAMBDA_BUNDLING,
+  LAMP_API_ENTRY,
+  lampApiBundling,
+  stageApiConfig,
+} from '../lib/cloud/lamp-api';
 import type { PlamoConfig } from '../lib/config';
 import { configWithCars } from './configs';
 import { type Distribution, distribution, elapsedMs, median } from './stats';
@@ -21,8 +28,8 @@ import { type Distribution, distribution, elapsedMs, median } from './stats';
 export interface LambdaFigures {
   readonly name: 'lamp API' | 'authorizer';
   readonly bundleBytes: number;
-  /** The lamp API carries the cars in its code: what one more car adds (measured between 1 and 50 cars). */
-  readonly bundleBytesPerCar?: number;
+  /** The lamp API reads the cars from a file beside its bundle: what one more car adds to it (between 1 and 50 cars). */
+  readonly configBytesPerCar?: number;
   readonly coldRuns: number;
   /** Median of `require` of the external AWS SDK client plus the bundle. */
   readonly coldRequireMs: number;
@@ -46,6 +53,9 @@ const PROBE = join(__dirname, 'probes', 'cold-require.cjs');
 
 async function bundle(entry: string, bundling: BundlingOptions, outfile: string): Promise<number> {
   const result = await build(esbuildOptionsOf(entry, bundling, outfile));
+  // What NodejsFunction's after-bundling command does for the lamp API: its config goes beside the bundle.
+  if (bundling.commandHooks instanceof ApiConfigBesideBundle)
+    copyFileSync(bundling.commandHooks.stagedFile, join(dirname(outfile), API_CONFIG_FILE));
   const output = result.metafile?.outputs[Object.keys(result.metafile.outputs)[0]];
   if (!output) throw new Error(`esbuild wrote no output for ${entry}`);
   return output.bytes;
@@ -141,9 +151,9 @@ function loadHandler(bundlePath: string): Handler {
 async function benchLampApi(options: LambdaBenchOptions): Promise<LambdaFigures> {
   const file = join(options.outDir, 'api', 'index.js');
   const bundleBytes = await bundle(LAMP_API_ENTRY, lampApiBundling(options.config), file);
-  const sizeWith = (cars: number) =>
-    bundle(LAMP_API_ENTRY, lampApiBundling(configWithCars(options.config, cars)), join(options.outDir, `api-${cars}`, 'index.js'));
-  const bundleBytesPerCar = ((await sizeWith(50)) - (await sizeWith(1))) / 49;
+  // The cars are not in the bundle but in the file beside it; what it takes per car is read there.
+  const configBytes = (cars: number) => statSync(stageApiConfig(configWithCars(options.config, cars))).size;
+  const configBytesPerCar = (configBytes(50) - configBytes(1)) / 49;
   const env = { IOT_DATA_ENDPOINT: 'bench-ats.iot.eu-west-1.amazonaws.com' };
   options.progress(`lamp API bundle: ${bundleBytes} B; cold starts…`);
   const cold = await coldStarts(
@@ -164,7 +174,7 @@ async function benchLampApi(options: LambdaBenchOptions): Promise<LambdaFigures>
     if (response.statusCode !== 202) throw new Error(`PUT answered ${response.statusCode}`);
   });
   iot.restore();
-  return { name: 'lamp API', bundleBytes, bundleBytesPerCar, ...cold, warm };
+  return { name: 'lamp API', bundleBytes, configBytesPerCar, ...cold, warm };
 }
 
 async function benchAuthorizer(options: LambdaBenchOptions): Promise<LambdaFigures> {

@@ -1,6 +1,6 @@
 # plamo-iot firmware for the Raspberry Pi Pico W: brings the car online and keeps it there.
 #
-# One supervisor coroutine walks the boot steps in ARCHITECTURE.md order (checks, Wi-Fi, clock,
+# One supervisor coroutine walks the boot steps in docs/architecture.md order (checks, Wi-Fi, clock,
 # TLS/MQTT, loop) and every wait goes through Device.pause(), which keeps the lamps blinking, the
 # status LED flashing and the watchdog fed. main.py starts it; the virtual Pico W awaits main().
 # const(): the value is compiled into the bytecode, and a _private name takes no memory at run time

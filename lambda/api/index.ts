@@ -1,6 +1,7 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ApiConfig } from '../../lib/api/commands';
+import { join } from 'node:path';
+import { API_CONFIG_FILE, readApiConfigFile } from '../../lib/api/config-file';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
 import { logger, MetricUnit, metrics } from '../shared/observability';
@@ -52,14 +53,13 @@ export function createApiHandler(api: LampApi) {
 }
 
 function apiFromEnvironment(): LampApi {
-  // The stack replaces this exact expression with the cars' JSON at synth (esbuild `define`): the config is
-  // part of the code, not an environment variable (those are capped at 4 KB in all). Tests set it as a variable.
-  const config: ApiConfig = JSON.parse(process.env.PLAMO_API_CONFIG ?? 'null');
+  // The stack puts the cars beside the bundle (API_CONFIG_FILE); tests point PLAMO_API_CONFIG_FILE elsewhere.
+  const config = readApiConfigFile(process.env.PLAMO_API_CONFIG_FILE ?? join(__dirname, API_CONFIG_FILE));
   // The endpoint is known only at deploy time, so it is a real variable.
   const endpoint = process.env.IOT_DATA_ENDPOINT;
-  if (!config || !endpoint) throw new Error('PLAMO_API_CONFIG (baked in at synth) and IOT_DATA_ENDPOINT must be set');
+  if (!endpoint) throw new Error('IOT_DATA_ENDPOINT must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
-  // The phone page is baked in the same way (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
+  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
   return createLampApi({ config, lamps: new IotDataLampPort(client), observer, extraRoutes: phonePageRoutes(page) });
 }

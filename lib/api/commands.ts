@@ -20,7 +20,7 @@ export interface LampIntent {
 /** Commands per lamp name, in the order they were given. */
 export type LampIntents = Map<string, LampIntent>;
 
-/** Strips what the API does not need, e.g. before the config is baked into the Lambda bundle. */
+/** Strips what the API does not need, e.g. before the config is written beside the Lambda bundle. */
 export function apiConfigOf(config: PlamoConfig): ApiConfig {
   const cars = Object.fromEntries(
     Object.entries(config.cars).map(([id, car]) => [

@@ -1,6 +1,7 @@
 export * from './authorizer';
 export * from './car-state';
 export * from './commands';
+export * from './config-file';
 export * from './http';
 export * from './lamp-api';
 export * from './lamp-port';

@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
@@ -7,10 +10,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
-import type { BundlingOptions, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { apiConfigOf } from '../api/commands';
+import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
 import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
@@ -23,16 +27,49 @@ import { STACK_OUTPUTS } from './outputs';
 
 export { LAMBDA_BUNDLING, LAMBDA_RUNTIME };
 
-/** The lamp API's bundling: the shared options, plus the cars and the phone page baked in at synth. */
+/** The lamp API's bundling: the shared options, the phone page compiled in and the cars in a file beside the bundle. */
 export function lampApiBundling(config: PlamoConfig): BundlingOptions {
   return {
     ...LAMBDA_BUNDLING,
-    // The cars are baked in at synth: the bundle's code is the config, with no 4 KB environment limit.
-    define: {
-      'process.env.PLAMO_API_CONFIG': JSON.stringify(JSON.stringify(apiConfigOf(config))),
-      [PHONE_PAGE_DEFINE]: JSON.stringify(serializePhonePage(loadPhonePage())),
-    },
+    // The page has a fixed size (about 25 KB), so it fits on esbuild's command line; the cars do not.
+    define: { [PHONE_PAGE_DEFINE]: JSON.stringify(serializePhonePage(loadPhonePage())) },
+    commandHooks: new ApiConfigBesideBundle(stageApiConfig(config)),
   };
+}
+
+/**
+ * Writes the lamp API's config (`apiConfigOf`) to a file named by its content hash in the system's temporary
+ * folder, from where bundling copies it into the asset; the same config always gives the same file.
+ */
+export function stageApiConfig(config: PlamoConfig): string {
+  const json = JSON.stringify(apiConfigOf(config));
+  const dir = join(tmpdir(), 'plamo-api-config');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${createHash('sha256').update(json).digest('hex').slice(0, 32)}.json`);
+  writeFileSync(file, json);
+  return file;
+}
+
+/**
+ * Copies the staged config into the bundle's folder after esbuild has run (NodejsFunction runs these commands
+ * in a shell only when it bundles). `stagedFile` is a public field on purpose: CDK keys its in-process cache of
+ * bundles on the bundling options' JSON, so another config must not reuse a bundle made for this one.
+ */
+export class ApiConfigBesideBundle implements ICommandHooks {
+  constructor(readonly stagedFile: string) {}
+
+  beforeBundling(): string[] {
+    return [];
+  }
+
+  beforeInstall(): string[] {
+    return [];
+  }
+
+  afterBundling(_inputDir: string, outputDir: string): string[] {
+    const copy = platform() === 'win32' ? 'copy /y' : 'cp';
+    return [`${copy} "${this.stagedFile}" "${join(outputDir, API_CONFIG_FILE)}"`];
+  }
 }
 
 export const LAMP_API_ENTRY = join(__dirname, '..', '..', 'lambda', 'api', 'index.ts');
@@ -52,7 +89,7 @@ export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = 
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(300);
 
 export interface LampApiProps {
-  /** The validated config; its cars, lamps, groups and scenes are baked into the Lambda bundle. */
+  /** The validated config; its cars, lamps, groups and scenes go into a file beside the Lambda bundle. */
   readonly config: PlamoConfig;
   /** The account's IoT data endpoint (`…-ats.iot.<region>.amazonaws.com`), usually a deploy-time token. */
   readonly iotDataEndpoint: string;

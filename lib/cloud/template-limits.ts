@@ -38,7 +38,7 @@ export function templateLimitProblems(stack: Stack, cars: readonly IConstruct[])
     problems.push(
       `${cars.length} cars need ${total[kind]} CloudFormation ${kind} (${perCar[kind]} per car + ${shared} shared), ` +
         `over CloudFormation's limit of ${limit} ${kind} per stack: one stack holds at most ${fit} cars. ` +
-        'Deploy at most that many cars from one config (README, "Performance", explains the limit).',
+        'Deploy at most that many cars from one config (docs/performance.md explains the limit).',
     );
   }
   return problems;

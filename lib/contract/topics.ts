@@ -41,7 +41,7 @@ export function carTopics(root: string, car: string): CarTopics {
   };
 }
 
-/** QoS and retain flag of each message kind, as the table in ARCHITECTURE.md says. */
+/** QoS and retain flag of each message kind, as the README's MQTT contract table says. */
 export const DELIVERY = {
   lampSet: { qos: 1 },
   lampState: { qos: 1, retain: true },

@@ -29,7 +29,7 @@ export function loadPhonePage(dir: string = DEFAULT_WEB_DIR): PhonePage {
 }
 
 /**
- * The Lambda gets the page the way it gets the cars: baked into its bundle at synth through esbuild's
+ * The Lambda gets the page baked into its bundle at synth through esbuild's
  * `define` of this expression (about 25 KB of text; the bundle's budget is 150 KB).
  */
 export const PHONE_PAGE_DEFINE = 'process.env.PLAMO_PHONE_PAGE';

@@ -5,8 +5,9 @@ import { loadConfig } from '../../lib/config';
 import { startTwin, type Twin } from '../../lib/sim/twin';
 import { startVirtualPico } from '../../lib/sim/virtual-car';
 import { temporaryPki } from '../sim/support';
+import { findChromium } from '../support/chromium';
 
-/** The phone page in Debian's Chromium (installed by .ci/run), against a running twin with its virtual car. */
+/** The phone page in headless Chromium (see findChromium), against a running twin with its virtual car. */
 const ROOT = resolve(__dirname, '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts');
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -23,8 +24,10 @@ let context: BrowserContext;
 beforeAll(async () => {
   pki = await temporaryPki([]);
   twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
+  const { executablePath, env } = await findChromium();
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
+    env: env && { ...process.env, ...env },
     args: [
       '--no-sandbox',
       '--disable-gpu',

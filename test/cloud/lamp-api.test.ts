@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { API_CONFIG_FILE, apiConfigOf } from '../../lib/api';
 import { LampApi } from '../../lib/cloud/lamp-api';
 import { STACK_OUTPUTS } from '../../lib/cloud/outputs';
 import { testConfig } from '../api/fixtures';
@@ -40,8 +43,9 @@ const arn = (topic: string) => `arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::Acc
 
 describe('LampApi construct', () => {
   let template: Template;
+  let app: App;
   beforeAll(() => {
-    ({ template } = synthesize());
+    ({ template, app } = synthesize());
   });
 
   test('every /api/ route has the token authorizer', () => {
@@ -138,6 +142,19 @@ describe('LampApi construct', () => {
   test('the lamp Lambda gets the IoT endpoint as a variable and no config in its environment', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: { IOT_DATA_ENDPOINT: ENDPOINT } } });
     expect(JSON.stringify(template.toJSON())).not.toContain('PLAMO_API_CONFIG');
+  });
+
+  test("the lamp Lambda's asset holds the config's cars in a file beside the bundle, without Wi-Fi or certificate settings", () => {
+    const [fn] = Object.values(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Handler: 'index.handler', Description: Match.stringLikeRegexp('lamp API') },
+      }),
+    );
+    const assetDir = join(app.outdir, `asset.${String(fn.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    expect(readdirSync(assetDir).sort()).toEqual([API_CONFIG_FILE, 'index.js']);
+    const config = JSON.parse(readFileSync(join(assetDir, API_CONFIG_FILE), 'utf8'));
+    expect(config).toEqual(apiConfigOf(testConfig));
+    expect(JSON.stringify(config)).not.toMatch(/wifi|certificate/);
   });
 
   test("the default stage is throttled with the config's rate and burst and logs access as JSON", () => {

@@ -4,9 +4,9 @@ import { bench, boot, events } from './support';
 // The firmware's own heap once online: gc.mem_alloc() after boot minus the same interpreter with the
 // board's modules (the harness's stand-ins for machine, network, ssl, … and the built-ins) imported and
 // nothing of the firmware (lib/sim/pico/heap.ts, shared with `npm run bench`). Measured: 23,664 B, of
-// it 2,889 B the credentials the TLS context holds. Over the architecture's 16 KB because the modules are
+// it 2,889 B the credentials the TLS context holds. Over the budget's 16 KB because the modules are
 // compiled from .py into RAM (bytecode and interned names); frozen into the firmware image they stay in
-// flash (README, "Performance"). Tight on purpose: a change that costs the car RAM shows here.
+// flash (docs/performance.md). Tight on purpose: a change that costs the car RAM shows here.
 const FIRMWARE_HEAP_BUDGET = 23.5 * 1024;
 const LAMPS = ['headlights', 'turnLeft', 'turnRight', 'brake'];
 

@@ -2,6 +2,7 @@ import { build, type Metafile } from 'esbuild';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { esbuildOptionsOf } from '../../lib/cloud/lambda-bundling';
 import { AUTHORIZER_ENTRY, LAMBDA_BUNDLING, LAMP_API_ENTRY, lampApiBundling } from '../../lib/cloud/lamp-api';
+import { configWithCars } from '../../bench/configs';
 import { testConfig } from '../api/fixtures';
 
 /** Bundles an entry the way the stack does (the options NodejsFunction gets) and returns the metafile. */
@@ -27,10 +28,11 @@ describe('Lambda bundles', () => {
     expect(inputs.filter((input) => /node_modules\/(zod|@aws-lambda-powertools|@aws-sdk)\//.test(input))).toEqual([]);
   });
 
-  test('the cars are compiled into the lamp API bundle, so it reads no config variable at run time', async () => {
-    const { code } = await bundle(LAMP_API_ENTRY, lampApiBundling(testConfig));
-    expect(code).not.toContain('env.PLAMO_API_CONFIG');
-    expect(code).toMatch(/\\?"topicRoot\\?":\\?"garage\\?"/);
+  test('the cars stay out of the lamp API bundle: 500 cars make it no larger than one', async () => {
+    const { bytes: oneCar } = await bundle(LAMP_API_ENTRY, lampApiBundling(configWithCars(testConfig, 1)));
+    const { bytes: manyCars, code } = await bundle(LAMP_API_ENTRY, lampApiBundling(configWithCars(testConfig, 500)));
+    expect(manyCars).toBe(oneCar);
+    expect(code).not.toContain('car500');
   });
 
   test('the AWS SDK clients the functions use are left to the Lambda runtime', async () => {

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { apiConfigOf } from '../../lib/api';
+import { stageApiConfig } from '../../lib/cloud/lamp-api';
 import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { testConfig } from '../api/fixtures';
 import { apiEvent } from './events';
@@ -18,7 +18,7 @@ const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 const iot = mockClient(IoTDataPlaneClient);
 let output: string[] = [];
 
-process.env.PLAMO_API_CONFIG = JSON.stringify(apiConfigOf(testConfig));
+process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(testConfig);
 process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
 
 async function call(...args: Parameters<typeof apiEvent>) {
@@ -52,7 +52,7 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('lamp API Lambda: routes', () => {
-  test('GET /api/cars answers the cars baked in at synth without calling IoT', async () => {
+  test('GET /api/cars answers the cars of the config file written at synth without calling IoT', async () => {
     const { statusCode, json } = await call('GET', '/api/cars');
     expect(statusCode).toBe(200);
     expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { LampApi } from '../../lib/cloud/lamp-api';
+import { LampApi, stageApiConfig } from '../../lib/cloud/lamp-api';
 import { loadPhonePage, parsePhonePage, serializePhonePage } from '../../lib/web/phone-page';
 import { twoCarConfig } from '../sim/support';
 
@@ -26,13 +26,13 @@ test('the HTTP API routes GET / and GET /{file} to the lamp Lambda without the t
   }
 });
 
-const BAKED = ['PLAMO_API_CONFIG', 'IOT_DATA_ENDPOINT', 'PLAMO_PHONE_PAGE'] as const;
+const BAKED = ['PLAMO_API_CONFIG_FILE', 'IOT_DATA_ENDPOINT', 'PLAMO_PHONE_PAGE'] as const;
 afterAll(() => {
   for (const name of BAKED) delete process.env[name];
 });
 
 test('the lamp Lambda serves the page baked into it', async () => {
-  process.env.PLAMO_API_CONFIG = JSON.stringify({ topicRoot: 'cars', cars: {} });
+  process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(twoCarConfig());
   process.env.IOT_DATA_ENDPOINT = 'abc-ats.iot.eu-west-1.amazonaws.com';
   process.env.PLAMO_PHONE_PAGE = serializePhonePage(loadPhonePage());
   const { handler } = await import('../../lambda/api/index');
