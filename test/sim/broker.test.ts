@@ -141,7 +141,6 @@ describe('what a car may do', () => {
     expect(routed).not.toContain(topicsB.status);
     await car.endAsync(true);
   });
-
 });
 
 describe('what the controller may do', () => {
