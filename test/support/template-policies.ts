@@ -9,7 +9,7 @@ import type { PolicyDocumentJson } from '../../lib/sim/aws-iot/policy-evaluator'
  */
 
 type Json = unknown;
-type Resources = Record<string, { Type: string; Properties?: Record<string, Json> }>;
+type Resources = Record<string, { Type: string; Properties: Record<string, Json> }>;
 
 const PSEUDO_PARAMETERS: Record<string, string> = {
   'AWS::Partition': LOCAL_AWS.partition,
@@ -38,14 +38,14 @@ export function iotPoliciesByThing(template: Template): Map<string, PolicyDocume
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
   const byThing = new Map<string, PolicyDocumentJson[]>();
   for (const [, thingAttachment] of ofType('AWS::IoT::ThingPrincipalAttachment')) {
-    const thingRef = thingAttachment.Properties?.ThingName as { Ref: string };
-    const thingName = resources[thingRef.Ref].Properties?.ThingName as string;
+    const thingRef = thingAttachment.Properties.ThingName as { Ref: string };
+    const thingName = resources[thingRef.Ref].Properties.ThingName as string;
     const policies = ofType('AWS::IoT::PolicyPrincipalAttachment')
-      .filter(([, attachment]) => same(attachment.Properties?.Principal, thingAttachment.Properties?.Principal))
-      .map(([, attachment]) => resources[(attachment.Properties?.PolicyName as { Ref: string }).Ref]);
+      .filter(([, attachment]) => same(attachment.Properties.Principal, thingAttachment.Properties.Principal))
+      .map(([, attachment]) => resources[(attachment.Properties.PolicyName as { Ref: string }).Ref]);
     byThing.set(
       thingName,
-      policies.map((policy) => resolve(policy.Properties?.PolicyDocument) as PolicyDocumentJson),
+      policies.map((policy) => resolve(policy.Properties.PolicyDocument) as PolicyDocumentJson),
     );
   }
   return byThing;
@@ -57,14 +57,14 @@ export function iotStatementsOfFunctionRole(template: Template, environmentKey: 
   const fn = Object.values(resources).find(
     (resource) =>
       resource.Type === 'AWS::Lambda::Function' &&
-      environmentKey in (((resource.Properties?.Environment as { Variables?: object })?.Variables ?? {}) as object),
+      environmentKey in (((resource.Properties.Environment as { Variables?: object })?.Variables ?? {}) as object),
   );
   if (!fn) throw new Error(`no Lambda function with environment variable ${environmentKey}`);
-  const roleId = (fn.Properties?.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   const statements = Object.values(resources)
     .filter((resource) => resource.Type === 'AWS::IAM::Policy' || resource.Type === 'AWS::IAM::ManagedPolicy')
-    .filter((resource) => ((resource.Properties?.Roles as Json[]) ?? []).some((role) => same(role, { Ref: roleId })))
-    .flatMap((resource) => (resolve(resource.Properties?.PolicyDocument) as { Statement: { Action: string | string[] }[] }).Statement)
+    .filter((resource) => ((resource.Properties.Roles as Json[]) ?? []).some((role) => same(role, { Ref: roleId })))
+    .flatMap((resource) => (resolve(resource.Properties.PolicyDocument) as { Statement: { Action: string | string[] }[] }).Statement)
     .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('iot:')));
   return { Statement: statements as unknown as PolicyDocumentJson['Statement'] };
 }
