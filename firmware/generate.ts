@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
 import { checkPin } from '../lib/config';
-import { carTopics, DELIVERY, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
+import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
 export interface FirmwareCertFiles {
@@ -139,7 +139,6 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `KEY_FILE = ${pyStr(certFiles.privateKey)}`,
     `CA_FILE = ${pyStr(certFiles.rootCa)}`,
     '',
-    `TOPIC_LAMP_SET_FILTER = ${pyStr(topics.lampSet('+'))}`,
     `TOPIC_STATUS = ${pyStr(topics.status)}`,
     `STATUS_WILL = ${pyBytes(encodePayload(STATUS_OFFLINE))}`,
     `TOPIC_TELEMETRY = ${pyStr(topics.telemetry)}`,
@@ -147,7 +146,9 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '# Incoming topics arrive as bytes; comparing bytes to bytes allocates nothing.',
     `LAMP_TOPIC_PREFIX = ${pyBytes(lampTopicPrefix)}`,
     `LAMP_SET_SUFFIX = ${pyBytes(lampSetSuffix)}`,
-    `LAMP_SET_TOPICS = ${pyTuple(lampNames.map((name) => pyBytes(topics.lampSet(name))))}`,
+    '# The device subscribes to each of these exactly, never to a wildcard: AWS IoT Core sends a retained',
+    '# command on subscription only to a filter that is its topic.',
+    `LAMP_SET_TOPICS = ${pyTuple(deviceSubscriptions(config.topicRoot, carId, lampNames).map(pyBytes))}`,
     `LAMP_STATE_TOPICS = ${pyTuple(lampNames.map((name) => pyStr(topics.lampState(name))))}`,
     '',
     `QOS_LAMP_SET = ${DELIVERY.lampSet.qos}`,

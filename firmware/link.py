@@ -100,7 +100,8 @@ class Link:
             raise Refused("umqtt_too_old") from error
         except MQTTException as error:
             raise Refused("connack_%s" % error.args[0]) from error
-        client.subscribe(config.TOPIC_LAMP_SET_FILTER, qos=config.QOS_LAMP_SET)
+        for topic in config.LAMP_SET_TOPICS:
+            client.subscribe(topic, qos=config.QOS_LAMP_SET)
         online = '{"online":true,"fw":"%s","ip":"%s"}' % (config.FIRMWARE_VERSION, ip)
         client.publish(config.TOPIC_STATUS, online, retain=True, qos=config.QOS_STATUS)
         now = clock.ticks_ms()

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
 import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider } from './certificate-provider';
 import { DEFAULT_KEYS_DIR, readDeviceCsr } from './device-keys';
-import { deviceIotPolicy } from './device-policy';
+import { deviceIotPolicies } from './device-policy';
 import { type CarOutput, carOutputKey } from './outputs';
 
 export interface CarIdentityProps {
@@ -60,12 +60,15 @@ export class CarIdentity extends Construct {
     this.certificateArn = certificate.arn;
 
     const stack = Stack.of(this);
-    const policy = new CfnPolicy(this, 'Policy', {
-      policyDocument: deviceIotPolicy(props.topicRoot, carId, (resource, resourceName) =>
-        stack.formatArn({ service: 'iot', resource, resourceName }),
-      ),
+    const documents = deviceIotPolicies(props.topicRoot, carId, Object.keys(car.lamps), (resource, resourceName) =>
+      stack.formatArn({ service: 'iot', resource, resourceName }),
+    );
+    documents.forEach((policyDocument, index) => {
+      // The first keeps the ids a one-policy car always had, so adding lamps never replaces it.
+      const suffix = index === 0 ? '' : String(index + 1);
+      const policy = new CfnPolicy(this, `Policy${suffix}`, { policyDocument });
+      new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, { policyName: policy.ref, principal: certificate.arn });
     });
-    new CfnPolicyPrincipalAttachment(this, 'PolicyAttachment', { policyName: policy.ref, principal: certificate.arn });
     new CfnThingPrincipalAttachment(this, 'ThingAttachment', { thingName: thing.ref, principal: certificate.arn });
 
     this.output('ThingName', this.thingName, `IoT thing of car ${carId}`);

@@ -1,5 +1,5 @@
 import type { PlamoConfig } from '../config';
-import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
+import { controllerPermissions } from '../contract/permissions';
 import { retainCommands } from '../contract/topics';
 import type { IotArn } from './device-policy';
 
@@ -11,14 +11,16 @@ export interface LampApiIotStatement {
 }
 
 /**
- * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics (retained only for cars that restore their lamps), read retained
+ * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to each
+ * configured lamp's exact `lamps/<lamp>/set` topic (retained only for cars that restore their lamps), read retained
  * messages only on those cars' topics. The stack turns these into IAM statements; the local twin evaluates
  * them as they are, so both enforce the same document.
  */
 export function lampApiIotStatements(config: PlamoConfig, arn: IotArn): LampApiIotStatement[] {
-  const topicArn = (filter: string) => arn('topic', iotPolicyTopicPattern(filter));
-  const permissions = Object.keys(config.cars).map((car) => controllerPermissions(config.topicRoot, car));
+  const topicArn = (topic: string) => arn('topic', topic);
+  const permissions = Object.entries(config.cars).map(([carId, car]) =>
+    controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)),
+  );
   const statements: LampApiIotStatement[] = [
     { Effect: 'Allow', Action: ['iot:Publish'], Resource: permissions.flatMap((p) => p.publish.map(topicArn)) },
     { Effect: 'Allow', Action: ['iot:GetRetainedMessage'], Resource: permissions.flatMap((p) => p.readRetained.map(topicArn)) },
@@ -27,7 +29,9 @@ export function lampApiIotStatements(config: PlamoConfig, arn: IotArn): LampApiI
   // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
   const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
   if (retaining.length > 0) {
-    const resources = retaining.flatMap(([car]) => controllerPermissions(config.topicRoot, car).publish.map(topicArn));
+    const resources = retaining.flatMap(([carId, car]) =>
+      controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)).publish.map(topicArn),
+    );
     statements.push({ Effect: 'Allow', Action: ['iot:RetainPublish'], Resource: resources });
   }
   return statements;

@@ -8,7 +8,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Effect, PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -17,7 +17,6 @@ import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { controllerPermissions, iotPolicyTopicPattern } from '../contract/permissions';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import type { IotArn } from './device-policy';
 import { lampApiIotStatements } from './lamp-api-policy';
@@ -153,7 +152,6 @@ export class LampApi extends Construct {
       bundling: lampApiBundling(props.config),
     });
     for (const statement of lampApiIotPolicyStatements(this, props.config)) role.addToPrincipalPolicy(statement);
-    acknowledgeLampWildcards(role, props.config);
     acknowledgeSynchronousFunction(fn);
     return fn;
   }
@@ -215,27 +213,6 @@ function acknowledgeSynchronousFunction(fn: NodejsFunction): void {
     id: 'Serverless-LambdaTracing',
     reason: 'One hop to IoT Core or DynamoDB; structured logs, EMF metrics and access logs with request ids cover it without X-Ray cost.',
   });
-}
-
-/**
- * The only wildcards are the lamp level of the contract's topic filters (`+` in `lamps/+/set` becomes `*`
- * in IAM), one per configured car, so each acknowledgement names its exact resource. They are made on the
- * role, not its DefaultPolicy: from about a dozen cars on, CDK moves statements that no longer fit the inline
- * policy's 10,240 characters into OverflowPolicy managed policies beside it.
- */
-function acknowledgeLampWildcards(role: Role, config: PlamoConfig): void {
-  const resources = new Set(
-    Object.keys(config.cars).flatMap((car) => {
-      const permissions = controllerPermissions(config.topicRoot, car);
-      return [...permissions.publish, ...permissions.readRetained].filter((filter) => filter.includes('+'));
-    }),
-  );
-  for (const filter of resources) {
-    Validations.of(role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${iotPolicyTopicPattern(filter)}]`,
-      reason: "The lamp level of the MQTT contract: this car's lamp topics only, which change whenever a lamp is added to the config.",
-    });
-  }
 }
 
 /** One JSON object per request; the token name comes from the authorizer, the token itself is never logged. */

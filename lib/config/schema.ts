@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
 import { LAMP_KINDS, LAMP_MODES, LED_COLOURS } from './modes';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
@@ -100,7 +101,14 @@ function checkLampSet(car: CarShape, report: Report): void {
   // Keyed by GPIO number, not by name: 'GP5' and 'GP05' are the same pin.
   const usedPins = new Map<number, string>();
   let gpioCurrent = 0;
-  if (Object.keys(car.lamps).length === 0) report(['lamps'], 'a car needs at least one lamp');
+  const lampCount = Object.keys(car.lamps).length;
+  if (lampCount === 0) report(['lamps'], 'a car needs at least one lamp');
+  if (lampCount > MAX_LAMPS_PER_CAR) {
+    report(
+      ['lamps'],
+      `${lampCount} lamps need ${lampCount} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`,
+    );
+  }
   for (const [lampName, lamp] of Object.entries(car.lamps)) {
     const pin = checkPin(lamp.pin);
     const owner = pin.ok ? usedPins.get(pin.gpio) : undefined;

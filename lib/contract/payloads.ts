@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { LAMP_MODES } from '../config/schema';
-import { LIMITS } from './topics';
+import { COMMAND_ID_PATTERN, LIMITS } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
 export { encodePayload, STATUS_OFFLINE } from './encode';
 
 const brightness = z.number().int().min(0).max(100);
-const commandId = z.string().min(1).max(LIMITS.commandIdMaxLength);
+const commandId = z.string().regex(COMMAND_ID_PATTERN, `a command id is 1–${LIMITS.commandIdMaxLength} printable ASCII characters`);
 const epochMs = z.number().int().nonnegative();
 
 /** `{root}/{car}/lamps/{lamp}/set` */

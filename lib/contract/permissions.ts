@@ -1,16 +1,20 @@
-import { ANY_LEVEL, carTopics, DELIVERY, topicMatches } from './topics';
+import { carTopics, DELIVERY, LIMITS, topicMatches } from './topics';
 
 /**
  * Who may do what on which topics, per car. The AWS IoT policy, the lamp API's IAM policy and the local
  * broker's ACL are all rendered from these lists, so the three cannot drift apart.
- * Patterns are MQTT filters (`+` = one level).
+ *
+ * Every entry is an exact topic: the config knows each lamp's name, so no `+` or `*` is needed. Exactness
+ * is also what makes retained commands work on AWS IoT Core, which delivers a retained message on
+ * subscription only to a filter that matches its topic exactly (AWS IoT developer guide, "MQTT retained
+ * messages").
  */
 export interface DevicePermissions {
   /** The only MQTT client id the device may connect with: its thing name. */
   readonly clientId: string;
   /** Topics the device may publish to. */
   readonly publish: readonly string[];
-  /** Filters the device may subscribe with (exactly these). */
+  /** Filters the device may subscribe with (exactly these): one per lamp. */
   readonly subscribe: readonly string[];
   /** Topics the device may receive messages on. */
   readonly receive: readonly string[];
@@ -23,13 +27,26 @@ export interface ControllerPermissions {
   readonly readRetained: readonly string[];
 }
 
-export function devicePermissions(root: string, car: string): DevicePermissions {
+/**
+ * The device subscribes once per lamp (`deviceSubscriptions`), and AWS IoT Core keeps at most
+ * `LIMITS.subscriptionsPerConnection` subscriptions per connection: a car can have no more lamps than that.
+ */
+export const MAX_LAMPS_PER_CAR = LIMITS.subscriptionsPerConnection;
+
+/** The device's subscriptions: each configured lamp's `set` topic, in the order the lamps are given. */
+export function deviceSubscriptions(root: string, car: string, lamps: readonly string[]): readonly string[] {
   const topics = carTopics(root, car);
+  return lamps.map((lamp) => topics.lampSet(lamp));
+}
+
+export function devicePermissions(root: string, car: string, lamps: readonly string[]): DevicePermissions {
+  const topics = carTopics(root, car);
+  const commands = deviceSubscriptions(root, car, lamps);
   return {
     clientId: car,
-    publish: [topics.lampState(ANY_LEVEL), topics.status, topics.telemetry, topics.events],
-    subscribe: [topics.lampSet(ANY_LEVEL)],
-    receive: [topics.lampSet(ANY_LEVEL)],
+    publish: [...lamps.map((lamp) => topics.lampState(lamp)), topics.status, topics.telemetry, topics.events],
+    subscribe: commands,
+    receive: commands,
   };
 }
 
@@ -37,10 +54,10 @@ export function devicePermissions(root: string, car: string): DevicePermissions 
  * The device's publish topics that carry the retain flag (per `DELIVERY`): lamp states and status, the last
  * will included. AWS IoT wants `iot:RetainPublish` on top of `iot:Publish` for those.
  */
-export function deviceRetainedTopics(root: string, car: string): readonly string[] {
+export function deviceRetainedTopics(root: string, car: string, lamps: readonly string[]): readonly string[] {
   const topics = carTopics(root, car);
   const published: readonly [string, { readonly retain: boolean }][] = [
-    [topics.lampState(ANY_LEVEL), DELIVERY.lampState],
+    ...lamps.map((lamp): [string, { readonly retain: boolean }] => [topics.lampState(lamp), DELIVERY.lampState]),
     [topics.status, DELIVERY.status],
     [topics.telemetry, DELIVERY.telemetry],
     [topics.events, DELIVERY.events],
@@ -48,23 +65,13 @@ export function deviceRetainedTopics(root: string, car: string): readonly string
   return published.filter(([, delivery]) => delivery.retain).map(([topic]) => topic);
 }
 
-export function controllerPermissions(root: string, car: string): ControllerPermissions {
+export function controllerPermissions(root: string, car: string, lamps: readonly string[]): ControllerPermissions {
   const topics = carTopics(root, car);
+  const commands = lamps.map((lamp) => topics.lampSet(lamp));
   return {
-    publish: [topics.lampSet(ANY_LEVEL)],
-    readRetained: [topics.lampSet(ANY_LEVEL), topics.lampState(ANY_LEVEL), topics.status],
+    publish: commands,
+    readRetained: [...commands, ...lamps.map((lamp) => topics.lampState(lamp)), topics.status],
   };
-}
-
-/**
- * An MQTT filter as an AWS IoT policy `topic/…` resource: IoT policies match with `*`, not `+`.
- * (`topicfilter/…` resources for iot:Subscribe keep the literal `+`, so use the filter there as it is.)
- */
-export function iotPolicyTopicPattern(filter: string): string {
-  return filter
-    .split('/')
-    .map((level) => (level === ANY_LEVEL ? '*' : level))
-    .join('/');
 }
 
 /** A concrete topic (no wildcards) that one of the patterns allows. */
@@ -73,7 +80,7 @@ export function topicAllowed(patterns: readonly string[], topic: string): boolea
   return patterns.some((pattern) => topicMatches(pattern, topic));
 }
 
-/** A subscription is allowed when it is one of the granted filters, or a concrete topic inside one. */
+/** A subscription is allowed only when it is one of the granted filters, exactly (as an IoT `topicfilter/` resource). */
 export function subscriptionAllowed(permissions: DevicePermissions, filter: string): boolean {
-  return permissions.subscribe.includes(filter) || topicAllowed(permissions.subscribe, filter);
+  return permissions.subscribe.includes(filter);
 }

@@ -12,7 +12,17 @@ export const LIMITS = {
   commandIdMaxLength: 36,
   /** Seconds between telemetry messages. */
   telemetryIntervalS: 60,
+  /** AWS IoT Core takes at most this many topic filters in one SUBSCRIBE (AWS IoT Core quotas, "Message broker"). */
+  filtersPerSubscribe: 8,
+  /** AWS IoT Core keeps at most this many subscriptions per connection (AWS IoT Core quotas, "Message broker"). */
+  subscriptionsPerConnection: 50,
 } as const;
+
+/**
+ * Command ids are printable ASCII (space to `~`), so a character is a byte on the wire and needs no escaping
+ * beyond JSON's own; at most `LIMITS.commandIdMaxLength` of them.
+ */
+export const COMMAND_ID_PATTERN = new RegExp(`^[\\x20-\\x7E]{1,${LIMITS.commandIdMaxLength}}$`);
 
 /** Single-level wildcard in an MQTT topic filter. */
 export const ANY_LEVEL = '+';

@@ -186,6 +186,13 @@ describe('lamp API core: client errors', () => {
       'bad_request',
       /^colour: unknown field/,
     ],
+    [
+      "a command id of its own, non-ASCII (ids are the API's: printable ASCII, made for each request)",
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', id: 'ライト' }],
+      400,
+      'bad_request',
+      /^id: unknown field/,
+    ],
     ['body not an object', ['PUT', '/api/cars/rps13/lamps/headlights', '[1]'], 400, 'bad_request', /^body: expected a JSON object/],
     [
       'brightness on a blinker',

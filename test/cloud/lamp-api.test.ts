@@ -78,23 +78,32 @@ describe('LampApi construct', () => {
     });
   });
 
-  test("the lamp Lambda may publish only to the configured cars' lamps/*/set topics", () => {
+  test("the lamp Lambda may publish only to each configured lamp's exact set topic", () => {
     const publish = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:Publish');
     expect(publish).toHaveLength(1);
     expect((publish[0].Resource as unknown[]).map(flatten)).toEqual([
-      arn('garage/rps13/lamps/*/set'),
-      arn('garage/ae86-trueno/lamps/*/set'),
+      arn('garage/rps13/lamps/headlights/set'),
+      arn('garage/rps13/lamps/turnLeft/set'),
+      arn('garage/rps13/lamps/turnRight/set'),
+      arn('garage/rps13/lamps/brake/set'),
+      arn('garage/ae86-trueno/lamps/foglamps/set'),
     ]);
+  });
+
+  test('no IoT resource of the lamp Lambda has a wildcard', () => {
+    const iot = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => String(s.Action).startsWith('iot:'));
+    for (const resource of iot.flatMap((s) => [s.Resource].flat()).map(flatten)) expect(resource).not.toMatch(/[*?+#]/);
   });
 
   test("the lamp Lambda may read retained messages only on its cars' set, state and status topics", () => {
     const read = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:GetRetainedMessage');
+    const rps13 = ['headlights', 'turnLeft', 'turnRight', 'brake'];
     expect((read[0].Resource as unknown[]).map(flatten)).toEqual([
-      arn('garage/rps13/lamps/*/set'),
-      arn('garage/rps13/lamps/*/state'),
+      ...rps13.map((lamp) => arn(`garage/rps13/lamps/${lamp}/set`)),
+      ...rps13.map((lamp) => arn(`garage/rps13/lamps/${lamp}/state`)),
       arn('garage/rps13/status'),
-      arn('garage/ae86-trueno/lamps/*/set'),
-      arn('garage/ae86-trueno/lamps/*/state'),
+      arn('garage/ae86-trueno/lamps/foglamps/set'),
+      arn('garage/ae86-trueno/lamps/foglamps/state'),
       arn('garage/ae86-trueno/status'),
     ]);
   });
@@ -102,7 +111,9 @@ describe('LampApi construct', () => {
   test('the lamp Lambda may publish retained commands only for cars that restore their lamps', () => {
     const retain = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:RetainPublish');
     expect(retain).toHaveLength(1);
-    expect([retain[0].Resource].flat().map(flatten)).toEqual([arn('garage/rps13/lamps/*/set')]);
+    expect([retain[0].Resource].flat().map(flatten)).toEqual(
+      ['headlights', 'turnLeft', 'turnRight', 'brake'].map((lamp) => arn(`garage/rps13/lamps/${lamp}/set`)),
+    );
   });
 
   test('the lamp Lambda has no other IoT or data permission than those three', () => {

@@ -1,4 +1,5 @@
 import { ConfigError, type PlamoConfigInput, parseConfig } from '../../lib/config';
+import { MAX_LAMPS_PER_CAR } from '../../lib/contract';
 
 type CarInput = PlamoConfigInput['cars'][string];
 
@@ -219,6 +220,21 @@ describe('each rule names the key and the fix', () => {
       ]),
     );
     expect(() => parseConfig({ cars: { rps13: car({ lamps, groups: {} }) } })).not.toThrow();
+  });
+
+  test("a car may have no more lamps than AWS IoT Core's subscriptions per connection", () => {
+    const lamps = (count: number) =>
+      Object.fromEntries(
+        Array.from({ length: count }, (_, i) => [
+          `lamp${i}`,
+          { pin: 'GP2', kind: 'switch' as const, currentMa: 1, driver: 'transistor' as const },
+        ]),
+      );
+    const limit = `cars.rps13.lamps: ${MAX_LAMPS_PER_CAR + 1} lamps need ${MAX_LAMPS_PER_CAR + 1} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`;
+    expect(problemsOf({ cars: { rps13: car({ lamps: lamps(MAX_LAMPS_PER_CAR + 1), groups: {} }) } })).toContain(limit);
+    expect(
+      problemsOf({ cars: { rps13: car({ lamps: lamps(MAX_LAMPS_PER_CAR), groups: {} }) } }).some((p) => p.includes('subscriptions')),
+    ).toBe(false);
   });
 
   test('unknown keys are reported, not ignored', () => {

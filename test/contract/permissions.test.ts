@@ -1,27 +1,49 @@
-import { controllerPermissions, devicePermissions, iotPolicyTopicPattern, subscriptionAllowed, topicAllowed } from '../../lib/contract';
+import {
+  COMMAND_ID_PATTERN,
+  controllerPermissions,
+  devicePermissions,
+  deviceSubscriptions,
+  LIMITS,
+  MAX_LAMPS_PER_CAR,
+  subscriptionAllowed,
+  topicAllowed,
+} from '../../lib/contract';
+
+const LAMPS = ['headlights', 'brake'];
 
 describe('device permissions', () => {
-  const rps13 = devicePermissions('cars', 'rps13');
+  const rps13 = devicePermissions('cars', 'rps13', LAMPS);
 
   test('the client id is the thing name', () => {
     expect(rps13.clientId).toBe('rps13');
   });
 
-  test('a car publishes only its own state, status, telemetry and events', () => {
-    expect(topicAllowed(rps13.publish, 'cars/rps13/lamps/headlights/state')).toBe(true);
-    expect(topicAllowed(rps13.publish, 'cars/rps13/status')).toBe(true);
-    expect(topicAllowed(rps13.publish, 'cars/rps13/telemetry')).toBe(true);
-    expect(topicAllowed(rps13.publish, 'cars/rps13/events')).toBe(true);
+  test("a car publishes only its own lamps' states, status, telemetry and events", () => {
+    expect(rps13.publish).toEqual([
+      'cars/rps13/lamps/headlights/state',
+      'cars/rps13/lamps/brake/state',
+      'cars/rps13/status',
+      'cars/rps13/telemetry',
+      'cars/rps13/events',
+    ]);
+    expect(topicAllowed(rps13.publish, 'cars/rps13/lamps/fog/state')).toBe(false);
     expect(topicAllowed(rps13.publish, 'cars/rps13/lamps/headlights/set')).toBe(false);
     expect(topicAllowed(rps13.publish, 'cars/s14/status')).toBe(false);
   });
 
-  test('a car subscribes only to its own command filter', () => {
-    expect(subscriptionAllowed(rps13, 'cars/rps13/lamps/+/set')).toBe(true);
+  test("a car subscribes to and receives exactly each configured lamp's set topic", () => {
+    expect(rps13.subscribe).toEqual(['cars/rps13/lamps/headlights/set', 'cars/rps13/lamps/brake/set']);
+    expect(rps13.receive).toEqual(rps13.subscribe);
+    expect(deviceSubscriptions('cars', 'rps13', LAMPS)).toEqual(rps13.subscribe);
     expect(subscriptionAllowed(rps13, 'cars/rps13/lamps/brake/set')).toBe(true);
-    expect(subscriptionAllowed(rps13, 'cars/+/lamps/+/set')).toBe(false);
-    expect(subscriptionAllowed(rps13, 'cars/rps13/#')).toBe(false);
-    expect(subscriptionAllowed(rps13, 'cars/s14/lamps/+/set')).toBe(false);
+    expect(subscriptionAllowed(rps13, 'cars/rps13/lamps/fog/set')).toBe(false);
+  });
+
+  test('no wildcard filter is granted, not even one that covers only granted topics', () => {
+    for (const filter of ['cars/rps13/lamps/+/set', 'cars/+/lamps/+/set', 'cars/rps13/#', 'cars/s14/lamps/brake/set']) {
+      expect(subscriptionAllowed(rps13, filter)).toBe(false);
+    }
+    for (const topic of [...rps13.publish, ...rps13.subscribe]) expect(topic).not.toMatch(/[+#*?]/);
   });
 
   test('wildcards are never accepted where a concrete topic is needed', () => {
@@ -31,23 +53,38 @@ describe('device permissions', () => {
 });
 
 describe('controller permissions', () => {
-  const rps13 = controllerPermissions('cars', 'rps13');
+  const rps13 = controllerPermissions('cars', 'rps13', LAMPS);
 
-  test('the API publishes only commands to that car', () => {
-    expect(topicAllowed(rps13.publish, 'cars/rps13/lamps/hazard/set')).toBe(true);
+  test("the API publishes only to that car's configured lamps", () => {
+    expect(rps13.publish).toEqual(['cars/rps13/lamps/headlights/set', 'cars/rps13/lamps/brake/set']);
+    expect(topicAllowed(rps13.publish, 'cars/rps13/lamps/hazard/set')).toBe(false);
     expect(topicAllowed(rps13.publish, 'cars/rps13/status')).toBe(false);
-    expect(topicAllowed(rps13.publish, 'cars/s14/lamps/hazard/set')).toBe(false);
   });
 
-  test('the API reads retained commands, states and status, not telemetry', () => {
-    expect(topicAllowed(rps13.readRetained, 'cars/rps13/lamps/brake/set')).toBe(true);
-    expect(topicAllowed(rps13.readRetained, 'cars/rps13/lamps/brake/state')).toBe(true);
-    expect(topicAllowed(rps13.readRetained, 'cars/rps13/status')).toBe(true);
-    expect(topicAllowed(rps13.readRetained, 'cars/rps13/telemetry')).toBe(false);
+  test('the API reads retained commands and states of each lamp, and the status, not telemetry', () => {
+    expect(rps13.readRetained).toEqual([
+      'cars/rps13/lamps/headlights/set',
+      'cars/rps13/lamps/brake/set',
+      'cars/rps13/lamps/headlights/state',
+      'cars/rps13/lamps/brake/state',
+      'cars/rps13/status',
+    ]);
   });
 });
 
-test('IoT policy topic resources use * where MQTT filters use +', () => {
-  expect(iotPolicyTopicPattern('cars/rps13/lamps/+/set')).toBe('cars/rps13/lamps/*/set');
-  expect(iotPolicyTopicPattern('cars/rps13/status')).toBe('cars/rps13/status');
+test("a car's lamp limit is AWS IoT Core's subscriptions per connection, since the device subscribes once per lamp", () => {
+  const lamps = Array.from({ length: MAX_LAMPS_PER_CAR }, (_, i) => `lamp${i}`);
+  expect(deviceSubscriptions('cars', 'rps13', lamps)).toHaveLength(LIMITS.subscriptionsPerConnection);
+});
+
+describe('command ids', () => {
+  test('printable ASCII up to the limit is an id', () => {
+    for (const id of ['a', ' ~!"\\{}', 'x'.repeat(LIMITS.commandIdMaxLength), crypto.randomUUID()]) expect(id).toMatch(COMMAND_ID_PATTERN);
+  });
+
+  test('empty, too long, control or non-ASCII characters are not', () => {
+    for (const id of ['', 'x'.repeat(LIMITS.commandIdMaxLength + 1), 'tab\there', 'line\n', 'ü', 'ライト', '\u007f', 'a\u0000']) {
+      expect(id).not.toMatch(COMMAND_ID_PATTERN);
+    }
+  });
 });

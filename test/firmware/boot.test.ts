@@ -1,5 +1,5 @@
 import { DELIVERY } from '../../lib/contract';
-import { CERTS, HOST, WDT_MAX_MS, bench, boot, events } from './support';
+import { CAR, CERTS, HOST, WDT_MAX_MS, bench, boot, events } from './support';
 import { DEFAULT_CERT_FILES } from '../../firmware/generate';
 
 function order(kinds: string[], trace: { kind: string }[]): number[] {
@@ -56,7 +56,8 @@ describe('standalone boot', () => {
   test('subscribes to its lamps and announces itself online, retained, with version and address', async () => {
     const b = await bench();
     await boot(b);
-    expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual([[b.topics.lampSet('+'), 1]]);
+    const lamps = Object.keys(b.config.cars[CAR].lamps);
+    expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual(lamps.map((lamp) => [b.topics.lampSet(lamp), 1]));
     const status = b.broker.published.find((record) => record.topic === b.topics.status);
     expect(status).toMatchObject(DELIVERY.status);
     expect(JSON.parse(status!.payload)).toEqual({ online: true, fw: '0.1.0', ip: '192.168.4.23' });

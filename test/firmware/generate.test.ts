@@ -24,10 +24,10 @@ describe('config.py generator', () => {
     const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, OPTIONS)]]);
     const result = await python(
       files,
-      'import config\nresult = [config.TOPIC_LAMP_SET_FILTER, config.TOPIC_STATUS, config.TOPIC_EVENTS, config.TOPIC_TELEMETRY, config.LAMP_STATE_TOPICS[0], config.LAMP_SET_TOPICS[1].decode(), config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
+      'import config\nresult = [[topic.decode() for topic in config.LAMP_SET_TOPICS], config.TOPIC_STATUS, config.TOPIC_EVENTS, config.TOPIC_TELEMETRY, config.LAMP_STATE_TOPICS[0], config.LAMP_SET_TOPICS[1].decode(), config.PAYLOAD_MAX_BYTES, config.COMMAND_ID_MAX_LENGTH, config.QOS_LAMP_STATE, config.QOS_TELEMETRY]',
     );
     expect(result).toEqual([
-      topics.lampSet('+'),
+      Object.keys(testConfig().cars[CAR].lamps).map((lamp) => topics.lampSet(lamp)),
       topics.status,
       topics.events,
       topics.telemetry,

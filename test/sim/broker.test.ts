@@ -74,7 +74,7 @@ describe('what a car may do', () => {
 
   test('a command from the controller reaches its car', async () => {
     const car = await connect('carA');
-    await car.subscribeAsync(topicsA.lampSet('+'), { qos: 1 });
+    await car.subscribeAsync(topicsA.lampSet('headlights'), { qos: 1 });
     const controller = await connect('controller');
     const received = nextMessage(car, topicsA.lampSet('headlights'));
     await controller.publishAsync(topicsA.lampSet('headlights'), '{"mode":"on"}', { qos: 1 });
@@ -95,7 +95,15 @@ describe('what a car may do', () => {
 
   test("car A cannot subscribe to car B's commands", async () => {
     const car = await connect('carA');
-    await expect(car.subscribeAsync(topicsB.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    await expect(car.subscribeAsync(topicsB.lampSet('headlights'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+  });
+
+  test("a car subscribes to each of its lamps by its exact filter, never with '+'", async () => {
+    const car = await connect('carA');
+    await expect(car.subscribeAsync(topicsA.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+    await expect(car.subscribeAsync(topicsA.lampSet('turnLeft'), { qos: 1 })).resolves.toEqual([
+      expect.objectContaining({ topic: topicsA.lampSet('turnLeft'), qos: 1 }),
+    ]);
   });
 
   test('a car cannot subscribe to every topic with a wildcard', async () => {

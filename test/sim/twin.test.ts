@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import type { MqttClient } from 'mqtt';
 import { generateToken } from '../../lib/api';
-import { carTopics } from '../../lib/contract';
+import { carTopics, deviceSubscriptions } from '../../lib/contract';
 import { PortInUseError } from '../../lib/sim/listen';
 import { InvalidTokenError, startTwin, type Twin } from '../../lib/sim/twin';
 import { connectAs, nextMessage, temporaryPki, twoCarConfig } from './support';
@@ -43,7 +43,7 @@ async function fakeCar(): Promise<MqttClient> {
     will: { topic: topics.status, payload: Buffer.from('{"online":false}'), qos: 1, retain: true },
   });
   clients.push(car);
-  await car.subscribeAsync(topics.lampSet('+'), { qos: 1 });
+  await car.subscribeAsync([...deviceSubscriptions(config.topicRoot, 'carA', Object.keys(config.cars.carA.lamps))], { qos: 1 });
   await car.publishAsync(topics.status, JSON.stringify({ online: true, fw: 'test', ip: '127.0.0.1' }), { qos: 1, retain: true });
   return car;
 }

@@ -1,4 +1,4 @@
-import { deviceIotPolicy, type IotArn } from '../../cloud/device-policy';
+import { deviceIotPolicies, type IotArn } from '../../cloud/device-policy';
 import { lampApiIotStatements } from '../../cloud/lamp-api-policy';
 import type { PlamoConfig } from '../../config';
 import { CONTROLLER_COMMON_NAME } from '../pki';
@@ -35,8 +35,9 @@ function controllerConnectStatement(): PolicyDocumentJson['Statement'] {
 
 export function twinPrincipals(config: PlamoConfig): ReadonlyMap<string, Principal> {
   const principals = new Map<string, Principal>();
-  for (const carId of Object.keys(config.cars)) {
-    principals.set(carId, { name: carId, thingName: carId, documents: [deviceIotPolicy(config.topicRoot, carId, localIotArn)] });
+  for (const [carId, car] of Object.entries(config.cars)) {
+    const documents = deviceIotPolicies(config.topicRoot, carId, Object.keys(car.lamps), localIotArn);
+    principals.set(carId, { name: carId, thingName: carId, documents });
   }
   principals.set(CONTROLLER_COMMON_NAME, {
     name: CONTROLLER_COMMON_NAME,
