@@ -1,3 +1,5 @@
+import { LIMITS } from '../../contract';
+
 /**
  * AWS IoT Core's message broker limits that a client can run into, from the AWS General Reference page
  * "AWS IoT Core endpoints and quotas" (message broker and protocol limits). All are hard limits.
@@ -13,8 +15,8 @@ export const AWS_IOT_LIMITS = {
   clientIdMaxBytes: 128,
   /** "Maximum subscriptions per subscribe request". */
   filtersPerSubscribe: 8,
-  /** "Subscriptions per connection". */
-  subscriptionsPerConnection: 50,
+  /** "Subscriptions per connection"; the contract caps a car's lamps by it. */
+  subscriptionsPerConnection: LIMITS.subscriptionsPerConnection,
   /** "Maximum outbound unacknowledged messages": QoS 1 messages in flight to one client. */
   inflightOutboundQos1: 100,
   /** "Keep-alive period": requests below are raised to it. */
