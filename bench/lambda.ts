@@ -154,7 +154,7 @@ async function benchLampApi(options: LambdaBenchOptions): Promise<LambdaFigures>
   // The cars are not in the bundle but in the file beside it; what it takes per car is read there.
   const configBytes = (cars: number) => statSync(stageApiConfig(configWithCars(options.config, cars))).size;
   const configBytesPerCar = (configBytes(50) - configBytes(1)) / 49;
-  const env = { IOT_DATA_ENDPOINT: 'bench-ats.iot.eu-west-1.amazonaws.com' };
+  const env = { IOT_DATA_ENDPOINT: 'bench-ats.iot.eu-west-1.amazonaws.com', CAR_STORE_TABLE_NAME: 'bench-car-store' };
   options.progress(`lamp API bundle: ${bundleBytes} B; cold starts…`);
   const cold = await coldStarts(
     options.coldRuns,

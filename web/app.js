@@ -4,7 +4,7 @@
 // leaves the phone in the Authorization header.
 
 const TOKEN_KEY = 'plamo.token';
-const POLL_MS = 2000;
+const POLL_MS = 5000;
 const POLL_PENDING_MS = 400;
 /** A command the car has not confirmed within this long is shown as unanswered. */
 const ANSWER_TIMEOUT_MS = 10000;
@@ -64,7 +64,15 @@ const STRINGS = {
     sceneSent: 'シーン「{name}」を送信しました',
     failed: '送信できませんでした: {message}',
     noCars: '車が設定されていません。',
-    names: { hazard: 'ハザード' },
+    names: {
+      hazard: 'ハザード',
+      headlights: 'ヘッドライト',
+      turnLeft: '左ウインカー',
+      turnRight: '右ウインカー',
+      brake: 'ブレーキ／テール',
+      night: 'ナイト',
+      parked: '駐車',
+    },
   },
 };
 
@@ -204,24 +212,26 @@ function renderCar(meta) {
 
   section.append(el('h3', { class: 'section-title', text: t('lamps') }));
   const lampList = el('div', { class: 'controls' });
-  for (const lamp of meta.lamps) lampList.append(renderTarget(car, lamp.name, lamp.label, [lamp.name], lamp.dimmable));
+  for (const lamp of meta.lamps)
+    lampList.append(renderTarget(car, lamp.name, lamp.label ?? displayName(lamp.name), [lamp.name], lamp.dimmable));
   section.append(lampList);
 
-  const groups = Object.entries(meta.groups);
+  const groups = meta.groups;
   if (groups.length > 0) {
     section.append(el('h3', { class: 'section-title', text: t('groups') }));
     const groupList = el('div', { class: 'controls' });
-    for (const [name, members] of groups) groupList.append(renderTarget(car, name, displayName(name), members, false));
+    for (const group of groups) groupList.append(renderTarget(car, group.name, group.label ?? displayName(group.name), group.lamps, false));
     section.append(groupList);
   }
 
-  const scenes = Object.keys(meta.scenes);
+  const scenes = meta.scenes;
   if (scenes.length > 0) {
     section.append(el('h3', { class: 'section-title', text: t('scenes') }));
     const sceneList = el('div', { class: 'scenes' });
     for (const scene of scenes) {
-      const button = el('button', { type: 'button', class: 'scene', text: displayName(scene) });
-      button.addEventListener('click', () => send(car, 'POST', `scenes/${encodeURIComponent(scene)}`, undefined, displayName(scene)));
+      const label = scene.label ?? displayName(scene.name);
+      const button = el('button', { type: 'button', class: 'scene', text: label });
+      button.addEventListener('click', () => send(car, 'POST', `scenes/${encodeURIComponent(scene.name)}`, undefined, label));
       sceneList.append(button);
     }
     section.append(sceneList);

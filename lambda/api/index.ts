@@ -1,7 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
 import { API_CONFIG_FILE, readApiConfigFile } from '../../lib/api/config-file';
+import { DynamoCarStore } from '../../lib/api/dynamo-car-store';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
 import { logger, MetricUnit, metrics } from '../shared/observability';
@@ -55,13 +57,15 @@ export function createApiHandler(api: LampApi) {
 function apiFromEnvironment(): LampApi {
   // The stack puts the cars beside the bundle (API_CONFIG_FILE); tests point PLAMO_API_CONFIG_FILE elsewhere.
   const config = readApiConfigFile(process.env.PLAMO_API_CONFIG_FILE ?? join(__dirname, API_CONFIG_FILE));
-  // The endpoint is known only at deploy time, so it is a real variable.
+  // The endpoint and the table name are known only at deploy time, so they are real variables.
   const endpoint = process.env.IOT_DATA_ENDPOINT;
-  if (!endpoint) throw new Error('IOT_DATA_ENDPOINT must be set');
+  const tableName = process.env.CAR_STORE_TABLE_NAME;
+  if (!endpoint || !tableName) throw new Error('IOT_DATA_ENDPOINT and CAR_STORE_TABLE_NAME must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
+  const store = new DynamoCarStore(new DynamoDBClient({}), tableName);
   // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
-  return createLampApi({ config, lamps: new IotDataLampPort(client), observer, extraRoutes: phonePageRoutes(page) });
+  return createLampApi({ config, lamps: new IotDataLampPort(client), store, observer, extraRoutes: phonePageRoutes(page) });
 }
 
 let handle: ReturnType<typeof createApiHandler> | undefined;

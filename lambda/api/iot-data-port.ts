@@ -1,4 +1,4 @@
-import { GetRetainedMessageCommand, type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
+import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import { BrokerBusyError, type LampPort, type PublishOptions } from '../../lib/api/lamp-port';
 
 /** Seconds a phone should wait after IoT Core throttled us; the SDK has already retried with backoff by then. */
@@ -10,7 +10,7 @@ function brokerError(error: unknown): unknown {
   return error instanceof Error && BUSY_ERRORS.has(error.name) ? new BrokerBusyError(RETRY_AFTER_S, { cause: error }) : error;
 }
 
-/** The lamp port on AWS IoT Core's data plane (the account's ATS endpoint). */
+/** The lamp port on AWS IoT Core's data plane (the account's ATS endpoint): commands only. */
 export class IotDataLampPort implements LampPort {
   constructor(private readonly client: IoTDataPlaneClient) {}
 
@@ -20,17 +20,6 @@ export class IotDataLampPort implements LampPort {
         new PublishCommand({ topic, qos: options.qos, retain: options.retain, payload: Buffer.from(payload, 'utf8') }),
       );
     } catch (error) {
-      throw brokerError(error);
-    }
-  }
-
-  async readRetained(topic: string): Promise<string | null> {
-    try {
-      const { payload } = await this.client.send(new GetRetainedMessageCommand({ topic }));
-      return payload ? Buffer.from(payload).toString('utf8') : null;
-    } catch (error) {
-      // No retained message on the topic is ResourceNotFoundException (IoT data plane API reference).
-      if (error instanceof Error && error.name === 'ResourceNotFoundException') return null;
       throw brokerError(error);
     }
   }

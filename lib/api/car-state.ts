@@ -1,9 +1,9 @@
 import { LAMP_MODES } from '../config/modes';
-import { carTopics, retainCommands } from '../contract/topics';
+import { retainCommands } from '../contract/topics';
+import type { CarStore, StoredMessage } from './car-store';
 import type { ApiCar } from './commands';
-import type { LampPort } from './lamp-port';
 
-/** A retained lamp message (`set` or `state`) as the phone sees it. */
+/** A lamp message (`set` or `state`) as the phone sees it. */
 export interface LampMessage {
   readonly mode: string;
   readonly brightness?: number;
@@ -12,7 +12,7 @@ export interface LampMessage {
 }
 
 export interface LampView {
-  /** The last retained command, or null (none yet, or the car does not retain commands). */
+  /** The last command, or null (none yet, or the car does not retain commands). */
   readonly desired: LampMessage | null;
   /** What the device last reported, or null. */
   readonly reported: LampMessage | null;
@@ -20,15 +20,41 @@ export interface LampView {
   readonly pending: boolean;
 }
 
-export interface CarView {
-  readonly id: string;
-  /** From the retained status (the device's last will sets it false); null before the device was ever seen. */
-  readonly online: boolean | null;
-  readonly lamps: Record<string, LampView>;
+/** The car's last telemetry (`{root}/{car}/telemetry`), with when it arrived. */
+export interface HealthView {
+  readonly at: number;
+  readonly uptimeS: number | null;
+  readonly heapFree: number | null;
+  readonly rssi: number | null;
+  readonly reconnects: number | null;
+  readonly fw: string | null;
 }
 
-function parseObject(text: string | null): Record<string, unknown> | null {
-  if (text === null) return null;
+export interface EventView {
+  readonly at: number;
+  readonly level: string;
+  readonly code: string;
+  readonly detail: string;
+}
+
+export interface CarView {
+  readonly id: string;
+  /** From the status (the device's last will sets it false); null before the device was ever seen. */
+  readonly online: boolean | null;
+  /** When the status last changed, e.g. "offline since"; null before the device was ever seen. */
+  readonly since: number | null;
+  /** When anything last came from the device. */
+  readonly lastSeen: number | null;
+  readonly health: HealthView | null;
+  /** From the last command to the state that confirmed it, as the store saw them arrive. */
+  readonly lastCommandLatencyMs: number | null;
+  readonly lamps: Record<string, LampView>;
+  /** The latest events, newest first. */
+  readonly events: readonly EventView[];
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | null {
+  if (text === undefined) return null;
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
@@ -37,38 +63,69 @@ function parseObject(text: string | null): Record<string, unknown> | null {
   }
 }
 
-/** Retained messages come from devices; anything that is not a lamp message is shown as null, never passed on. */
-function lampMessage(text: string | null): LampMessage | null {
-  const value = parseObject(text);
+const numberOrNull = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
+const stringOrNull = (value: unknown) => (typeof value === 'string' ? value : null);
+
+/** Messages come from devices; anything that is not a lamp message is shown as null, never passed on. */
+function lampMessage(message: StoredMessage | undefined): LampMessage | null {
+  const value = parseObject(message?.text);
   if (!value || !(LAMP_MODES as readonly unknown[]).includes(value.mode) || typeof value.ts !== 'number') return null;
-  const brightness = typeof value.brightness === 'number' ? value.brightness : undefined;
-  const id = typeof value.id === 'string' ? value.id : null;
+  const brightness = numberOrNull(value.brightness) ?? undefined;
+  const id = stringOrNull(value.id);
   return { mode: value.mode as string, ...(brightness === undefined ? {} : { brightness }), id, ts: value.ts };
 }
 
-function onlineFrom(text: string | null): boolean | null {
-  const value = parseObject(text);
-  return typeof value?.online === 'boolean' ? value.online : null;
+function healthOf(message: StoredMessage | null): HealthView | null {
+  const value = message && parseObject(message.text);
+  if (!message || !value) return null;
+  return {
+    at: message.at,
+    uptimeS: numberOrNull(value.uptime_s),
+    heapFree: numberOrNull(value.heap_free),
+    rssi: numberOrNull(value.rssi),
+    reconnects: numberOrNull(value.reconnects),
+    fw: stringOrNull(value.fw),
+  };
+}
+
+/** An event that is not the contract's object is still shown, as its text, so nothing a car says is lost. */
+function eventOf(message: StoredMessage): EventView {
+  const value = parseObject(message.text);
+  const detail = stringOrNull(value?.detail) ?? (value ? '' : message.text.slice(0, 200));
+  return { at: message.at, level: stringOrNull(value?.level) ?? 'warn', code: stringOrNull(value?.code) ?? 'unreadable', detail };
 }
 
 /**
- * Reads the retained `set`, `state` and `status` messages of one car in parallel. The `set` topics are read
- * only for a car whose commands are retained: for any other, a retained command there is a stale one from
- * before its `powerOn` changed, not what was last asked of it.
+ * One read of the store, turned into what the phone shows. Commands count as desired only for a car whose
+ * commands are retained: for any other, the car starts with everything off, so the last command is no promise.
  */
-export async function readCarView(port: LampPort, topicRoot: string, carId: string, car: ApiCar): Promise<CarView> {
-  const topics = carTopics(topicRoot, carId);
+export async function readCarView(store: CarStore, carId: string, car: ApiCar): Promise<CarView> {
   const lampNames = Object.keys(car.lamps);
-  const readDesired = (lamp: string) => (retainCommands(car.powerOn) ? port.readRetained(topics.lampSet(lamp)) : null);
-  const [status, ...lampTexts] = await Promise.all([
-    port.readRetained(topics.status),
-    ...lampNames.flatMap((lamp) => [readDesired(lamp), port.readRetained(topics.lampState(lamp))]),
-  ]);
+  const record = await store.readCar(carId, lampNames.length);
   const lamps: Record<string, LampView> = {};
-  lampNames.forEach((lamp, index) => {
-    const desired = lampMessage(lampTexts[2 * index]);
-    const reported = lampMessage(lampTexts[2 * index + 1]);
+  let latest: { at: number; latency: number } | null = null;
+  for (const lamp of lampNames) {
+    const command = record.lampCommands.get(lamp);
+    const state = record.lampStates.get(lamp);
+    const sent = lampMessage(command);
+    const reported = lampMessage(state);
+    const desired = retainCommands(car.powerOn) ? sent : null;
     lamps[lamp] = { desired, reported, pending: desired !== null && desired.id !== reported?.id };
-  });
-  return { id: carId, online: onlineFrom(status), lamps };
+    if (command && state && sent?.id && sent.id === reported?.id && state.at >= command.at && (!latest || state.at > latest.at)) {
+      latest = { at: state.at, latency: state.at - command.at };
+    }
+  }
+  const status = parseObject(record.status?.text);
+  const deviceTimes = [record.status, record.telemetry, ...record.lampStates.values(), ...record.events].map((message) => message?.at ?? 0);
+  const lastSeen = Math.max(0, ...deviceTimes);
+  return {
+    id: carId,
+    online: typeof status?.online === 'boolean' ? status.online : null,
+    since: typeof status?.online === 'boolean' && record.status ? record.status.at : null,
+    lastSeen: lastSeen > 0 ? lastSeen : null,
+    health: healthOf(record.telemetry),
+    lastCommandLatencyMs: latest?.latency ?? null,
+    lamps,
+    events: record.events.map(eventOf),
+  };
 }

@@ -3,7 +3,7 @@ import { LAMP_MODES } from '../config/modes';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
-export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'lamps' | 'groups' | 'scenes'>;
+export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'groups' | 'scenes' | 'labels'>;
 
 /** The parts of the config the lamp API needs; a `PlamoConfig` is one. */
 export interface ApiConfig {
@@ -25,7 +25,15 @@ export function apiConfigOf(config: PlamoConfig): ApiConfig {
   const cars = Object.fromEntries(
     Object.entries(config.cars).map(([id, car]) => [
       id,
-      { name: car.name, powerOn: car.powerOn, lamps: car.lamps, groups: car.groups, scenes: car.scenes },
+      {
+        name: car.name,
+        powerOn: car.powerOn,
+        blinkPerMin: car.blinkPerMin,
+        lamps: car.lamps,
+        groups: car.groups,
+        scenes: car.scenes,
+        labels: car.labels,
+      },
     ]),
   );
   return { topicRoot: config.topicRoot, cars };

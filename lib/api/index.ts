@@ -1,5 +1,6 @@
 export * from './authorizer';
 export * from './car-state';
+export * from './car-store';
 export * from './commands';
 export * from './config-file';
 export * from './http';

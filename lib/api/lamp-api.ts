@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { assumedLedColour, lampPosition } from '../config/appearance';
 import { encodePayload } from '../contract/encode';
 import { carTopics, DELIVERY, retainCommands } from '../contract/topics';
+import type { CarStore } from './car-store';
 import { readCarView } from './car-state';
 import {
   type ApiCar,
@@ -41,6 +43,8 @@ export interface ApiObserver {
 export interface LampApiOptions {
   readonly config: ApiConfig;
   readonly lamps: LampPort;
+  /** Where the cars' states, status, telemetry and events are read from. */
+  readonly store: CarStore;
   /** @default Date.now */
   readonly now?: () => number;
   /** Command ids; at most `LIMITS.commandIdMaxLength` characters. @default crypto.randomUUID */
@@ -84,6 +88,7 @@ function readJson(request: ApiRequest, required: boolean): unknown {
 interface ApiContext {
   readonly config: ApiConfig;
   readonly port: LampPort;
+  readonly store: CarStore;
   readonly observer: ApiObserver;
   readonly now: () => number;
   readonly newId: () => string;
@@ -121,7 +126,7 @@ function checkSceneBody(request: ApiRequest): void {
 }
 
 function lampApiRoutes(context: ApiContext): Route[] {
-  const { config, port } = context;
+  const { config, store } = context;
   return [
     {
       method: 'GET',
@@ -133,7 +138,7 @@ function lampApiRoutes(context: ApiContext): Route[] {
       path: '/api/cars/{car}',
       handle: async (_request, params) => {
         const [carId, car] = carOf(config, params);
-        return jsonResponse(200, await readCarView(port, config.topicRoot, carId, car));
+        return jsonResponse(200, await readCarView(store, carId, car));
       },
     },
     {
@@ -176,6 +181,7 @@ export function createLampApi(options: LampApiOptions): LampApi {
   const context: ApiContext = {
     config: options.config,
     port: options.lamps,
+    store: options.store,
     observer,
     now: options.now ?? Date.now,
     newId: options.newId ?? randomUUID,
@@ -216,18 +222,25 @@ function toApiError(error: unknown): ApiError {
   return new ApiError(500, 'internal', 'internal error; the details are in the server log');
 }
 
-/** A car as the phone page lists it: lamps with labels and kinds, groups and scenes; no pins, no Wi-Fi. */
+/**
+ * A car as the phone page draws it: lamps with kinds, colours and places, groups and scenes; no pins, no
+ * Wi-Fi. `label` is null where the config gives none, so the page can show the name in the phone's language.
+ */
 function describeCar(id: string, car: ApiCar) {
   return {
     id,
     name: car.name ?? id,
+    blinkPerMin: car.blinkPerMin,
     lamps: Object.entries(car.lamps).map(([name, lamp]) => ({
       name,
-      label: lamp.label ?? name,
+      label: lamp.label ?? null,
       kind: lamp.kind,
       dimmable: lamp.kind === 'pwm',
+      colour: lamp.colour ?? assumedLedColour(name, lamp),
+      position: lampPosition(name, lamp),
+      tailLevel: lamp.tailLevel ?? null,
     })),
-    groups: car.groups,
-    scenes: car.scenes,
+    groups: Object.entries(car.groups).map(([name, lamps]) => ({ name, label: car.labels[name] ?? null, lamps })),
+    scenes: Object.keys(car.scenes).map((name) => ({ name, label: car.labels[name] ?? null })),
   };
 }

@@ -5,16 +5,14 @@ export interface PublishOptions {
 }
 
 /**
- * The message broker as the lamp API sees it. AWS IoT Core (IoT data plane) implements it in the Lambda,
- * the embedded MQTT broker in the local twin; the API logic is the same for both.
+ * The message broker as the lamp API sees it, for commands; what cars report is read from a `CarStore`.
+ * AWS IoT Core (IoT data plane) implements it in the Lambda, the embedded MQTT broker in the local twin.
  */
 export interface LampPort {
   publishLampCommand(topic: string, payload: string, options: PublishOptions): Promise<void>;
-  /** The retained message on a topic as text, or null when there is none. */
-  readRetained(topic: string): Promise<string | null>;
 }
 
-/** The broker refused for now (e.g. IoT Core throttling); the API answers 503 with Retry-After. */
+/** The broker or store refused for now (e.g. throttling); the API answers 503 with Retry-After. */
 export class BrokerBusyError extends Error {
   constructor(
     readonly retryAfterS: number,

@@ -1,7 +1,9 @@
+import { networkInterfaces } from 'node:os';
 import { type Command, InvalidArgumentError } from 'commander';
 import QRCode from 'qrcode';
 import { loadConfig, type PlamoConfig } from '../config';
 import { PortInUseError } from '../sim/listen';
+import { tokenFilePath } from '../sim/token-file';
 import { TerminalView } from '../sim/terminal-view';
 import { InvalidTokenError, startTwin, type Twin } from '../sim/twin';
 import { startVirtualPico, VirtualCarError } from '../sim/virtual-car';
@@ -12,6 +14,17 @@ export interface SimOptions {
   readonly mqttPort: number;
   /** `--no-cars` turns it off. */
   readonly cars: boolean;
+  /** Listen on the computer's LAN address instead of 127.0.0.1, so a phone on the same network can open the page. */
+  readonly lan?: boolean;
+}
+
+/** The first IPv4 address of a network interface that is up and not loopback, e.g. 192.168.1.23. */
+export function lanAddress(interfaces = networkInterfaces()): string | undefined {
+  for (const addresses of Object.values(interfaces)) {
+    const found = addresses?.find((address) => address.family === 'IPv4' && !address.internal);
+    if (found) return found.address;
+  }
+  return undefined;
 }
 
 function parsePort(value: string): number {
@@ -24,13 +37,17 @@ function write(text: string): void {
   process.stdout.write(text);
 }
 
-async function printWelcome(twin: Twin): Promise<void> {
+async function printWelcome(twin: Twin, lan: boolean): Promise<void> {
   const link = `${twin.url}/#token=${twin.token}`;
   write(`\nplamo local twin — broker mqtts://127.0.0.1:${twin.mqttPort}, certificates in ${twin.pki.dir}\n`);
-  write(`token: ${twin.token}   (set PLAMO_TOKEN to keep one across restarts)\n`);
+  write(`token: ${twin.token}   (kept in ${tokenFilePath(twin.pki.dir)} across restarts; PLAMO_TOKEN overrides it)\n`);
+  if (lan) {
+    write('warning: plain HTTP on your network: anyone on it can see the page and, with the token, switch the lamps.\n');
+    write('         Use --lan only on a network you trust, and stop the twin when you are done.\n');
+  }
   // A QR code is for eyes on a terminal; in a pipe or a log it is only noise.
   if (process.stdout.isTTY) write(`${await QRCode.toString(link, { type: 'terminal', small: true })}\n`);
-  write(`open on this computer: ${link}\n\n`);
+  write(`${lan ? 'open on your phone (same Wi-Fi), or scan the code' : 'open on this computer'}: ${link}\n\n`);
 }
 
 /** Resolves on the first Ctrl-C or SIGTERM. */
@@ -47,11 +64,14 @@ function untilStopped(): Promise<string> {
 }
 
 async function start(config: PlamoConfig, options: SimOptions, view: TerminalView): Promise<Twin> {
+  const host = options.lan ? lanAddress() : undefined;
+  if (options.lan && !host) throw new CliError('--lan: this computer has no network address besides 127.0.0.1; join a network first');
   try {
     return await startTwin({
       config,
       httpPort: options.port,
       mqttPort: options.mqttPort,
+      host,
       token: process.env.PLAMO_TOKEN || undefined,
       startVirtualCar: options.cars ? startVirtualPico : undefined,
       log: (line) => view.log(line),
@@ -76,7 +96,7 @@ export async function runSim(configFile: string, options: SimOptions): Promise<v
   });
   const stopped = untilStopped();
   twin = await start(config, options, view);
-  await printWelcome(twin);
+  await printWelcome(twin, options.lan === true);
   write(`ready: ${twin.url}\n`);
   view.start();
   const signal = await stopped;
@@ -89,9 +109,12 @@ export async function runSim(configFile: string, options: SimOptions): Promise<v
 export function registerSim(program: Command): void {
   program
     .command('sim')
-    .description('run the local twin on 127.0.0.1: MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car')
+    .description(
+      'run the local twin on 127.0.0.1 (or the LAN address with --lan): MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',
+    )
     .option('--port <port>', 'HTTP port of the lamp API and the phone page', parsePort, 8080)
     .option('--mqtt-port <port>', 'MQTT over TLS port of the broker', parsePort, 8883)
+    .option('--lan', "listen on this computer's network address (plain HTTP), so a phone on the same Wi-Fi can open the page")
     .option('--no-cars', 'start no virtual cars, e.g. to connect your own MQTT clients with the certificates in .plamo/local')
     .action(async (options: SimOptions) => runSim(program.opts().config, options));
 }

@@ -12,9 +12,9 @@ export interface LampApiIotStatement {
 
 /**
  * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to each
- * configured lamp's exact `lamps/<lamp>/set` topic (retained only for cars that restore their lamps), read retained
- * messages only on those cars' topics. The stack turns these into IAM statements; the local twin evaluates
- * them as they are, so both enforce the same document.
+ * configured lamp's exact `lamps/<lamp>/set` topic, retained only for cars that restore their lamps. It reads
+ * nothing from IoT Core: what the cars report comes from the car store. The stack turns these into IAM
+ * statements; the local twin evaluates them as they are, so both enforce the same document.
  */
 export function lampApiIotStatements(config: PlamoConfig, arn: IotArn): LampApiIotStatement[] {
   const topicArn = (topic: string) => arn('topic', topic);
@@ -23,7 +23,6 @@ export function lampApiIotStatements(config: PlamoConfig, arn: IotArn): LampApiI
   );
   const statements: LampApiIotStatement[] = [
     { Effect: 'Allow', Action: ['iot:Publish'], Resource: permissions.flatMap((p) => p.publish.map(topicArn)) },
-    { Effect: 'Allow', Action: ['iot:GetRetainedMessage'], Resource: permissions.flatMap((p) => p.readRetained.map(topicArn)) },
   ];
   // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
   // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.

@@ -7,7 +7,7 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LoggingFormat } from 'aws-cdk-lib/aws-lambda';
 import type { BundlingOptions, ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -92,6 +92,8 @@ export interface LampApiProps {
   readonly config: PlamoConfig;
   /** The account's IoT data endpoint (`…-ats.iot.<region>.amazonaws.com`), usually a deploy-time token. */
   readonly iotDataEndpoint: string;
+  /** The car store the topic rules fill (`CarStoreTable`); the API only queries it. */
+  readonly carStore: ITable;
   /**
    * Steady-state requests per second and burst for the whole API.
    * @default - `api.rateLimit` and `api.burstLimit` from the config (10 and 20)
@@ -145,13 +147,16 @@ export class LampApi extends Construct {
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
     const { fn, role } = plamoFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
-      description: 'plamo-iot lamp API: validates lamp commands and publishes them to AWS IoT Core',
+      description: 'plamo-iot lamp API: publishes lamp commands to AWS IoT Core, reads the cars from the car store',
       timeout: Duration.seconds(10),
       retention,
-      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint },
+      environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint, CAR_STORE_TABLE_NAME: props.carStore.tableName },
       bundling: lampApiBundling(props.config),
     });
     for (const statement of lampApiIotPolicyStatements(this, props.config)) role.addToPrincipalPolicy(statement);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [props.carStore.tableArn] }),
+    );
     acknowledgeSynchronousFunction(fn);
     return fn;
   }

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import type { PlamoConfig } from '../config';
 import { CarIdentity } from './car-identity';
 import { IotDataEndpoint } from './iot-endpoint';
+import { CarStoreTable } from './car-store';
 import { LampApi } from './lamp-api';
 import { STACK_OUTPUTS } from './outputs';
 import { DeviceTopicRules } from './topic-rules';
@@ -42,8 +43,9 @@ export class PlamoStack extends Stack {
     }
     this.cars = cars;
 
-    new DeviceTopicRules(this, 'DeviceTopicRules', { topicRoot: config.topicRoot });
+    const deviceRules = new DeviceTopicRules(this, 'DeviceTopicRules', { topicRoot: config.topicRoot });
+    const carStore = new CarStoreTable(this, 'CarStore', { topicRoot: config.topicRoot, errorLogs: deviceRules.errorLogs });
 
-    this.lampApi = new LampApi(this, 'LampApi', { config, iotDataEndpoint: this.iotEndpoint });
+    this.lampApi = new LampApi(this, 'LampApi', { config, iotDataEndpoint: this.iotEndpoint, carStore: carStore.table });
   }
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
 import { LAMP_KINDS, LAMP_MODES, LED_COLOURS } from './modes';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
+import { LAMP_POSITIONS } from './appearance';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
 export const CAR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -39,6 +40,8 @@ const lampSchema = z
     label: z.string().min(1).max(32).optional(),
     /** LED colour, for the wiring table's resistor (forward voltage); guessed from the name and kind when left out. */
     colour: z.enum(LED_COLOURS).optional(),
+    /** Where the lamp is drawn on the phone page's picture; guessed from the name when left out. */
+    position: z.enum(LAMP_POSITIONS).optional(),
   })
   .superRefine((lamp, ctx) => {
     if (lamp.kind !== 'pwm' && lamp.tailLevel !== undefined) {
@@ -95,6 +98,8 @@ const carObjectSchema = z.strictObject({
   lamps: z.record(nameKey('lamp', 'turnLeft'), lampSchema),
   groups: z.record(nameKey('group', 'hazard'), z.array(z.string()).min(1)).default({}),
   scenes: z.record(nameKey('scene', 'night'), z.record(z.string(), lampCommandSchema)).default({}),
+  /** Phone-page labels of groups and scenes, e.g. `{ hazard: 'Hazard lights' }`; the name made readable when left out. */
+  labels: z.record(z.string(), z.string().min(1).max(32)).default({}),
 });
 
 function checkLampSet(car: CarShape, report: Report): void {
@@ -153,10 +158,21 @@ function checkGroupsAndScenes(car: CarShape, report: Report): void {
   }
 }
 
+function checkLabels(car: CarShape, report: Report): void {
+  const named = [...Object.keys(car.groups), ...Object.keys(car.scenes)];
+  for (const name of Object.keys(car.labels)) {
+    if (!named.includes(name)) {
+      const hint = name in car.lamps ? `; a lamp's label goes in lamps.${name}.label` : `; known: ${named.join(', ') || 'none'}`;
+      report(['labels', name], `'${name}' is not a group or scene of this car${hint}`);
+    }
+  }
+}
+
 const carSchema = carObjectSchema.superRefine((car, ctx) => {
   const report: Report = (path, message) => ctx.addIssue({ code: 'custom', path, message });
   checkLampSet(car, report);
   checkGroupsAndScenes(car, report);
+  checkLabels(car, report);
 });
 
 export const configSchema = z.strictObject({

@@ -1,13 +1,10 @@
-import { type CarConfig, checkPin, type LampConfig } from '../config';
-import type { LED_COLOURS } from '../config/modes';
+import { assumedLedColour, type CarConfig, checkPin, type LampConfig, type LedColour } from '../config';
 
 /**
  * The wiring of a car's lamps, computed from the config: for each lamp the GPIO and the Pico W's
  * physical pin, the LED colour (the lamp's `colour`, else assumed from its name and kind), and the series resistor that
  * gives at most the configured `currentMa`.
  */
-
-export type LedColour = (typeof LED_COLOURS)[number];
 
 /** Typical forward voltage at ~10 mA for 3 mm / chip LEDs (AlGaInP red and amber, InGaN white, green and blue). */
 export const FORWARD_VOLTAGE: Readonly<Record<LedColour, number>> = { red: 2.0, amber: 2.1, white: 3.0, green: 3.0, blue: 3.0 };
@@ -62,13 +59,6 @@ export function e12AtLeast(ohms: number): number {
     if (value !== undefined) return value;
   }
   throw new Error(`no E12 resistor for ${ohms} Ω`);
-}
-
-/** Turn signals are amber, brake/tail/rear lamps red, everything else (headlights, interior) white. */
-export function assumedLedColour(lampName: string, lamp: LampConfig): LedColour {
-  if (lamp.kind === 'blinker' || /turn|blink|indicator|signal|hazard|winker/i.test(lampName)) return 'amber';
-  if (/brake|tail|stop|rear/i.test(lampName)) return 'red';
-  return 'white';
 }
 
 export interface WiringRow {

@@ -30,8 +30,8 @@ export interface BrokerMessage {
 
 export interface LocalBroker {
   readonly port: number;
-  /** GetRetainedMessage as the certificate `principalName`: null when none is kept, undefined when not allowed. */
-  getRetainedMessage(principalName: string, topic: string): RetainedMessage | null | undefined;
+  /** The retained message kept for a topic, for a look from outside MQTT (as the AWS IoT console gives). */
+  retained(topic: string): RetainedMessage | undefined;
   /** Called for every message the broker routes (wills included), never for `$SYS`. Returns an unsubscribe. */
   onMessage(listener: (message: BrokerMessage) => void): () => void;
   close(): Promise<void>;
@@ -93,7 +93,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 
   return {
     port,
-    getRetainedMessage: (principalName, topic) => rules.getRetainedMessage(principalName, topic),
+    retained: (topic) => store.get(topic),
     onMessage(listener) {
       const forward = (packet: { topic: string; payload: Buffer | string; retain: boolean }, client: Client | null) => {
         if (packet.topic.startsWith('$SYS/')) return;

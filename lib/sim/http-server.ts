@@ -1,11 +1,25 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiRequest, ApiResponse } from '../api/http';
 import { MAX_BODY_BYTES } from '../api/http';
-import { listenOnLoopback } from './listen';
+import { LOOPBACK, listenOn } from './listen';
 
 /** Anything that answers transport-independent requests: the lamp API core. */
 export interface RequestHandler {
   handle(request: ApiRequest): Promise<ApiResponse>;
+}
+
+/** A response that stays open (server-sent events); it answers only the requests it takes. */
+export interface StreamingRoute {
+  /** True when it took the request and owns the response from then on. */
+  take(request: IncomingMessage, response: ServerResponse): Promise<boolean>;
+}
+
+export interface HttpServerOptions {
+  readonly port: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** Asked first for every request. @default - none */
+  readonly streaming?: StreamingRoute;
 }
 
 export interface LocalHttpServer {
@@ -45,10 +59,11 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   return headers;
 }
 
-/** The node:http adapter of the lamp API, bound to 127.0.0.1; a taken port rejects with PortInUseError. */
-export async function startHttpServer(handler: RequestHandler, port: number): Promise<LocalHttpServer> {
+/** The node:http adapter of the lamp API, bound to 127.0.0.1 unless told; a taken port rejects with PortInUseError. */
+export async function startHttpServer(handler: RequestHandler, options: HttpServerOptions): Promise<LocalHttpServer> {
   const server: Server = createServer(async (request, response) => {
     try {
+      if (await options.streaming?.take(request, response)) return;
       const body = await readBody(request);
       const answer = await handler.handle({ method: request.method ?? 'GET', path: request.url ?? '/', headers: headersOf(request), body });
       response.writeHead(answer.status, answer.headers).end(answer.body);
@@ -57,7 +72,7 @@ export async function startHttpServer(handler: RequestHandler, port: number): Pr
       if (!response.headersSent) response.writeHead(400).end();
     }
   });
-  const bound = await listenOnLoopback(server, port, '--port');
+  const bound = await listenOn(server, options.host ?? LOOPBACK, options.port, '--port');
   return {
     port: bound,
     close: () =>

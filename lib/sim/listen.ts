@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 
-/** The twin only ever listens on loopback: it has no authentication fit for a network. */
+/** The twin listens on loopback unless asked (`--lan`): it has no authentication fit for a network beyond the token. */
 export const LOOPBACK = '127.0.0.1';
 
 /** A port the twin needs is held by another program; the message names the option that picks another. */
@@ -8,18 +8,19 @@ export class PortInUseError extends Error {
   constructor(
     readonly port: number,
     readonly option: string,
+    readonly host: string = LOOPBACK,
   ) {
-    super(`port ${port} on ${LOOPBACK} is already in use; stop the program holding it or choose another port with ${option}`);
+    super(`port ${port} on ${host} is already in use; stop the program holding it or choose another port with ${option}`);
     this.name = 'PortInUseError';
   }
 }
 
-/** Listens on loopback and resolves to the bound port (useful with port 0 in tests). */
-export function listenOnLoopback(server: Server, port: number, option: string): Promise<number> {
+/** Listens on one address and resolves to the bound port (useful with port 0 in tests). */
+export function listenOn(server: Server, host: string, port: number, option: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, option) : error);
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port, option, host) : error);
     };
     const onListening = () => {
       server.off('error', onError);
@@ -28,6 +29,11 @@ export function listenOnLoopback(server: Server, port: number, option: string): 
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, LOOPBACK);
+    server.listen(port, host);
   });
+}
+
+/** Listens on loopback only. */
+export function listenOnLoopback(server: Server, port: number, option: string): Promise<number> {
+  return listenOn(server, LOOPBACK, port, option);
 }

@@ -5,8 +5,11 @@ import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
+import { createLiveUpdates, type LiveUpdates } from './live-updates';
+import { MemoryCarStore } from './memory-car-store';
 import { connectMqttLampPort, type MqttLampPort } from './mqtt-lamp-port';
 import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
+import { keptToken } from './token-file';
 
 /**
  * The local twin: broker, lamp API with the phone page, and one virtual car per configured car, wired the
@@ -49,8 +52,12 @@ export interface TwinOptions {
   readonly mqttPort?: number;
   /** @default '.plamo/local' */
   readonly pkiDir?: string;
-  /** A fixed token (`PLAMO_TOKEN`); @default - a new one each start */
+  /** The address the HTTP API and the page listen on, e.g. the LAN address for `--lan`. @default '127.0.0.1' */
+  readonly host?: string;
+  /** A fixed token (`PLAMO_TOKEN`); @default - the one kept in `<pkiDir>/token`, made on the first start */
   readonly token?: string;
+  /** Push every change to the page over server-sent events (`GET /api/live`); off, the page polls as in AWS. @default true */
+  readonly liveUpdates?: boolean;
   /** How each configured car is run. @default - no virtual cars */
   readonly startVirtualCar?: StartVirtualCar;
   /** Broker refusals and virtual car output. @default ignore */
@@ -62,8 +69,12 @@ export interface TwinOptions {
 }
 
 export interface Twin {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://<host>:<port>` */
   readonly url: string;
+  /** What the API has read from the store, the calls AWS would bill. */
+  readonly store: MemoryCarStore;
+  /** The server-sent events route, when `liveUpdates` is on. */
+  readonly live: LiveUpdates | undefined;
   readonly token: string;
   readonly mqttPort: number;
   readonly pki: LocalPki;
@@ -95,34 +106,44 @@ class Cleanup {
   }
 }
 
-async function startApi(config: PlamoConfig, lamps: MqttLampPort, token: string, httpPort: number): Promise<LocalHttpServer> {
+interface ApiParts {
+  readonly lamps: MqttLampPort;
+  readonly store: MemoryCarStore;
+  readonly token: string;
+}
+
+async function startApi(options: TwinOptions, parts: ApiParts): Promise<{ http: LocalHttpServer; live: LiveUpdates | undefined }> {
   const tokens = new MemoryTokenStore();
-  await tokens.add({ tokenHash: hashToken(token), name: 'local twin', createdAt: new Date().toISOString() });
+  await tokens.add({ tokenHash: hashToken(parts.token), name: 'local twin', createdAt: new Date().toISOString() });
   const authorizer = createTokenAuthorizer(tokens);
-  const api = createLampApi({
-    config: apiConfigOf(config),
-    lamps,
-    authorize: async (authorization) => (await authorizer(authorization)).authorized,
-    extraRoutes: phonePageRoutes(loadPhonePage()),
-  });
-  return startHttpServer(api, httpPort);
+  const authorize = async (authorization: string | undefined) => (await authorizer(authorization)).authorized;
+  const config = apiConfigOf(options.config);
+  const api = createLampApi({ config, lamps: parts.lamps, store: parts.store, authorize, extraRoutes: phonePageRoutes(loadPhonePage()) });
+  const live = options.liveUpdates === false ? undefined : createLiveUpdates({ config, store: parts.store, authorize });
+  const http = await startHttpServer(api, { port: options.httpPort ?? 8080, host: options.host, streaming: live });
+  return { http, live };
 }
 
 export async function startTwin(options: TwinOptions): Promise<Twin> {
   const { config } = options;
   const log = options.log ?? (() => {});
-  const token = options.token ?? generateToken();
-  if (!isWellFormedToken(token)) throw new InvalidTokenError();
+  if (options.token !== undefined && !isWellFormedToken(options.token)) throw new InvalidTokenError();
   const cleanup = new Cleanup();
   try {
-    const pki = await ensureLocalPki({ dir: options.pkiDir ?? DEFAULT_PKI_DIR, carIds: Object.keys(config.cars) });
+    const pkiDir = options.pkiDir ?? DEFAULT_PKI_DIR;
+    const pki = await ensureLocalPki({ dir: pkiDir, carIds: Object.keys(config.cars) });
+    const token = options.token ?? keptToken(pkiDir, generateToken, isWellFormedToken);
     const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log, retainedDelivery: options.retainedDelivery });
     cleanup.add(() => broker.close());
     if (options.observe) broker.onMessage(options.observe);
-    const lamps = await connectMqttLampPort({ pki, broker });
+    // The store sees what the broker routes, as AWS IoT topic rules see what IoT Core routes.
+    const store = new MemoryCarStore(config.topicRoot);
+    broker.onMessage((message) => store.ingest(message.topic, message.payload.toString('utf8')));
+    const lamps = await connectMqttLampPort({ pki, mqttPort: broker.port });
     cleanup.add(() => lamps.close());
-    const http = await startApi(config, lamps, token, options.httpPort ?? 8080);
+    const { http, live } = await startApi(options, { lamps, store, token });
     cleanup.add(() => http.close());
+    if (live) cleanup.add(async () => live.closeAll());
 
     const cars = new Map<string, VirtualCar>();
     const context: VirtualCarContext = { config, pki, mqttPort: broker.port, log };
@@ -140,8 +161,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     if (options.startVirtualCar) for (const carId of Object.keys(config.cars)) await startCar(carId);
 
     return {
-      url: `http://${LOOPBACK}:${http.port}`,
+      url: `http://${options.host ?? LOOPBACK}:${http.port}`,
       token,
+      store,
+      live,
       mqttPort: broker.port,
       pki,
       broker,

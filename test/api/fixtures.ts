@@ -16,6 +16,7 @@ export const testConfig: PlamoConfig = parseConfig({
         brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20 },
       },
       groups: { hazard: ['turnLeft', 'turnRight'] },
+      labels: { hazard: 'Hazard lights' },
       scenes: {
         night: { headlights: 'on', brake: { mode: 'on', brightness: 20 } },
         parked: { headlights: 'off', hazard: 'blink' },
@@ -35,17 +36,12 @@ export interface Published {
   readonly options: PublishOptions;
 }
 
-/** A broker in memory: records publishes and serves retained messages from a map. */
+/** A broker in memory: records publishes. */
 export class FakeLampPort implements LampPort {
   readonly published: Published[] = [];
-  readonly retained = new Map<string, string>();
 
   async publishLampCommand(topic: string, payload: string, options: PublishOptions): Promise<void> {
     this.published.push({ topic, payload: JSON.parse(payload), options });
-  }
-
-  async readRetained(topic: string): Promise<string | null> {
-    return this.retained.get(topic) ?? null;
   }
 }
 

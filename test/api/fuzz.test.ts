@@ -1,3 +1,4 @@
+import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import fc from 'fast-check';
 import { type ApiRequest, createLampApi, createTokenAuthorizer, issueToken, MemoryTokenStore } from '../../lib/api';
 import { lampCommandSchema } from '../../lib/contract';
@@ -55,7 +56,12 @@ describe('lamp API fuzz', () => {
     const { token } = await issueToken(store, 'fuzz');
     const authorizer = createTokenAuthorizer(store);
     const port = new FakeLampPort();
-    const api = createLampApi({ config: testConfig, lamps: port, authorize: async (header) => (await authorizer(header)).authorized });
+    const api = createLampApi({
+      config: testConfig,
+      lamps: port,
+      store: new MemoryCarStore(testConfig.topicRoot),
+      authorize: async (header) => (await authorizer(header)).authorized,
+    });
     const authorization = fc.oneof(
       { weight: 6, arbitrary: fc.constant(`Bearer ${token}`) },
       { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },

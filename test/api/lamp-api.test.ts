@@ -1,5 +1,6 @@
 import { createLampApi, type LampApiOptions } from '../../lib/api';
 import { carTopics, lampCommandSchema } from '../../lib/contract';
+import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
 
 /** The test cars' topics, from the contract. */
@@ -7,35 +8,49 @@ const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 
 function setup(options: Partial<LampApiOptions> = {}) {
   const port = new FakeLampPort();
-  const api = createLampApi({ config: testConfig, lamps: port, now: () => FIXED_TS, newId: () => FIXED_ID, ...options });
+  const store = new MemoryCarStore(testConfig.topicRoot);
+  const api = createLampApi({ config: testConfig, lamps: port, store, now: () => FIXED_TS, newId: () => FIXED_ID, ...options });
   const call = async (...args: Parameters<typeof jsonRequest>) => {
     const response = await api.handle(jsonRequest(...args));
     return { ...response, json: JSON.parse(response.body) };
   };
-  return { port, api, call };
+  return { port, store, api, call };
 }
 
 describe('lamp API core: reading', () => {
-  test('GET /api/cars lists every car with lamps, groups and scenes, but no pins or Wi-Fi', async () => {
+  test('GET /api/cars lists every car with what the picture needs, but no pins or Wi-Fi', async () => {
     const { call } = setup();
     const { status, json, body } = await call('GET', '/api/cars');
     expect(status).toBe(200);
     expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);
-    expect(json.cars[0].lamps[0]).toEqual({ name: 'headlights', label: 'Headlights', kind: 'pwm', dimmable: true });
-    expect(json.cars[0].groups).toEqual({ hazard: ['turnLeft', 'turnRight'] });
-    expect(Object.keys(json.cars[0].scenes)).toEqual(['night', 'parked']);
+    expect(json.cars[0].blinkPerMin).toBe(85);
+    expect(json.cars[0].lamps[0]).toEqual({
+      name: 'headlights',
+      label: 'Headlights',
+      kind: 'pwm',
+      dimmable: true,
+      colour: 'white',
+      position: 'front',
+      tailLevel: null,
+    });
+    expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
+    expect(json.cars[0].groups).toEqual([{ name: 'hazard', label: 'Hazard lights', lamps: ['turnLeft', 'turnRight'] }]);
+    expect(json.cars[0].scenes).toEqual([
+      { name: 'night', label: null },
+      { name: 'parked', label: null },
+    ]);
     expect(body).not.toMatch(/GP2|garage-2g/);
   });
 
   test('GET /api/cars/{car} shows desired, reported and pending per lamp, and online from the status', async () => {
-    const { port, call } = setup();
-    port.retained.set(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}');
-    port.retained.set(topics('rps13').lampSet('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":1}');
-    port.retained.set(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":2}');
-    port.retained.set(topics('rps13').lampSet('brake'), '{"mode":"blink","id":"b","ts":3}');
+    const { store, call } = setup();
+    store.ingest(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}', 1000);
+    store.ingest(topics('rps13').lampSet('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":1}', 2000);
+    store.ingest(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":80,"id":"a","ts":2}', 2014);
+    store.ingest(topics('rps13').lampSet('brake'), '{"mode":"blink","id":"b","ts":3}', 3000);
     const { status, json } = await call('GET', '/api/cars/rps13');
     expect(status).toBe(200);
-    expect(json.online).toBe(true);
+    expect(json).toMatchObject({ online: true, since: 1000, lastSeen: 2014, lastCommandLatencyMs: 14 });
     expect(json.lamps.headlights).toEqual({
       desired: { mode: 'on', brightness: 80, id: 'a', ts: 1 },
       reported: { mode: 'on', brightness: 80, id: 'a', ts: 2 },
@@ -44,35 +59,57 @@ describe('lamp API core: reading', () => {
     expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
   });
 
-  test('GET /api/cars/{car} shows null for missing or malformed retained messages', async () => {
-    const { port, call } = setup();
-    port.retained.set(topics('rps13').lampState('turnLeft'), 'not json');
-    port.retained.set(topics('rps13').lampState('turnRight'), '{"mode":"sideways","ts":1}');
+  test('GET /api/cars/{car} is one read of the store', async () => {
+    const { store, call } = setup();
+    await call('GET', '/api/cars/rps13');
+    await call('GET', '/api/cars/rps13');
+    expect(store.reads.get('rps13')).toBe(2);
+  });
+
+  test('GET /api/cars/{car} shows null for missing or malformed messages', async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').lampState('turnLeft'), 'not json');
+    store.ingest(topics('rps13').lampState('turnRight'), '{"mode":"sideways","ts":1}');
     const { json } = await call('GET', '/api/cars/rps13');
-    expect(json.online).toBeNull();
+    expect(json).toMatchObject({ online: null, since: null, health: null, lastCommandLatencyMs: null, events: [] });
     expect(json.lamps.turnLeft).toEqual({ desired: null, reported: null, pending: false });
     expect(json.lamps.turnRight.reported).toBeNull();
   });
 
-  test('a car that does not retain commands shows no desired state, even with a stale retained command', async () => {
-    const { port, call } = setup();
-    const read: string[] = [];
-    const readRetained = port.readRetained.bind(port);
-    port.readRetained = async (topic) => {
-      read.push(topic);
-      return readRetained(topic);
-    };
-    port.retained.set(topics('ae86-trueno').lampSet('foglamps'), '{"mode":"on","id":"old","ts":1}');
-    port.retained.set(topics('ae86-trueno').lampState('foglamps'), '{"mode":"off","brightness":0,"id":null,"ts":2}');
+  test('a car that does not retain commands shows no desired state', async () => {
+    const { store, call } = setup();
+    store.ingest(topics('ae86-trueno').lampSet('foglamps'), '{"mode":"on","id":"old","ts":1}');
+    store.ingest(topics('ae86-trueno').lampState('foglamps'), '{"mode":"off","brightness":0,"id":null,"ts":2}');
     const { json } = await call('GET', '/api/cars/ae86-trueno');
     expect(json.lamps.foglamps).toEqual({ desired: null, reported: { mode: 'off', brightness: 0, id: null, ts: 2 }, pending: false });
-    expect(read).not.toContain(topics('ae86-trueno').lampSet('foglamps'));
   });
 
-  test('the last will makes a car offline', async () => {
-    const { port, call } = setup();
-    port.retained.set(topics('rps13').status, '{"online":false}');
-    expect((await call('GET', '/api/cars/rps13')).json.online).toBe(false);
+  test('the last will makes a car offline, since when it came', async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}', 1000);
+    store.ingest(topics('rps13').status, '{"online":false}', 5000);
+    expect((await call('GET', '/api/cars/rps13')).json).toMatchObject({ online: false, since: 5000 });
+  });
+
+  test('the health comes from the last telemetry', async () => {
+    const { store, call } = setup();
+    const telemetry = { uptime_s: 3600, heap_free: 61000, heap_min_free: 52000, rssi: -61, reconnects: 2, fw: '1.2.0' };
+    store.ingest(topics('rps13').telemetry, JSON.stringify(telemetry), 7000);
+    const { json } = await call('GET', '/api/cars/rps13');
+    expect(json.health).toEqual({ at: 7000, uptimeS: 3600, heapFree: 61000, rssi: -61, reconnects: 2, fw: '1.2.0' });
+    expect(json.lastSeen).toBe(7000);
+  });
+
+  test('the latest 20 events come newest first; an unreadable one is shown as its text', async () => {
+    const { store, call } = setup();
+    for (let i = 0; i < 25; i++)
+      store.ingest(topics('rps13').events, JSON.stringify({ level: 'warn', code: 'bad_payload', detail: `#${i}` }), 1000 + i);
+    store.ingest(topics('rps13').events, 'garbled', 2000);
+    const { json } = await call('GET', '/api/cars/rps13');
+    expect(json.events).toHaveLength(20);
+    expect(json.events[0]).toEqual({ at: 2000, level: 'warn', code: 'unreadable', detail: 'garbled' });
+    expect(json.events[1]).toEqual({ at: 1024, level: 'warn', code: 'bad_payload', detail: '#24' });
+    expect(json.events[19].detail).toBe('#6');
   });
 });
 
@@ -287,7 +324,7 @@ describe('lamp API core: server errors', () => {
     port.publishLampCommand = async () => {
       throw new BrokerBusyError(2);
     };
-    const api = createLampApi({ config: testConfig, lamps: port });
+    const api = createLampApi({ config: testConfig, lamps: port, store: new MemoryCarStore(testConfig.topicRoot) });
     const response = await api.handle(jsonRequest('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on' }));
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
@@ -296,11 +333,13 @@ describe('lamp API core: server errors', () => {
 
   test('an unexpected failure is a 500 with a generic message, reported to the observer', async () => {
     const port = new FakeLampPort();
-    port.readRetained = async () => {
-      throw new Error('socket hang up at /var/task/index.js:1:2');
+    const store = {
+      readCar: async () => {
+        throw new Error('socket hang up at /var/task/index.js:1:2');
+      },
     };
     const unexpected: unknown[] = [];
-    const api = createLampApi({ config: testConfig, lamps: port, observer: { unexpectedError: (error) => unexpected.push(error) } });
+    const api = createLampApi({ config: testConfig, lamps: port, store, observer: { unexpectedError: (error) => unexpected.push(error) } });
     const response = await api.handle(jsonRequest('GET', '/api/cars/rps13'));
     expect(response.status).toBe(500);
     expect(response.body).not.toMatch(/socket|index\.js/);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { CarStoreTable } from '../../lib/cloud/car-store';
 import { API_CONFIG_FILE, apiConfigOf } from '../../lib/api';
 import { LampApi } from '../../lib/cloud/lamp-api';
 import { STACK_OUTPUTS } from '../../lib/cloud/outputs';
@@ -13,7 +15,9 @@ const ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
 function synthesize(props: Partial<ConstructorParameters<typeof LampApi>[2]> = {}) {
   const app = new App();
   const stack = new Stack(app, 'LampApiTest');
-  const api = new LampApi(stack, 'LampApi', { config: testConfig, iotDataEndpoint: ENDPOINT, ...props });
+  const carStore = new CarStoreTable(stack, 'CarStore', { topicRoot: testConfig.topicRoot, errorLogs: new LogGroup(stack, 'Errors') })
+    .table;
+  const api = new LampApi(stack, 'LampApi', { config: testConfig, iotDataEndpoint: ENDPOINT, carStore, ...props });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack, api, template: Template.fromStack(stack) };
 }
@@ -95,16 +99,10 @@ describe('LampApi construct', () => {
     for (const resource of iot.flatMap((s) => [s.Resource].flat()).map(flatten)) expect(resource).not.toMatch(/[*?+#]/);
   });
 
-  test("the lamp Lambda may read retained messages only on its cars' set, state and status topics", () => {
-    const read = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => s.Action === 'iot:GetRetainedMessage');
-    const rps13 = ['headlights', 'turnLeft', 'turnRight', 'brake'];
-    expect((read[0].Resource as unknown[]).map(flatten)).toEqual([
-      ...rps13.map((lamp) => arn(`garage/rps13/lamps/${lamp}/set`)),
-      ...rps13.map((lamp) => arn(`garage/rps13/lamps/${lamp}/state`)),
-      arn('garage/rps13/status'),
-      arn('garage/ae86-trueno/lamps/foglamps/set'),
-      arn('garage/ae86-trueno/lamps/foglamps/state'),
-      arn('garage/ae86-trueno/status'),
+  test('the lamp Lambda may only Query the car store, and reads nothing from IoT Core', () => {
+    const statements = statementsOf(template, 'LampApiApiFunctionRole').filter((s) => String(s.Action).startsWith('dynamodb:'));
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: 'dynamodb:Query', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CarStoreTable/), 'Arn'] } },
     ]);
   });
 
@@ -118,11 +116,7 @@ describe('LampApi construct', () => {
 
   test('the lamp Lambda has no other IoT or data permission than those three', () => {
     const actions = statementsOf(template, 'LampApiApiFunctionRole').flatMap((s) => s.Action);
-    expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual([
-      'iot:GetRetainedMessage',
-      'iot:Publish',
-      'iot:RetainPublish',
-    ]);
+    expect(actions.filter((action) => !action.startsWith('logs:')).sort()).toEqual(['dynamodb:Query', 'iot:Publish', 'iot:RetainPublish']);
   });
 
   test('the authorizer may only GetItem on the token table', () => {
@@ -183,7 +177,9 @@ describe('LampApi construct', () => {
   });
 
   test('every log group has a retention period', () => {
-    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup'))
+      .filter(([id]) => id.startsWith('LampApi'))
+      .map(([, group]) => group);
     expect(groups).toHaveLength(3);
     for (const group of groups) expect(group.Properties.RetentionInDays).toBe(30);
   });

@@ -189,6 +189,25 @@ describe('each rule names the key and the fix', () => {
     ]);
   });
 
+  test('a lamp position is one the phone page can draw', () => {
+    const lamps = { headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10, position: 'bonnet' } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} } as never) } })).toEqual([
+      'cars.rps13.lamps.headlights.position: must be one of "front", "rear", "left", "right", "frontLeft", "frontRight", "rearLeft", "rearRight", "roof"',
+    ]);
+  });
+
+  test('a label names a group or scene of the car', () => {
+    expect(problemsOf({ cars: { rps13: car({ labels: { hazzard: 'Hazard lights' } }) } })).toEqual([
+      "cars.rps13.labels.hazzard: 'hazzard' is not a group or scene of this car; known: hazard",
+    ]);
+  });
+
+  test("a lamp's label is refused among the group and scene labels, with where it goes", () => {
+    expect(problemsOf({ cars: { rps13: car({ labels: { headlights: 'Lights' } }) } })).toEqual([
+      "cars.rps13.labels.headlights: 'headlights' is not a group or scene of this car; a lamp's label goes in lamps.headlights.label",
+    ]);
+  });
+
   test('a tail level needs a pwm lamp', () => {
     const lamps = { brake: { pin: 'GP5', kind: 'switch' as const, currentMa: 8, tailLevel: 20 } };
     expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([

@@ -1,5 +1,5 @@
-import { loadConfig, parseConfig } from '../../lib/config';
-import { assumedLedColour, carWiring, e12AtLeast, wiringMarkdown } from '../../lib/device/wiring';
+import { assumedLedColour, loadConfig, parseConfig } from '../../lib/config';
+import { carWiring, e12AtLeast, wiringMarkdown } from '../../lib/device/wiring';
 
 const car = (lamps: Record<string, unknown>) => parseConfig({ cars: { test: { wifi: { ssid: 'x' }, lamps } } }).cars.test;
 

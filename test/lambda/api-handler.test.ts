@@ -1,10 +1,5 @@
-import {
-  GetRetainedMessageCommand,
-  IoTDataPlaneClient,
-  PublishCommand,
-  ResourceNotFoundException,
-  ThrottlingException,
-} from '@aws-sdk/client-iot-data-plane';
+import { DynamoDBClient, ProvisionedThroughputExceededException, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sdk/client-iot-data-plane';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { stageApiConfig } from '../../lib/cloud/lamp-api';
@@ -16,10 +11,20 @@ import { apiEvent } from './events';
 const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 
 const iot = mockClient(IoTDataPlaneClient);
+const dynamo = mockClient(DynamoDBClient);
 let output: string[] = [];
 
 process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(testConfig);
 process.env.IOT_DATA_ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
+process.env.CAR_STORE_TABLE_NAME = 'PlamoIot-CarStore';
+
+/** An item as the topic rules write it. */
+const storeItem = (sortKey: string, at: number, payload: string) => ({
+  car: { S: 'rps13' },
+  sk: { S: sortKey },
+  at: { N: String(at) },
+  payload: { S: Buffer.from(payload).toString('base64') },
+});
 
 async function call(...args: Parameters<typeof apiEvent>) {
   const { handler } = await import('../../lambda/api');
@@ -40,7 +45,8 @@ function publishes() {
 beforeEach(() => {
   iot.reset();
   iot.on(PublishCommand).resolves({});
-  iot.on(GetRetainedMessageCommand).rejects(new ResourceNotFoundException({ message: 'No retained message', $metadata: {} }));
+  dynamo.reset();
+  dynamo.on(QueryCommand).resolves({ Items: [] });
   output = [];
   for (const stream of [process.stdout, process.stderr]) {
     jest.spyOn(stream, 'write').mockImplementation((chunk) => {
@@ -52,29 +58,44 @@ beforeEach(() => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('lamp API Lambda: routes', () => {
-  test('GET /api/cars answers the cars of the config file written at synth without calling IoT', async () => {
+  test('GET /api/cars answers the cars of the config file written at synth without calling AWS', async () => {
     const { statusCode, json } = await call('GET', '/api/cars');
     expect(statusCode).toBe(200);
     expect(json.cars.map((car: { id: string }) => car.id)).toEqual(['rps13', 'ae86-trueno']);
     expect(iot.calls()).toHaveLength(0);
+    expect(dynamo.calls()).toHaveLength(0);
   });
 
-  test('GET /api/cars/{car} reads the retained set, state and status messages', async () => {
-    iot
-      .on(GetRetainedMessageCommand, { topic: topics('rps13').lampState('headlights') })
-      .resolves({ topic: topics('rps13').lampState('headlights'), payload: Buffer.from('{"mode":"on","brightness":100,"id":"x","ts":5}') });
-    iot
-      .on(GetRetainedMessageCommand, { topic: topics('rps13').status })
-      .resolves({ payload: Buffer.from('{"online":true,"fw":"1","ip":"10.0.0.2"}') });
+  test('GET /api/cars/{car} is one Query of the car store, newest first, and no IoT call', async () => {
+    dynamo.on(QueryCommand).resolves({
+      Items: [
+        storeItem('telemetry', 9000, '{"uptime_s":60,"heap_free":60000,"heap_min_free":50000,"rssi":-58,"reconnects":0,"fw":"1"}'),
+        storeItem('status', 1000, '{"online":true,"fw":"1","ip":"10.0.0.2"}'),
+        storeItem('lamp#headlights#state', 5020, '{"mode":"on","brightness":100,"id":"x","ts":5}'),
+        storeItem('lamp#headlights#set', 5000, '{"mode":"on","id":"x","ts":5}'),
+        storeItem('event#0000000004000#a', 4000, '{"level":"warn","code":"bad_payload","detail":"not JSON"}'),
+      ],
+    });
     const { statusCode, json } = await call('GET', '/api/cars/rps13');
     expect(statusCode).toBe(200);
-    expect(json.online).toBe(true);
-    expect(json.lamps.headlights).toEqual({ desired: null, reported: { mode: 'on', brightness: 100, id: 'x', ts: 5 }, pending: false });
-    const read = iot.commandCalls(GetRetainedMessageCommand).map(({ args: [command] }) => command.input.topic);
-    expect(read).toHaveLength(9);
-    expect(read).toEqual(
-      expect.arrayContaining([topics('rps13').status, topics('rps13').lampSet('brake'), topics('rps13').lampState('brake')]),
-    );
+    expect(json).toMatchObject({ online: true, since: 1000, lastSeen: 9000, lastCommandLatencyMs: 20 });
+    expect(json.lamps.headlights).toEqual({
+      desired: { mode: 'on', id: 'x', ts: 5 },
+      reported: { mode: 'on', brightness: 100, id: 'x', ts: 5 },
+      pending: false,
+    });
+    expect(json.health.rssi).toBe(-58);
+    expect(json.events).toEqual([{ at: 4000, level: 'warn', code: 'bad_payload', detail: 'not JSON' }]);
+    const queries = dynamo.commandCalls(QueryCommand).map(({ args: [command] }) => command.input);
+    expect(queries).toEqual([
+      expect.objectContaining({
+        TableName: 'PlamoIot-CarStore',
+        ExpressionAttributeValues: { ':car': { S: 'rps13' } },
+        ScanIndexForward: false,
+        Limit: 2 + 2 * 4 + 20,
+      }),
+    ]);
+    expect(iot.calls()).toHaveLength(0);
   });
 
   test('PUT on a lamp publishes to its set topic with QoS 1, retained, and a contract payload', async () => {
@@ -162,8 +183,8 @@ describe('lamp API Lambda: errors', () => {
     expect(output.join('')).toMatch(/"level":"WARN".*"status":503.*"code":"broker_busy"/);
   });
 
-  test('IoT throttling while reading state is a 503 too', async () => {
-    iot.on(GetRetainedMessageCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', $metadata: {} }));
+  test('DynamoDB throttling while reading state is a 503 too', async () => {
+    dynamo.on(QueryCommand).rejects(new ProvisionedThroughputExceededException({ message: 'Rate exceeded', $metadata: {} }));
     expect((await call('GET', '/api/cars/rps13')).statusCode).toBe(503);
   });
 

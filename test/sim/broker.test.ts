@@ -66,10 +66,10 @@ describe('who may connect', () => {
 });
 
 describe('what a car may do', () => {
-  test("a car's retained state is kept where the lamp API reads it", async () => {
+  test("a car's retained state is kept by the broker", async () => {
     const car = await connect('carA');
     await car.publishAsync(topicsA.lampState('headlights'), '{"mode":"on"}', { qos: 1, retain: true });
-    expect(broker.getRetainedMessage(CONTROLLER_COMMON_NAME, topicsA.lampState('headlights'))?.payload.toString()).toBe('{"mode":"on"}');
+    expect(broker.retained(topicsA.lampState('headlights'))?.payload.toString()).toBe('{"mode":"on"}');
   });
 
   test('a command from the controller reaches its car', async () => {
@@ -132,7 +132,7 @@ describe('what a car may do', () => {
     });
     (car.stream as unknown as { destroy(): void }).destroy();
     expect((await will).payload.toString()).toBe('{"online":false}');
-    expect(broker.getRetainedMessage(CONTROLLER_COMMON_NAME, topicsB.status)?.payload.toString()).toBe('{"online":false}');
+    expect(broker.retained(topicsB.status)?.payload.toString()).toBe('{"online":false}');
     await car.endAsync(true);
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { lanAddress } from '../../lib/cli/sim';
 import { loadConfig } from '../../lib/config';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -105,3 +106,31 @@ test('a port in use ends the command with a clear message and exit code 1', asyn
     await new Promise<void>((done) => holder.close(() => done()));
   }
 }, 60_000);
+
+test('--lan listens on the LAN address, warns that it is plain HTTP, and links the phone there', async () => {
+  const address = lanAddress();
+  const sim = plamoSim(['--port', '0', '--mqtt-port', '0', '--no-cars', '--lan']);
+  if (address === undefined) {
+    expect(await sim.exited).toBe(1);
+    expect(sim.output()).toContain('--lan: this computer has no network address besides 127.0.0.1');
+    return;
+  }
+  const [, url] = await waitFor(sim.output, /^ready: (http:\/\/[\d.]+:\d+)$/m, sim.exited);
+  try {
+    expect(new URL(url).hostname).toBe(address);
+    expect((await fetch(`${url}/`)).status).toBe(200);
+    expect(sim.output()).toContain('warning: plain HTTP on your network');
+    expect(sim.output()).toMatch(new RegExp(`open on your phone .*: ${url.replace(/\./g, '\\.')}/#token=plamo_`));
+  } finally {
+    sim.child.kill('SIGTERM');
+    await sim.exited;
+  }
+}, 60_000);
+
+test('the LAN address is the first IPv4 address that is not loopback', () => {
+  const loopback = { address: '127.0.0.1', netmask: '255.0.0.0', family: 'IPv4', mac: '', internal: true, cidr: null } as const;
+  const ipv6 = { ...loopback, address: 'fe80::1', family: 'IPv6', internal: false, scopeid: 1 } as const;
+  const wifi = { ...loopback, address: '192.168.1.23', internal: false } as const;
+  expect(lanAddress({ lo: [loopback], wlan0: [ipv6, wifi] })).toBe('192.168.1.23');
+  expect(lanAddress({ lo: [loopback] })).toBeUndefined();
+});

@@ -1,5 +1,7 @@
+import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { generateToken } from '../../lib/api';
 import { carTopics, deviceSubscriptions } from '../../lib/contract';
@@ -156,5 +158,66 @@ test('a taken HTTP port is reported with --port, and the broker started before i
     await expect(starting).rejects.toThrow(`choose another port with --port`);
   } finally {
     await new Promise<void>((resolve) => holder.close(() => resolve()));
+  }
+});
+
+test('the token is kept in the certificate folder (mode 0600), so the next start accepts the same one', async () => {
+  const file = join(pkiDir.dir, 'token');
+  expect(readFileSync(file, 'utf8').trim()).toBe(twin.token);
+  expect(statSync(file).mode & 0o777).toBe(0o600);
+  const again = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  try {
+    expect(again.token).toBe(twin.token);
+  } finally {
+    await again.close();
+  }
+});
+
+/** Reads server-sent events from /api/live until `accept` takes one; the stream is closed after. */
+async function liveEvent(accept: (view: { id: string; online: boolean | null }) => boolean, token = twin.token) {
+  const controller = new AbortController();
+  const response = await fetch(`${twin.url}/api/live`, { headers: { authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (!response.body) throw new Error(`no stream: ${response.status}`);
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buffer += value;
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const data = buffer.slice(0, end).match(/^data: (.*)$/m)?.[1];
+        buffer = buffer.slice(end + 2);
+        if (data && accept(JSON.parse(data))) return { type: response.headers.get('content-type'), view: JSON.parse(data) };
+      }
+    }
+  } finally {
+    controller.abort();
+  }
+}
+
+test('GET /api/live streams every car on connect, then each change of a car as it happens', async () => {
+  const first = await liveEvent((view) => view.id === 'carB');
+  expect(first.type).toBe('text/event-stream; charset=utf-8');
+  const changed = liveEvent((view) => view.id === 'carA' && view.online === false);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const car = await fakeCar();
+  await car.publishAsync(topics.status, '{"online":false}', { qos: 1, retain: true });
+  expect((await changed).view).toMatchObject({ id: 'carA', online: false, since: expect.any(Number) });
+});
+
+test('GET /api/live needs the token', async () => {
+  const response = await fetch(`${twin.url}/api/live`);
+  expect(response.status).toBe(401);
+  expect((await response.json()).error.code).toBe('unauthorized');
+});
+
+test('with live updates off there is no stream, so the page polls as it does in AWS', async () => {
+  const polling = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir, liveUpdates: false });
+  try {
+    const response = await fetch(`${polling.url}/api/live`, { headers: { authorization: `Bearer ${polling.token}` } });
+    expect(response.status).toBe(404);
+  } finally {
+    await polling.close();
   }
 });

@@ -1,3 +1,4 @@
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -19,14 +20,15 @@ test('only the page’s own files come back out of the bundle text', () => {
 
 test('the HTTP API routes GET / and GET /{file} to the lamp Lambda without the token authorizer', () => {
   const stack = new Stack(new App(), 'PhonePageRoutes');
-  new LampApi(stack, 'LampApi', { config: twoCarConfig(), iotDataEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com' });
+  const carStore = new Table(stack, 'CarStore', { partitionKey: { name: 'car', type: AttributeType.STRING } });
+  new LampApi(stack, 'LampApi', { config: twoCarConfig(), iotDataEndpoint: 'abc-ats.iot.eu-west-1.amazonaws.com', carStore });
   const template = Template.fromStack(stack);
   for (const routeKey of ['GET /', 'GET /{file}']) {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: routeKey, AuthorizationType: 'NONE' });
   }
 });
 
-const BAKED = ['PLAMO_API_CONFIG_FILE', 'IOT_DATA_ENDPOINT', 'PLAMO_PHONE_PAGE'] as const;
+const BAKED = ['PLAMO_API_CONFIG_FILE', 'IOT_DATA_ENDPOINT', 'CAR_STORE_TABLE_NAME', 'PLAMO_PHONE_PAGE'] as const;
 afterAll(() => {
   for (const name of BAKED) delete process.env[name];
 });
@@ -34,6 +36,7 @@ afterAll(() => {
 test('the lamp Lambda serves the page baked into it', async () => {
   process.env.PLAMO_API_CONFIG_FILE = stageApiConfig(twoCarConfig());
   process.env.IOT_DATA_ENDPOINT = 'abc-ats.iot.eu-west-1.amazonaws.com';
+  process.env.CAR_STORE_TABLE_NAME = 'PlamoIot-CarStore';
   process.env.PLAMO_PHONE_PAGE = serializePhonePage(loadPhonePage());
   const { handler } = await import('../../lambda/api/index');
   const event = { rawPath: '/', rawQueryString: '', headers: {}, requestContext: { http: { method: 'GET' } }, isBase64Encoded: false };

@@ -1,4 +1,4 @@
-import { createLampApi, type LampPort } from '../../lib/api';
+import { type CarStore, createLampApi, type LampPort } from '../../lib/api';
 import { loadPhonePage, PHONE_PAGE_FILES, phonePageRoutes } from '../../lib/web/phone-page';
 import { twoCarConfig } from '../sim/support';
 
@@ -7,9 +7,19 @@ const unusedPort: LampPort = {
   publishLampCommand: async () => {
     throw new Error('not used');
   },
-  readRetained: async () => null,
 };
-const api = createLampApi({ config: twoCarConfig(), lamps: unusedPort, authorize: async () => false, extraRoutes: phonePageRoutes(page) });
+const unusedStore: CarStore = {
+  readCar: async () => {
+    throw new Error('not used');
+  },
+};
+const api = createLampApi({
+  config: twoCarConfig(),
+  lamps: unusedPort,
+  store: unusedStore,
+  authorize: async () => false,
+  extraRoutes: phonePageRoutes(page),
+});
 const get = (path: string) => api.handle({ method: 'GET', path, headers: {} });
 
 test('GET / serves the page without a token', async () => {

@@ -5,7 +5,7 @@ import type { Aedes, AuthenticateError, Client, PublishPacket } from 'aedes';
 import { topicMatches } from '../../contract';
 import { AWS_IOT_LIMITS, clampKeepAlive, isReservedTopic, topicLimitProblem } from './limits';
 import { connectionContext, isAuthorized, type MqttOperation, type Principal } from './principals';
-import type { RetainedMessage, RetainedStore } from './retained-store';
+import type { RetainedStore } from './retained-store';
 
 /**
  * Makes an Aedes broker answer like AWS IoT Core's message broker (AWS IoT developer guide, "MQTT", section
@@ -37,8 +37,6 @@ export interface IotCoreRulesOptions {
 export interface IotCoreRules {
   /** Puts the packet checks in front of a new connection's MQTT parser; call with what `aedes.handle()` returned. */
   admit(client: Client): void;
-  /** GetRetainedMessage as the principal: the message, null when there is none, or undefined when not allowed. */
-  getRetainedMessage(principalName: string, topic: string): RetainedMessage | null | undefined;
 }
 
 const CONNACK = { identifierRejected: 2, notAuthorized: 5 } as const;
@@ -183,11 +181,6 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
 
   return {
     admit: (client) => gatePackets(client, log),
-    getRetainedMessage(principalName, topic) {
-      const principal = principals.get(principalName);
-      if (!principal || !isAuthorized(principal.documents, { kind: 'get-retained', topic }, {})) return undefined;
-      return store.get(topic) ?? null;
-    },
   };
 }
 

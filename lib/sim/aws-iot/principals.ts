@@ -51,8 +51,7 @@ export type MqttOperation =
   | { readonly kind: 'connect'; readonly clientId: string }
   | { readonly kind: 'publish'; readonly topic: string; readonly retain: boolean }
   | { readonly kind: 'subscribe'; readonly filter: string }
-  | { readonly kind: 'receive'; readonly topic: string }
-  | { readonly kind: 'get-retained'; readonly topic: string };
+  | { readonly kind: 'receive'; readonly topic: string };
 
 interface ActionRequest {
   readonly action: string;
@@ -72,8 +71,6 @@ export function actionsFor(operation: MqttOperation, arn: IotArn = localIotArn):
       return [{ action: 'iot:Subscribe', resource: arn('topicfilter', operation.filter) }];
     case 'receive':
       return [{ action: 'iot:Receive', resource: arn('topic', operation.topic) }];
-    case 'get-retained':
-      return [{ action: 'iot:GetRetainedMessage', resource: arn('topic', operation.topic) }];
   }
 }
 

@@ -5,7 +5,6 @@ import { carTopics } from '../../../lib/contract';
 import type { PolicyDocumentJson } from '../../../lib/sim/aws-iot/policy-evaluator';
 import { isAuthorized, type MqttOperation } from '../../../lib/sim/aws-iot/principals';
 import { type LocalBroker, startLocalBroker } from '../../../lib/sim/broker';
-import { CONTROLLER_COMMON_NAME } from '../../../lib/sim/pki';
 import { testConfig } from '../../api/fixtures';
 import { iotPoliciesByThing, iotStatementsOfFunctionRole } from '../../support/template-policies';
 import { connectAs, temporaryPki } from '../support';
@@ -47,7 +46,6 @@ function rows(): Row[] {
     }
     for (const filter of filters) table.push({ identity, operation: { kind: 'subscribe', filter } });
   }
-  for (const topic of topics) table.push({ identity: API, operation: { kind: 'get-retained', topic } });
   for (const car of carIds) {
     for (const clientId of [...carIds, 'nobody']) table.push({ identity: car, operation: { kind: 'connect', clientId } });
   }
@@ -92,7 +90,6 @@ async function connectIdentity(identity: Identity, clientId?: string): Promise<M
 
 /** The twin's answer, as a client sees it. */
 async function twinAllows({ identity, operation }: Row): Promise<boolean> {
-  if (operation.kind === 'get-retained') return broker.getRetainedMessage(CONTROLLER_COMMON_NAME, operation.topic) !== undefined;
   if (operation.kind === 'connect') {
     try {
       await (await connectIdentity(identity, operation.clientId)).endAsync(true);
