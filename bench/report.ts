@@ -40,15 +40,31 @@ function budget(text: string, met: boolean): string {
   return `${text} ${met ? '✓' : '✗ missed'}`;
 }
 
+const ratios = (r: TwinFigures['ratio']) => `${r.p50.toFixed(1)}× / ${r.p90.toFixed(1)}× / ${r.p99.toFixed(1)}×`;
+
 function twinRows(twin: TwinFigures): Row[] {
   const area = 'local twin';
   const met = twin.twin.p50 <= TARGETS.twinP50Ms && twin.twin.p99 <= TARGETS.twinP99Ms;
+  const pinBound = TARGETS.pinOverFloorP50 * twin.floor.p50 + TARGETS.pinOverFloorSlackMs;
+  const reportedBound = TARGETS.reportedOverPinP50 * twin.twin.p50;
   return [
     {
       area,
       figure: `HTTP PUT → virtual pin, p50 / p90 / p99 of ${twin.twin.n}`,
       measured: spread(twin.twin),
       target: budget(`p50 ≤ ${TARGETS.twinP50Ms}, p99 ≤ ${TARGETS.twinP99Ms} ms`, met),
+    },
+    {
+      area,
+      figure: `HTTP PUT → virtual pin, p50 against ${TARGETS.pinOverFloorP50} × floor p50 + ${TARGETS.pinOverFloorSlackMs} ms`,
+      measured: ms(twin.twin.p50),
+      target: budget(`≤ ${ms(pinBound)}`, twin.twin.p50 <= pinBound),
+    },
+    {
+      area,
+      figure: `HTTP PUT → API read shows the report (pending:false), p50 / p90 / p99 of ${twin.reported.n}`,
+      measured: spread(twin.reported),
+      target: budget(`p50 ≤ ${TARGETS.reportedOverPinP50} × PUT → pin p50 = ${ms(reportedBound)}`, twin.reported.p50 <= reportedBound),
     },
     {
       area,
@@ -64,8 +80,14 @@ function twinRows(twin: TwinFigures): Row[] {
     },
     {
       area,
-      figure: 'twin ÷ floor at p50 / p90 / p99',
-      measured: `${twin.ratio.p50.toFixed(1)}× / ${twin.ratio.p90.toFixed(1)}× / ${twin.ratio.p99.toFixed(1)}×`,
+      figure: 'PUT → pin ÷ floor at p50 / p90 / p99',
+      measured: ratios(twin.ratio),
+      target: '—',
+    },
+    {
+      area,
+      figure: 'PUT → pending:false ÷ floor at p50 / p90 / p99',
+      measured: ratios(twin.reportedRatio),
       target: '—',
     },
   ];

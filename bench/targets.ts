@@ -6,6 +6,11 @@ export const TARGETS = {
   /** Local command → virtual pin, p50 and p99, milliseconds. */
   twinP50Ms: 20,
   twinP99Ms: 60,
+  /** PUT → pin p50 at most this many times the MQTT floor's p50, plus `pinOverFloorSlackMs`. */
+  pinOverFloorP50: 3,
+  pinOverFloorSlackMs: 5,
+  /** PUT → the API showing the car's report (`pending: false`), p50 at most this many times PUT → pin's p50. */
+  reportedOverPinP50: 2,
   lampApiBundleBytes: 150 * 1024,
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,

@@ -14,18 +14,23 @@ import { startVirtualPico } from '../lib/sim/virtual-car';
 import { type Distribution, distribution, elapsedMs } from './stats';
 
 /**
- * Local twin latency: HTTP PUT of a lamp command → the virtual Pico W's pin changes, against the floor of
- * the MQTT hop alone (mqtt.js publish → mqtt.js subscriber, same TLS, same certificates, same broker code).
+ * Local twin latency: HTTP PUT of a lamp command → the virtual Pico W's pin changes, and → the API's read of
+ * the car shows the car's report of that command (`pending: false`), against the floor of the MQTT hop alone
+ * (mqtt.js publish → mqtt.js subscriber, same TLS, same certificates, same broker code).
  */
 
 export interface TwinFigures {
   /** PUT sent → pin changed. */
   readonly twin: Distribution;
+  /** PUT sent → a GET of the car answers `pending: false` with the command's id reported. */
+  readonly reported: Distribution;
   /** PUT sent → HTTP response (API core, token check, QoS 1 publish acknowledged). */
   readonly httpResponse: Distribution;
   /** Publish → subscriber's message event. */
   readonly floor: Distribution;
   readonly ratio: { readonly p50: number; readonly p90: number; readonly p99: number };
+  /** PUT → reported ÷ floor, the same way. */
+  readonly reportedRatio: { readonly p50: number; readonly p90: number; readonly p99: number };
   /** Random pause before each command, so commands land at every phase of the firmware's poll loop. */
   readonly pauseMs: readonly [number, number];
 }
@@ -59,8 +64,22 @@ interface Lane {
   readonly lamp: string;
 }
 
-/** One command through the whole twin; resolves with [pin change, HTTP response] in ms after sending. */
-async function twinSample(twin: Twin, car: VirtualCar, lane: Lane, on: boolean): Promise<[number, number]> {
+interface LampRead {
+  readonly lamps?: Record<string, { readonly pending: boolean; readonly reported: { readonly id: string | null } | null }>;
+}
+
+/** Reads the car through the API, back to back, until it shows the lamp's report of command `id`. */
+async function reportedAt(twin: Twin, lane: Lane, id: string): Promise<number> {
+  for (;;) {
+    const response = await fetch(`${twin.url}/api/cars/${lane.carId}`, { headers: { authorization: `Bearer ${twin.token}` } });
+    const view = (await response.json()) as LampRead;
+    const lamp = view.lamps?.[lane.lamp];
+    if (lamp && !lamp.pending && lamp.reported?.id === id) return performance.now();
+  }
+}
+
+/** One command through the whole twin; resolves with [pin change, report read back, HTTP response] in ms after sending. */
+async function twinSample(twin: Twin, car: VirtualCar, lane: Lane, on: boolean): Promise<[number, number, number]> {
   let stopListening = () => {};
   const switched = new Promise<number>((resolve) => {
     stopListening = car.onPinChange((edge) => {
@@ -74,11 +93,12 @@ async function twinSample(twin: Twin, car: VirtualCar, lane: Lane, on: boolean):
       headers: { authorization: `Bearer ${twin.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mode: on ? 'on' : 'off' }),
     });
-    await response.text();
+    const { id } = (await response.json()) as { id: string };
     const answered = elapsedMs(start);
     if (!response.ok) throw new Error(`PUT answered ${response.status}`);
     const at = await within(switched, PIN_TIMEOUT_MS, `the ${lane.lamp} pin of ${lane.carId} switching ${on ? 'on' : 'off'}`);
-    return [at - start, answered];
+    const reported = await within(reportedAt(twin, lane, id), PIN_TIMEOUT_MS, `the API showing the report of ${lane.lamp}`);
+    return [at - start, reported - start, answered];
   } finally {
     stopListening();
   }
@@ -111,7 +131,8 @@ async function startFloor(config: PlamoConfig, pki: LocalPki, lane: Lane): Promi
   const controller = await connect(broker.port, pki, pki.controller, CONTROLLER_COMMON_NAME);
   const car = await connect(broker.port, pki, pki.cars[lane.carId], lane.carId);
   const topics = carTopics(config.topicRoot, lane.carId);
-  await car.subscribeAsync(topics.lampSet('+'), { qos: DELIVERY.lampSet.qos });
+  // Exactly the lamp's topic, as the car subscribes: the broker grants no wildcard.
+  await car.subscribeAsync(topics.lampSet(lane.lamp), { qos: DELIVERY.lampSet.qos });
   return { broker, controller, car, topic: topics.lampSet(lane.lamp), retain: retainCommands(config.cars[lane.carId].powerOn) };
 }
 
@@ -133,6 +154,7 @@ async function measure(twin: Twin, floor: Floor, lane: Lane, options: TwinBenchO
   const car = twin.cars.get(lane.carId);
   if (!car) throw new Error(`the twin runs no virtual car ${lane.carId}`);
   const twinMs: number[] = [];
+  const reportedMs: number[] = [];
   const httpMs: number[] = [];
   const floorMs: number[] = [];
   let on = (car.pinLevel(lane.lamp) ?? 0) === 0;
@@ -140,17 +162,18 @@ async function measure(twin: Twin, floor: Floor, lane: Lane, options: TwinBenchO
   // Interleaved, so the floor and the twin share whatever else the machine is doing at the time.
   for (let i = 0; i < total; i++) {
     await pause();
-    const [pin, http] = await twinSample(twin, car, lane, on);
+    const [pin, reported, http] = await twinSample(twin, car, lane, on);
     await pause();
     const hop = await floorSample(floor, on);
     on = !on;
     if (i < options.warmup) continue;
     twinMs.push(pin);
+    reportedMs.push(reported);
     httpMs.push(http);
     floorMs.push(hop);
     if ((i + 1) % 50 === 0) options.progress(`  ${i + 1 - options.warmup}/${options.commands} commands`);
   }
-  return { twinMs, httpMs, floorMs };
+  return { twinMs, reportedMs, httpMs, floorMs };
 }
 
 export async function benchTwinLatency(options: TwinBenchOptions): Promise<TwinFigures> {
@@ -164,13 +187,16 @@ export async function benchTwinLatency(options: TwinBenchOptions): Promise<TwinF
     twin = await startTwin({ config: options.config, httpPort: 0, mqttPort: 0, pkiDir, startVirtualCar: startVirtualPico });
     floor = await startFloor(options.config, twin.pki, lane);
     options.progress(`switching ${lane.carId}/${lane.lamp} ${options.warmup} + ${options.commands} times…`);
-    const { twinMs, httpMs, floorMs } = await measure(twin, floor, lane, options);
-    const [twinD, floorD] = [distribution(twinMs), distribution(floorMs)];
+    const { twinMs, reportedMs, httpMs, floorMs } = await measure(twin, floor, lane, options);
+    const [twinD, reportedD, floorD] = [distribution(twinMs), distribution(reportedMs), distribution(floorMs)];
+    const over = (d: Distribution) => ({ p50: d.p50 / floorD.p50, p90: d.p90 / floorD.p90, p99: d.p99 / floorD.p99 });
     return {
       twin: twinD,
+      reported: reportedD,
       httpResponse: distribution(httpMs),
       floor: floorD,
-      ratio: { p50: twinD.p50 / floorD.p50, p90: twinD.p90 / floorD.p90, p99: twinD.p99 / floorD.p99 },
+      ratio: over(twinD),
+      reportedRatio: over(reportedD),
       pauseMs: PAUSE_MS,
     };
   } finally {
