@@ -12,11 +12,11 @@ export default defineConfig({
       certificate: { generation: 1 },
       lamps: {
         // Pop-up headlights: white 3 mm LEDs, dimmable (the wiring table in README gives the resistors).
-        headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10, colour: 'white', label: 'Headlights' },
-        turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 6, colour: 'amber', label: 'Turn left' },
-        turnRight: { pin: 'GP4', kind: 'blinker', currentMa: 6, colour: 'amber', label: 'Turn right' },
+        headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10, colour: 'white' },
+        turnLeft: { pin: 'GP3', kind: 'blinker', currentMa: 6, colour: 'amber' },
+        turnRight: { pin: 'GP4', kind: 'blinker', currentMa: 6, colour: 'amber' },
         // Brake/tail: glows at 20 % as a tail lamp, full when braking.
-        brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20, colour: 'red', label: 'Brake / tail' },
+        brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20, colour: 'red' },
       },
       groups: {
         hazard: ['turnLeft', 'turnRight'],

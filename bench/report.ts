@@ -2,6 +2,7 @@ import { API_CONFIG_FILE } from '../lib/api/config-file';
 import type { FirmwareFigures } from './firmware-heap';
 import type { LambdaFigures } from './lambda';
 import type { MachineInfo } from './machine';
+import type { PageFigures } from './phone-page';
 import type { Distribution } from './stats';
 import type { SynthFigures } from './synth';
 import { TARGETS } from './targets';
@@ -13,6 +14,7 @@ export interface BenchResults {
   /** Fewer samples than the budget asks for: a smoke run, not figures to quote. */
   readonly quick: boolean;
   readonly twin?: TwinFigures;
+  readonly page?: PageFigures;
   readonly lambdas?: readonly LambdaFigures[];
   readonly firmware?: FirmwareFigures;
   readonly synth?: SynthFigures;
@@ -90,6 +92,25 @@ function twinRows(twin: TwinFigures): Row[] {
       measured: ratios(twin.reportedRatio),
       target: '—',
     },
+  ];
+}
+
+function pageRows(page: PageFigures): Row[] {
+  const area = 'phone page';
+  return [
+    {
+      area,
+      figure: `tap → page shows the reported state (headless Chromium, twin), p50 / p90 / p99 of ${page.tapToShown.n}`,
+      measured: spread(page.tapToShown),
+      target: budget(`p50 ≤ ${TARGETS.pageTapToShownP50Ms} ms`, page.tapToShown.p50 <= TARGETS.pageTapToShownP50Ms),
+    },
+    {
+      area,
+      figure: `AWS calls per car an hour of an open page, visible (API request + Lambda + DynamoDB Query each; counted over ${page.windowS} s)`,
+      measured: count(Math.round(page.readsPerHourVisible)),
+      target: '—',
+    },
+    { area, figure: 'the same, page hidden', measured: count(Math.round(page.readsPerHourHidden)), target: '—' },
   ];
 }
 
@@ -196,6 +217,7 @@ function synthRows(synth: SynthFigures): Row[] {
 export function resultRows(results: BenchResults): Row[] {
   const rows: Row[] = [];
   if (results.twin) rows.push(...twinRows(results.twin));
+  if (results.page) rows.push(...pageRows(results.page));
   for (const lambda of results.lambdas ?? []) rows.push(...lambdaRows(lambda));
   if (results.firmware) rows.push(...firmwareRows(results.firmware));
   if (results.synth) rows.push(...synthRows(results.synth));

@@ -5,6 +5,7 @@ import { loadConfig } from '../lib/config';
 import { benchFirmwareHeap, type FirmwareFigures } from './firmware-heap';
 import { benchLambdas, type LambdaFigures } from './lambda';
 import { machineInfo } from './machine';
+import { benchPhonePage, type PageFigures } from './phone-page';
 import { type BenchResults, markdownTable } from './report';
 import { benchSynth, type SynthFigures } from './synth';
 import { benchTwinLatency, type TwinFigures } from './twin-latency';
@@ -16,7 +17,7 @@ import { benchTwinLatency, type TwinFigures } from './twin-latency';
  *   npm run bench -- --quick                 fewer samples, to check that it runs (not for quoting)
  */
 
-const SECTIONS = ['twin', 'lambda', 'firmware', 'synth'] as const;
+const SECTIONS = ['twin', 'page', 'lambda', 'firmware', 'synth'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS_DIR = join(__dirname, 'results');
@@ -38,6 +39,7 @@ function parseOptions() {
     quick,
     // Full runs take what the budget asks for: ≥ 200 commands, ≥ 20 fresh processes, 10,000 messages, 1/10/50 cars.
     twin: { commands: quick ? 30 : 250, warmup: quick ? 3 : 20 },
+    page: { taps: quick ? 10 : 60, windowS: quick ? 12 : 60 },
     lambda: { coldRuns: quick ? 3 : 20, warmCalls: quick ? 50 : 500 },
     firmware: { messages: quick ? 200 : 10_000, sampledMessages: quick ? 20 : 100 },
     synth: { carCounts: quick ? [1, 3] : [1, 10, 50], runsPerCount: quick ? 1 : 3 },
@@ -66,10 +68,12 @@ async function main(): Promise<void> {
   const on = (name: Section) => options.sections.has(name);
 
   let twin: TwinFigures | undefined;
+  let page: PageFigures | undefined;
   let lambdas: LambdaFigures[] | undefined;
   let firmware: FirmwareFigures | undefined;
   let synth: SynthFigures | undefined;
   if (on('twin')) twin = await section('twin', failures, () => benchTwinLatency({ config, progress, ...options.twin }));
+  if (on('page')) page = await section('page', failures, () => benchPhonePage({ config, progress, ...options.page }));
   if (on('lambda')) {
     const outDir = join(RESULTS_DIR, 'bundles');
     lambdas = await section('lambda', failures, () => benchLambdas({ config, outDir, progress, ...options.lambda }));
@@ -77,7 +81,7 @@ async function main(): Promise<void> {
   if (on('firmware')) firmware = await section('firmware', failures, () => benchFirmwareHeap({ config, progress, ...options.firmware }));
   if (on('synth')) synth = await section('synth', failures, () => benchSynth({ config, progress, ...options.synth }));
 
-  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, lambdas, firmware, synth, failures };
+  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, page, lambdas, firmware, synth, failures };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${markdownTable(results)}\n`);

@@ -11,6 +11,8 @@ export const TARGETS = {
   pinOverFloorSlackMs: 5,
   /** PUT → the API showing the car's report (`pending: false`), p50 at most this many times PUT → pin's p50. */
   reportedOverPinP50: 2,
+  /** Tap on the phone page → the page shows the reported state, against the twin, p50. */
+  pageTapToShownP50Ms: 300,
   lampApiBundleBytes: 150 * 1024,
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,

@@ -16,12 +16,19 @@ export interface AuthorizerContext {
 }
 export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
 
-/** HTTP API payload v2 → the transport-independent request. Bodies that are not text arrive base64-encoded. */
+/**
+ * HTTP API payload v2 → the transport-independent request. Bodies that are not text arrive base64-encoded.
+ * `rawPath` is taken as it is: the HTTP API has percent-decoded it already (`/a%2Fb` arrives as `/a/b`),
+ * so decoding it again would turn `/%2561pi` into `/api`. The query string is not used by any route.
+ */
 export function toApiRequest(event: ApiEvent): ApiRequest {
   const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const path = event.rawQueryString ? `${event.rawPath}?${event.rawQueryString}` : event.rawPath;
-  return { method: event.requestContext.http.method, path, headers: event.headers ?? {}, body };
+  const principal = event.requestContext.authorizer?.lambda?.tokenName || undefined;
+  return { method: event.requestContext.http.method, path: event.rawPath, headers: event.headers ?? {}, body, principal };
 }
+
+/** API Gateway ran the token authorizer on every route but the phone page's, and named the token it accepted. */
+export const authorizedByGateway = async (request: ApiRequest): Promise<boolean> => request.principal !== undefined;
 
 export const observer: ApiObserver = {
   commandPublished(car, lamp, payload) {
@@ -43,11 +50,15 @@ export const observer: ApiObserver = {
 export function createApiHandler(api: LampApi) {
   return async (event: ApiEvent, context?: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     if (context) logger.addContext(context);
-    logger.appendKeys({ tokenName: event.requestContext.authorizer?.lambda?.tokenName });
+    const request = toApiRequest(event);
+    if (request.principal) logger.appendKeys({ tokenName: request.principal });
     try {
-      const response = await api.handle(toApiRequest(event));
+      const response = await api.handle(request);
       return { statusCode: response.status, headers: response.headers, body: response.body };
     } finally {
+      // A warm Lambda keeps the logger between invocations: without this, a request with no authorizer
+      // context would be logged under the previous caller's token name.
+      logger.resetKeys();
       // Reads publish no metric; flushing an empty set would log a Powertools warning on every GET.
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
@@ -65,7 +76,14 @@ function apiFromEnvironment(): LampApi {
   const store = new DynamoCarStore(new DynamoDBClient({}), tableName);
   // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
-  return createLampApi({ config, lamps: new IotDataLampPort(client), store, observer, extraRoutes: phonePageRoutes(page) });
+  return createLampApi({
+    config,
+    lamps: new IotDataLampPort(client),
+    store,
+    authorize: authorizedByGateway,
+    observer,
+    extraRoutes: phonePageRoutes(page),
+  });
 }
 
 let handle: ReturnType<typeof createApiHandler> | undefined;

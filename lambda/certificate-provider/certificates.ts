@@ -4,6 +4,7 @@ import {
   DescribeCertificateCommand,
   DetachThingPrincipalCommand,
   type IoTClient,
+  ListThingPrincipalsCommand,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -194,8 +195,13 @@ async function update(event: Extract<CertificateEvent, { RequestType: 'Update' }
  * leaves the secret with it; when a rolled-back rotation deletes the new certificate, the previous one (still
  * attached) becomes current again.
  */
-async function forget(certificateId: string, secretArn: string, requestId: string, deps: CertificateDeps): Promise<void> {
-  const stored = await readStored(secretArn, deps);
+async function forget(
+  certificateId: string,
+  stored: StoredSecret | undefined,
+  secretArn: string,
+  requestId: string,
+  deps: CertificateDeps,
+): Promise<void> {
   if (!stored?.previous) return;
   if (stored.previous.certificateId === certificateId) {
     await store(secretArn, withoutPrevious(stored), deps);
@@ -221,12 +227,37 @@ async function deleteWhenDetached(certificateId: string, deps: CertificateDeps):
   }
 }
 
+/** The ids of the certificates attached to a thing (their ARNs end in `cert/<id>`); none when the thing is gone. */
+async function thingCertificateIds(thingName: string, deps: CertificateDeps): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let nextToken: string | undefined;
+  try {
+    do {
+      const page = await deps.iot.send(new ListThingPrincipalsCommand({ thingName, nextToken }));
+      for (const principal of page.principals ?? []) ids.add(principal.slice(principal.lastIndexOf('/') + 1));
+      nextToken = page.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  return ids;
+}
+
+/**
+ * Whether a certificate is this car's: the one its secret holds (current or being replaced), or one attached
+ * to its thing. The role may act on any certificate of the account (ids are known only after they exist), so
+ * this check is what keeps a wrong physical id from deleting some other device's certificate.
+ */
+async function belongsToCar(certificateId: string, props: CertificateProperties, stored: StoredSecret | undefined, deps: CertificateDeps) {
+  if (stored?.certificateId === certificateId || stored?.previous?.certificateId === certificateId) return true;
+  return (await thingCertificateIds(props.ThingName, deps)).has(certificateId);
+}
+
 /**
  * INACTIVE, detached from the car's thing, deleted. A certificate that is already gone counts as deleted, so
  * a stack deletion never gets stuck on one.
  */
 async function retire(certificateId: string, thingName: string, deps: CertificateDeps): Promise<void> {
-  if (!CERTIFICATE_ID.test(certificateId)) return;
   let certificateArn: string | undefined;
   try {
     await deactivate(certificateId, deps);
@@ -270,6 +301,23 @@ async function deactivate(certificateId: string, deps: CertificateDeps): Promise
   }
 }
 
+/** A certificate that is not the car's is left alone and the deletion succeeds: the resource is gone either way. */
+async function onDelete(event: Extract<CertificateEvent, { RequestType: 'Delete' }>, deps: CertificateDeps): Promise<void> {
+  const certificateId = event.PhysicalResourceId;
+  const props = event.ResourceProperties;
+  if (!CERTIFICATE_ID.test(certificateId)) return;
+  const stored = await readStored(props.SecretArn, deps);
+  if (!(await belongsToCar(certificateId, props, stored, deps))) {
+    deps.log.warn("not this car's certificate (neither in its secret nor attached to its thing); left alone", {
+      certificateId,
+      thingName: props.ThingName,
+    });
+    return;
+  }
+  await forget(certificateId, stored, props.SecretArn, event.RequestId, deps);
+  await retire(certificateId, props.ThingName, deps);
+}
+
 export async function onCertificateEvent(event: CertificateEvent, deps: CertificateDeps): Promise<CertificateResponse> {
   switch (event.RequestType) {
     case 'Create':
@@ -277,10 +325,7 @@ export async function onCertificateEvent(event: CertificateEvent, deps: Certific
     case 'Update':
       return update(event, deps);
     case 'Delete':
-      if (CERTIFICATE_ID.test(event.PhysicalResourceId)) {
-        await forget(event.PhysicalResourceId, event.ResourceProperties.SecretArn, event.RequestId, deps);
-      }
-      await retire(event.PhysicalResourceId, event.ResourceProperties.ThingName, deps);
+      await onDelete(event, deps);
       return { PhysicalResourceId: event.PhysicalResourceId };
   }
 }

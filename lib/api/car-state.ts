@@ -111,9 +111,10 @@ export async function readCarView(store: CarStore, carId: string, car: ApiCar): 
     const reported = lampMessage(state);
     const desired = retainCommands(car.powerOn) ? sent : null;
     lamps[lamp] = { desired, reported, pending: desired !== null && desired.id !== reported?.id };
-    if (command && state && sent?.id && sent.id === reported?.id && state.at >= command.at && (!latest || state.at > latest.at)) {
-      latest = { at: state.at, latency: state.at - command.at };
-    }
+    // A car that (re)connected after the command got it as a retained message: that is no round trip.
+    const reconnectedSince = record.status !== null && command !== undefined && record.status.at > command.at;
+    const confirmed = command && state && sent?.id && sent.id === reported?.id && state.at >= command.at && !reconnectedSince;
+    if (confirmed && (!latest || state.at > latest.at)) latest = { at: state.at, latency: state.at - command.at };
   }
   const status = parseObject(record.status?.text);
   const deviceTimes = [record.status, record.telemetry, ...record.lampStates.values(), ...record.events].map((message) => message?.at ?? 0);

@@ -25,10 +25,11 @@ import {
   jsonResponse,
   MAX_BODY_BYTES,
   notFound,
+  payloadTooLarge,
   shorten,
 } from './http';
 import { BrokerBusyError, type LampPort } from './lamp-port';
-import { findRoute, type PathParams, type Route } from './router';
+import { canonicalSegments, matchRoute, type PathParams, type Route } from './router';
 
 /** Hooks for logs and metrics; the Lambda wires them to Powertools, the twin to its terminal. */
 export interface ApiObserver {
@@ -50,10 +51,10 @@ export interface LampApiOptions {
   /** Command ids; at most `LIMITS.commandIdMaxLength` characters. @default crypto.randomUUID */
   readonly newId?: () => string;
   /**
-   * Checks the `Authorization` header of every `/api/` request; a false answer is a 401.
-   * @default - requests arrive already authorized (in AWS the API Gateway authorizer ran before the Lambda)
+   * Decides every request that is not for a public route, matched or not; a false answer is a 401. The
+   * twin checks the `Authorization` header, the Lambda that API Gateway's authorizer named a `principal`.
    */
-  readonly authorize?: (authorization: string | undefined) => Promise<boolean>;
+  readonly authorize: (request: ApiRequest) => Promise<boolean>;
   /** More routes, e.g. `GET /` for the phone page. @default - only the lamp API routes */
   readonly extraRoutes?: readonly Route[];
   readonly observer?: ApiObserver;
@@ -188,16 +189,19 @@ export function createLampApi(options: LampApiOptions): LampApi {
   };
   const routes = [...lampApiRoutes(context), ...(options.extraRoutes ?? [])];
 
+  /**
+   * The token check and the routing judge the same segments, and everything but a public route needs the
+   * token, so no spelling of a path can reach car state without one; even a 404 or 405 waits for the token.
+   */
   async function route(request: ApiRequest): Promise<ApiResponse> {
-    const isApi = request.path === '/api' || request.path.startsWith('/api/') || request.path.startsWith('/api?');
-    if (isApi && options.authorize && !(await options.authorize(header(request, 'authorization')))) {
+    if (Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES) throw payloadTooLarge();
+    const match = matchRoute(routes, request.method, canonicalSegments(request.path));
+    const isPublic = 'route' in match && match.route.public === true;
+    if (!isPublic && !(await options.authorize(request))) {
       throw new ApiError(401, 'unauthorized', 'send a valid token: Authorization: Bearer plamo_…', { 'www-authenticate': 'Bearer' });
     }
-    if (Buffer.byteLength(request.body ?? '') > MAX_BODY_BYTES) {
-      throw new ApiError(413, 'payload_too_large', `body: at most ${MAX_BODY_BYTES} bytes`);
-    }
-    const { route: found, params } = findRoute(routes, request);
-    return found.handle(request, params);
+    if ('refusal' in match) throw match.refusal;
+    return match.route.handle(request, match.params);
   }
 
   return {
@@ -241,6 +245,10 @@ function describeCar(id: string, car: ApiCar) {
       tailLevel: lamp.tailLevel ?? null,
     })),
     groups: Object.entries(car.groups).map(([name, lamps]) => ({ name, label: car.labels[name] ?? null, lamps })),
-    scenes: Object.keys(car.scenes).map((name) => ({ name, label: car.labels[name] ?? null })),
+    scenes: Object.keys(car.scenes).map((name) => ({
+      name,
+      label: car.labels[name] ?? null,
+      lamps: Object.fromEntries(sceneIntents(car, name) ?? []),
+    })),
   };
 }

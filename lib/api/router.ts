@@ -8,23 +8,31 @@ export interface Route {
   readonly method: string;
   /** Segments in braces are parameters: `/api/cars/{car}/lamps/{target}`. */
   readonly path: string;
+  /**
+   * Served without a token: only the phone page's files, which hold no data.
+   * @default false - the request needs a valid token
+   */
+  readonly public?: boolean;
   handle(request: ApiRequest, params: PathParams): Promise<ApiResponse>;
 }
 
-/** The path without its query string, split into decoded segments. */
-export function pathSegments(path: string): string[] {
-  const pathname = path.split('?', 1)[0];
-  return pathname.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest(`path: '${shorten(segment)}' is not valid percent-encoding`);
-    }
-  });
+/**
+ * The segments of an already-decoded path, the one form that both the token check and the routing look at.
+ * Empty (`//`, trailing `/`) and dot (`.`, `..`) segments are refused rather than normalised: no route has
+ * them, and a path that reaches a route only after rewriting is a path some other layer read differently.
+ */
+export function canonicalSegments(path: string): string[] {
+  if (path === '/') return [''];
+  const segments = path.split('/');
+  const [root, ...rest] = segments;
+  if (root !== '' || rest.some((segment) => segment === '' || segment === '.' || segment === '..')) {
+    throw badRequest(`path: '${shorten(path)}' is not canonical; no empty, '.' or '..' segments`);
+  }
+  return rest;
 }
 
 function matchPath(pattern: string, segments: readonly string[]): PathParams | undefined {
-  const wanted = pattern.split('/');
+  const wanted = pattern === '/' ? [''] : pattern.split('/').slice(1);
   if (wanted.length !== segments.length) return undefined;
   const params: Record<string, string> = {};
   for (let i = 0; i < wanted.length; i++) {
@@ -35,17 +43,20 @@ function matchPath(pattern: string, segments: readonly string[]): PathParams | u
   return params;
 }
 
-/** Finds the route for a request: 404 when no route has the path, 405 (with `Allow`) when none has the method. */
-export function findRoute(routes: readonly Route[], request: ApiRequest): { route: Route; params: PathParams } {
-  const segments = pathSegments(request.path);
+export type RouteMatch = { readonly route: Route; readonly params: PathParams } | { readonly refusal: ApiError };
+
+/** The route for a method and path: a 404 refusal when no route has the path, 405 (with `Allow`) when none has the method. */
+export function matchRoute(routes: readonly Route[], method: string, segments: readonly string[]): RouteMatch {
   const matches = routes.flatMap((route) => {
     const params = matchPath(route.path, segments);
     return params ? [{ route, params }] : [];
   });
-  if (matches.length === 0) throw notFound(`no such resource: ${shorten(request.method, 16)} ${shorten(segments.join('/') || '/', 200)}`);
-  const method = request.method.toUpperCase();
-  const found = matches.find((match) => match.route.method === method);
+  if (matches.length === 0) {
+    return { refusal: notFound(`no such resource: ${shorten(method, 16)} /${shorten(segments.join('/'), 200)}`) };
+  }
+  const wanted = method.toUpperCase();
+  const found = matches.find((match) => match.route.method === wanted);
   if (found) return found;
   const allow = [...new Set(matches.map((match) => match.route.method))].join(', ');
-  throw new ApiError(405, 'method_not_allowed', `${shorten(method, 16)} is not allowed here; use ${allow}`, { allow });
+  return { refusal: new ApiError(405, 'method_not_allowed', `${shorten(wanted, 16)} is not allowed here; use ${allow}`, { allow }) };
 }

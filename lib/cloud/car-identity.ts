@@ -69,7 +69,13 @@ export class CarIdentity extends Construct {
       const policy = new CfnPolicy(this, `Policy${suffix}`, { policyDocument });
       new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, { policyName: policy.ref, principal: certificate.arn });
     });
-    new CfnThingPrincipalAttachment(this, 'ThingAttachment', { thingName: thing.ref, principal: certificate.arn });
+    // Exclusive: this certificate can be attached to no other thing (Device Defender audit check
+    // "Device certificate shared"), so it can only ever connect as this car.
+    new CfnThingPrincipalAttachment(this, 'ThingAttachment', {
+      thingName: thing.ref,
+      principal: certificate.arn,
+      thingPrincipalType: 'EXCLUSIVE_THING',
+    });
 
     this.output('ThingName', this.thingName, `IoT thing of car ${carId}`);
     this.output('CertificateId', certificate.id, `device certificate of car ${carId} (${car.certificate.mode} mode)`);

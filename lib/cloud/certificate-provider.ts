@@ -71,14 +71,17 @@ export class DeviceCertificateProvider extends Construct {
     this.settleFrameworkFunction(provider);
   }
 
-  /** Lets the handler write the car's secret (and read it back on a retry) and detach certificates from the car's thing. */
+  /**
+   * Lets the handler write the car's secret (and read it back on a retry), and list and detach the
+   * certificates of the car's thing: what it needs to tell the car's certificate from any other.
+   */
   allowCar(thingArn: string, secret: ISecret): void {
     if (!this.carSecrets || !this.carThings) {
       this.carSecrets = new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
       });
-      this.carThings = new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DetachThingPrincipal'] });
+      this.carThings = new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'] });
       this.handler.addToRolePolicy(this.carSecrets);
       this.handler.addToRolePolicy(this.carThings);
     }
@@ -108,7 +111,8 @@ export class DeviceCertificateProvider extends Construct {
       },
       {
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:cert/*]',
-        reason: "A certificate's id exists only after AWS IoT has made it, so Update/Describe/DeleteCertificate cannot name it in advance.",
+        reason:
+          "A certificate's id exists only after AWS IoT has made it, so Update/Describe/DeleteCertificate cannot name it in advance; the handler acts only on the certificate in the car's secret or attached to the car's thing.",
       },
     );
     const cfn = this.handler.node.defaultChild!;

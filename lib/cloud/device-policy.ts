@@ -2,6 +2,9 @@ import { devicePermissions, deviceRetainedTopics } from '../contract';
 
 type IotResourceType = 'client' | 'topic' | 'topicfilter';
 
+/** The `iot:ConnectAttributes` a car may use; the firmware connects with clean_session=True and a last will. */
+export const DEVICE_CONNECT_ATTRIBUTES = ['LastWill'] as const;
+
 /** Builds an AWS IoT ARN for `resourceType/resourceName` in the stack's partition, region and account. */
 export type IotArn = (resourceType: IotResourceType, resourceName: string) => string;
 
@@ -9,7 +12,7 @@ export interface IotPolicyStatement {
   readonly Effect: 'Allow';
   readonly Action: string | string[];
   readonly Resource: string[];
-  readonly Condition?: Record<string, Record<string, string>>;
+  readonly Condition?: Record<string, Record<string, string | readonly string[]>>;
 }
 
 export interface IotPolicyDocument {
@@ -38,7 +41,8 @@ interface Grant {
  * broker cannot drift apart. Every topic is exact: the config knows each lamp's name.
  *
  * - Connect: the client id must be the thing name of a thing the certificate is attached to
- *   (`iot:Connection.Thing.*` policy variables; AWS IoT developer guide, "Thing policy variables").
+ *   (`iot:Connection.Thing.*` policy variables; AWS IoT developer guide, "Thing policy variables"), with
+ *   no connect attribute but the last will.
  * - Publish/RetainPublish/Receive take `topic/` resources, Subscribe takes `topicfilter/` resources, matched
  *   against the filter the device sends.
  */
@@ -51,7 +55,13 @@ function deviceGrants(topicRoot: string, carId: string, lamps: readonly string[]
       type: 'client',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: an AWS IoT policy variable, resolved by AWS IoT at connect time.
       names: ['${iot:Connection.Thing.ThingName}'],
-      condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+      condition: {
+        Bool: { 'iot:Connection.Thing.IsAttached': 'true' },
+        // Only what the firmware's CONNECT uses: a last will, and a clean session (no PersistentConnect),
+        // so a stolen certificate cannot park a persistent session that queues the car's commands
+        // (AWS IoT developer guide, "Using connectAttributes").
+        'ForAllValues:StringEquals': { 'iot:ConnectAttributes': DEVICE_CONNECT_ATTRIBUTES },
+      },
     },
     // Retained lamp states and status (and the retained last will) also need iot:RetainPublish
     // (AWS IoT developer guide, "Retained message policy examples").

@@ -4,7 +4,7 @@ import { platform, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod, type HttpRoute, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { AttributeType, BillingMode, type ITable, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -83,6 +83,12 @@ export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = 
   { method: HttpMethod.POST, path: '/api/cars/{car}/scenes/{scene}' },
   { method: HttpMethod.ANY, path: '/api/{proxy+}' },
 ];
+
+/**
+ * The phone page's own route-level limit: a page load is five small files. Public routes get their own
+ * bucket, so anonymous requests for them can exhaust only it, never the `/api/` routes' limits.
+ */
+export const PHONE_PAGE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
 /** How long API Gateway caches the authorizer's answer per token, and so how long a revoked token may still work. */
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(300);
@@ -180,7 +186,7 @@ export class LampApi extends Construct {
   private api(throttle: { rateLimit: number; burstLimit: number }, retention: RetentionDays): HttpApi {
     const httpApi = new HttpApi(this, 'HttpApi', { description: 'plamo-iot lamp API', createDefaultStage: false });
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi,
       stageName: '$default',
       autoDeploy: true,
@@ -193,18 +199,44 @@ export class LampApi extends Construct {
       identitySource: ['$request.header.Authorization'],
     });
     const integration = new HttpLambdaIntegration('LampApiIntegration', this.apiFunction);
-    for (const route of LAMP_API_ROUTES) httpApi.addRoutes({ path: route.path, methods: [route.method], integration, authorizer });
-    for (const path of PHONE_PAGE_ROUTE_PATHS) {
-      for (const route of httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration })) {
-        Validations.of(route).acknowledge({
-          id: 'AwsSolutions-APIG4',
-          reason:
-            'The phone page is public static files with no data in them; the token it needs stays in the URL fragment and every /api/ route checks it.',
-        });
-      }
+    const limited: ThrottledRoute[] = [];
+    for (const { method, path } of LAMP_API_ROUTES) {
+      const [route] = httpApi.addRoutes({ path, methods: [method], integration, authorizer });
+      limited.push({ route, key: `${method} ${path}`, limits: throttle });
     }
+    for (const path of PHONE_PAGE_ROUTE_PATHS) {
+      const [route] = httpApi.addRoutes({ path, methods: [HttpMethod.GET], integration });
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The phone page is public static files with no data in them; the token it needs stays in the URL fragment and every /api/ route checks it.',
+      });
+      limited.push({ route, key: `GET ${path}`, limits: PHONE_PAGE_THROTTLE });
+    }
+    throttleRoutes(stage, limited);
     return httpApi;
   }
+}
+
+/**
+ * Each route gets its own explicit limits (HTTP API route-level throttling, set as the stage's
+ * `RouteSettings` by route key), so the public page routes have a bucket of their own. The stage refers to
+ * the routes by key, so it is created after them.
+ */
+interface ThrottledRoute {
+  readonly route: HttpRoute;
+  /** `METHOD /path`, as API Gateway names routes in RouteSettings. */
+  readonly key: string;
+  readonly limits: { readonly rateLimit: number; readonly burstLimit: number };
+}
+
+function throttleRoutes(stage: HttpStage, routes: readonly ThrottledRoute[]): void {
+  const settings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+  for (const { route, key, limits } of routes) {
+    settings[key] = { ThrottlingRateLimit: limits.rateLimit, ThrottlingBurstLimit: limits.burstLimit };
+    stage.node.addDependency(route);
+  }
+  (stage.node.defaultChild as CfnStage).routeSettings = settings;
 }
 
 /** API Gateway calls both functions synchronously and answers the phone itself when one fails. */

@@ -4,6 +4,7 @@ import type { PlamoConfig } from '../config';
 import { CarIdentity } from './car-identity';
 import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
+import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
 import { STACK_OUTPUTS } from './outputs';
 import { DeviceTopicRules } from './topic-rules';
@@ -32,6 +33,7 @@ export class PlamoStack extends Stack {
     const { config } = props;
 
     this.iotEndpoint = new IotDataEndpoint(this, 'IotEndpoint').address;
+    new IotLogging(this, 'IotLogging');
     new CfnOutput(this, 'IotEndpointOutput', {
       value: this.iotEndpoint,
       description: 'AWS IoT data endpoint (ATS) the cars connect to',

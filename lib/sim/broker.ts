@@ -6,6 +6,7 @@ import type { PlamoConfig } from '../config';
 import { installIotCoreRules, type RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { twinPrincipals } from './aws-iot/principals';
 import { type RetainedMessage, RetainedStore } from './aws-iot/retained-store';
+import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard';
 import { listenOnLoopback } from './listen';
 import { disableNagle } from './no-delay';
 import type { LocalPki } from './pki';
@@ -48,6 +49,8 @@ export interface LocalBrokerOptions {
   readonly retainedFile?: string;
   /** Deliver retained messages late and shuffled, as AWS may. @default - at once, in order */
   readonly retainedDelivery?: RetainedDeliveryJitter;
+  /** Handshake timeout and connection caps. @default DEFAULT_CONNECTION_LIMITS */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
 }
 
 /** Starts the broker on 127.0.0.1 and resolves once it listens; a taken port rejects with PortInUseError. */
@@ -80,7 +83,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
-  server.on('tlsClientError', (error) => log(`refused a TLS client: ${error.message}`));
+  guardConnections(server, { ...DEFAULT_CONNECTION_LIMITS, ...options.connectionLimits }, log);
 
   let port: number;
   try {

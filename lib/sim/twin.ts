@@ -1,13 +1,25 @@
-import { apiConfigOf, createLampApi, createTokenAuthorizer, generateToken, hashToken, isWellFormedToken, MemoryTokenStore } from '../api';
+import {
+  apiConfigOf,
+  createLampApi,
+  createTokenAuthorizer,
+  generateToken,
+  hashToken,
+  header,
+  isWellFormedToken,
+  type CarStore,
+  type LampPort,
+  MemoryTokenStore,
+} from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
 import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
+import type { ConnectionLimits } from './connection-guard';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
 import { createLiveUpdates, type LiveUpdates } from './live-updates';
 import { MemoryCarStore } from './memory-car-store';
-import { connectMqttLampPort, type MqttLampPort } from './mqtt-lamp-port';
+import { connectMqttLampPort } from './mqtt-lamp-port';
 import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
 import { keptToken } from './token-file';
 
@@ -60,6 +72,8 @@ export interface TwinOptions {
   readonly liveUpdates?: boolean;
   /** How each configured car is run. @default - no virtual cars */
   readonly startVirtualCar?: StartVirtualCar;
+  /** The broker's handshake timeout and connection caps. @default DEFAULT_CONNECTION_LIMITS */
+  readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Broker refusals and virtual car output. @default ignore */
   readonly log?: (line: string) => void;
   /** Deliver retained messages late and shuffled after SUBACK, as AWS IoT Core may. @default - at once, in order */
@@ -106,19 +120,34 @@ class Cleanup {
   }
 }
 
-interface ApiParts {
-  readonly lamps: MqttLampPort;
-  readonly store: MemoryCarStore;
+interface ApiParts<Store extends CarStore = CarStore> {
+  readonly lamps: LampPort;
+  readonly store: Store;
   readonly token: string;
 }
 
-async function startApi(options: TwinOptions, parts: ApiParts): Promise<{ http: LocalHttpServer; live: LiveUpdates | undefined }> {
+/** The twin's lamp API and its token check: the same core as the Lambda, with the phone page and one token in memory. */
+export async function createTwinApi(config: PlamoConfig, parts: ApiParts) {
   const tokens = new MemoryTokenStore();
   await tokens.add({ tokenHash: hashToken(parts.token), name: 'local twin', createdAt: new Date().toISOString() });
   const authorizer = createTokenAuthorizer(tokens);
   const authorize = async (authorization: string | undefined) => (await authorizer(authorization)).authorized;
+  const api = createLampApi({
+    config: apiConfigOf(config),
+    lamps: parts.lamps,
+    store: parts.store,
+    authorize: (request) => authorize(header(request, 'authorization')),
+    extraRoutes: phonePageRoutes(loadPhonePage()),
+  });
+  return { api, authorize };
+}
+
+async function startApi(
+  options: TwinOptions,
+  parts: ApiParts<MemoryCarStore>,
+): Promise<{ http: LocalHttpServer; live: LiveUpdates | undefined }> {
+  const { api, authorize } = await createTwinApi(options.config, parts);
   const config = apiConfigOf(options.config);
-  const api = createLampApi({ config, lamps: parts.lamps, store: parts.store, authorize, extraRoutes: phonePageRoutes(loadPhonePage()) });
   const live = options.liveUpdates === false ? undefined : createLiveUpdates({ config, store: parts.store, authorize });
   const http = await startHttpServer(api, { port: options.httpPort ?? 8080, host: options.host, streaming: live });
   return { http, live };
@@ -133,7 +162,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const pkiDir = options.pkiDir ?? DEFAULT_PKI_DIR;
     const pki = await ensureLocalPki({ dir: pkiDir, carIds: Object.keys(config.cars) });
     const token = options.token ?? keptToken(pkiDir, generateToken, isWellFormedToken);
-    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log, retainedDelivery: options.retainedDelivery });
+    const broker = await startLocalBroker({
+      config,
+      pki,
+      port: options.mqttPort ?? 8883,
+      log,
+      retainedDelivery: options.retainedDelivery,
+      connectionLimits: options.connectionLimits,
+    });
     cleanup.add(() => broker.close());
     if (options.observe) broker.onMessage(options.observe);
     // The store sees what the broker routes, as AWS IoT topic rules see what IoT Core routes.

@@ -13,6 +13,8 @@ import type { Route } from '../api/router';
 export const PHONE_PAGE_FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
+  'picture.js': 'text/javascript; charset=utf-8',
+  'strings.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
   'manifest.webmanifest': 'application/manifest+json; charset=utf-8',
   'icon.svg': 'image/svg+xml',
@@ -73,7 +75,7 @@ function fileResponse(page: PhonePage, name: string): ApiResponse {
 
 export function phonePageRoutes(page: PhonePage): Route[] {
   return [
-    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[0], handle: async () => fileResponse(page, 'index.html') },
-    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[1], handle: async (_request, params) => fileResponse(page, params.file) },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[0], public: true, handle: async () => fileResponse(page, 'index.html') },
+    { method: 'GET', path: PHONE_PAGE_ROUTE_PATHS[1], public: true, handle: async (_request, params) => fileResponse(page, params.file) },
   ];
 }

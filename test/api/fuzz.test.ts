@@ -1,6 +1,6 @@
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import fc from 'fast-check';
-import { type ApiRequest, createLampApi, createTokenAuthorizer, issueToken, MemoryTokenStore } from '../../lib/api';
+import { type ApiRequest, createLampApi, createTokenAuthorizer, header, issueToken, MemoryTokenStore } from '../../lib/api';
 import { lampCommandSchema } from '../../lib/contract';
 import { FakeLampPort, testConfig } from './fixtures';
 
@@ -60,7 +60,7 @@ describe('lamp API fuzz', () => {
       config: testConfig,
       lamps: port,
       store: new MemoryCarStore(testConfig.topicRoot),
-      authorize: async (header) => (await authorizer(header)).authorized,
+      authorize: async (request) => (await authorizer(header(request, 'authorization'))).authorized,
     });
     const authorization = fc.oneof(
       { weight: 6, arbitrary: fc.constant(`Bearer ${token}`) },

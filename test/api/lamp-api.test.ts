@@ -1,4 +1,4 @@
-import { createLampApi, type LampApiOptions } from '../../lib/api';
+import { createLampApi, header, type LampApiOptions } from '../../lib/api';
 import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
@@ -9,7 +9,15 @@ const topics = (car: string) => carTopics(testConfig.topicRoot, car);
 function setup(options: Partial<LampApiOptions> = {}) {
   const port = new FakeLampPort();
   const store = new MemoryCarStore(testConfig.topicRoot);
-  const api = createLampApi({ config: testConfig, lamps: port, store, now: () => FIXED_TS, newId: () => FIXED_ID, ...options });
+  const api = createLampApi({
+    config: testConfig,
+    lamps: port,
+    store,
+    authorize: async () => true,
+    now: () => FIXED_TS,
+    newId: () => FIXED_ID,
+    ...options,
+  });
   const call = async (...args: Parameters<typeof jsonRequest>) => {
     const response = await api.handle(jsonRequest(...args));
     return { ...response, json: JSON.parse(response.body) };
@@ -36,8 +44,8 @@ describe('lamp API core: reading', () => {
     expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
     expect(json.cars[0].groups).toEqual([{ name: 'hazard', label: 'Hazard lights', lamps: ['turnLeft', 'turnRight'] }]);
     expect(json.cars[0].scenes).toEqual([
-      { name: 'night', label: null },
-      { name: 'parked', label: null },
+      { name: 'night', label: null, lamps: { headlights: { mode: 'on' }, brake: { mode: 'on', brightness: 20 } } },
+      { name: 'parked', label: null, lamps: { headlights: { mode: 'off' }, turnLeft: { mode: 'blink' }, turnRight: { mode: 'blink' } } },
     ]);
     expect(body).not.toMatch(/GP2|garage-2g/);
   });
@@ -57,6 +65,14 @@ describe('lamp API core: reading', () => {
       pending: false,
     });
     expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
+  });
+
+  test('a command the car got on reconnecting counts for no latency', async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').lampSet('headlights'), '{"mode":"on","id":"a","ts":1}', 1000);
+    store.ingest(topics('rps13').status, '{"online":true,"fw":"1.0.0","ip":"10.0.0.7"}', 30_000);
+    store.ingest(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":100,"id":"a","ts":2}', 30_050);
+    expect((await call('GET', '/api/cars/rps13')).json.lastCommandLatencyMs).toBeNull();
   });
 
   test('GET /api/cars/{car} is one read of the store', async () => {
@@ -261,7 +277,9 @@ describe('lamp API core: client errors', () => {
       'bad_request',
       /^body: a scene takes no body/,
     ],
-    ['malformed percent-encoding', ['GET', '/api/cars/%E0%A4%A'], 400, 'bad_request', /^path: /],
+    ['a doubled slash', ['GET', '/api//cars'], 400, 'bad_request', /^path: '\/api\/\/cars' is not canonical/],
+    ['a dot segment', ['GET', '/api/cars/../cars'], 400, 'bad_request', /^path: .* is not canonical/],
+    ['a trailing slash', ['GET', '/api/cars/'], 400, 'bad_request', /^path: .* is not canonical/],
   ];
 
   test.each(cases)('%s', async (_name, args, status, code, message) => {
@@ -311,9 +329,11 @@ describe('lamp API core: client errors', () => {
     expect(response.json.error.message).toBe('body: at most 4096 bytes');
   });
 
-  test('a query string does not change the route', async () => {
+  test('the path is never decoded a second time: a percent sign in it stays a percent sign', async () => {
     const { call } = setup();
-    expect((await call('GET', '/api/cars?fresh=1')).status).toBe(200);
+    const response = await call('GET', '/api/cars/rps%31%33');
+    expect(response.status).toBe(404);
+    expect(response.json.error.message).toMatch(/^car 'rps%31%33' not found/);
   });
 });
 
@@ -324,7 +344,12 @@ describe('lamp API core: server errors', () => {
     port.publishLampCommand = async () => {
       throw new BrokerBusyError(2);
     };
-    const api = createLampApi({ config: testConfig, lamps: port, store: new MemoryCarStore(testConfig.topicRoot) });
+    const api = createLampApi({
+      config: testConfig,
+      lamps: port,
+      store: new MemoryCarStore(testConfig.topicRoot),
+      authorize: async () => true,
+    });
     const response = await api.handle(jsonRequest('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on' }));
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
@@ -339,13 +364,21 @@ describe('lamp API core: server errors', () => {
       },
     };
     const unexpected: unknown[] = [];
-    const api = createLampApi({ config: testConfig, lamps: port, store, observer: { unexpectedError: (error) => unexpected.push(error) } });
+    const api = createLampApi({
+      config: testConfig,
+      lamps: port,
+      store,
+      authorize: async () => true,
+      observer: { unexpectedError: (error) => unexpected.push(error) },
+    });
     const response = await api.handle(jsonRequest('GET', '/api/cars/rps13'));
     expect(response.status).toBe(500);
     expect(response.body).not.toMatch(/socket|index\.js/);
     expect(unexpected).toHaveLength(1);
   });
 });
+
+const publicPage = { method: 'GET', path: '/', public: true, handle: async () => ({ status: 200, headers: {}, body: '"page"' }) };
 
 describe('lamp API core: observer, auth and extra routes', () => {
   test('the observer hears every published command and every refused request', async () => {
@@ -361,7 +394,7 @@ describe('lamp API core: observer, auth and extra routes', () => {
   });
 
   test('with an authorize check, an /api/ request it refuses is a 401 with WWW-Authenticate', async () => {
-    const { call } = setup({ authorize: async (authorization) => authorization === 'Bearer good' });
+    const { call } = setup({ authorize: async (request) => header(request, 'authorization') === 'Bearer good' });
     const response = await call('GET', '/api/cars', undefined, { Authorization: 'Bearer bad' });
     expect(response.status).toBe(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
@@ -369,20 +402,28 @@ describe('lamp API core: observer, auth and extra routes', () => {
   });
 
   test('with an authorize check, an /api/ request it accepts is served', async () => {
-    const { call } = setup({ authorize: async (authorization) => authorization === 'Bearer good' });
+    const { call } = setup({ authorize: async (request) => header(request, 'authorization') === 'Bearer good' });
     expect((await call('GET', '/api/cars', undefined, { authorization: 'Bearer good' })).status).toBe(200);
   });
 
-  test('an unknown /api/ path is a 401, not a 404, before authorization', async () => {
-    const { call } = setup({ authorize: async () => false });
-    expect((await call('GET', '/api/anything')).status).toBe(401);
+  test.each([
+    ['an unknown /api/ path', 'GET', '/api/anything'],
+    ['an unknown path outside /api/', 'GET', '/x/y'],
+    ['a known path with the wrong method', 'DELETE', '/api/cars'],
+    ['a public path with a method it does not serve', 'POST', '/'],
+  ])('%s is a 401 without a token, never a 404 or 405', async (_name, method, path) => {
+    const { call } = setup({ authorize: async () => false, extraRoutes: [publicPage] });
+    expect((await call(method, path)).status).toBe(401);
   });
 
-  test('extra routes are served next to the API, outside /api/ without a token', async () => {
-    const { call } = setup({
-      authorize: async () => false,
-      extraRoutes: [{ method: 'GET', path: '/', handle: async () => ({ status: 200, headers: {}, body: '"page"' }) }],
-    });
+  test('a route marked public is served without a token', async () => {
+    const { call } = setup({ authorize: async () => false, extraRoutes: [publicPage] });
     expect((await call('GET', '/')).json).toBe('page');
+  });
+
+  test('an extra route that is not marked public needs the token like the API', async () => {
+    const privateRoute = { ...publicPage, public: false };
+    const { call } = setup({ authorize: async () => false, extraRoutes: [privateRoute] });
+    expect((await call('GET', '/')).status).toBe(401);
   });
 });

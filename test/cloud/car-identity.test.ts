@@ -96,7 +96,7 @@ describe('certificate mode "aws"', () => {
     });
   });
 
-  test('the provider may read and write only the car secret and detach only from the car thing', () => {
+  test('the provider may read and write only the car secret and list and detach only the car thing principals', () => {
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
       PolicyDocument: {
@@ -107,7 +107,7 @@ describe('certificate mode "aws"', () => {
             Resource: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
           },
           {
-            Action: 'iot:DetachThingPrincipal',
+            Action: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
             Effect: 'Allow',
             Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }), 'Arn'] },
           },
@@ -188,7 +188,10 @@ describe('policy', () => {
           Action: 'iot:Connect',
           // biome-ignore lint/suspicious/noTemplateCurlyInString: an AWS IoT policy variable, not a template.
           Resource: [region('client/${iot:Connection.Thing.ThingName}')],
-          Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } },
+          Condition: {
+            Bool: { 'iot:Connection.Thing.IsAttached': 'true' },
+            'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['LastWill'] },
+          },
         },
         {
           Effect: 'Allow',

@@ -42,5 +42,12 @@ test('many lamps spread over several policies, each with the connect condition k
   const documents = deviceIotPolicies('cars', 'rps13', lampNames(26), wideArn);
   expect(documents.length).toBeGreaterThan(1);
   const connect = documents.flatMap((d) => d.Statement).filter((s) => s.Action === 'iot:Connect');
-  expect(connect).toEqual([expect.objectContaining({ Condition: { Bool: { 'iot:Connection.Thing.IsAttached': 'true' } } })]);
+  expect(connect).toEqual([
+    expect.objectContaining({
+      Condition: {
+        Bool: { 'iot:Connection.Thing.IsAttached': 'true' },
+        'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['LastWill'] },
+      },
+    }),
+  ]);
 });

@@ -171,6 +171,24 @@ describe('LampApi construct', () => {
     });
   });
 
+  test("the public page routes have their own route-level throttle; every /api/ route keeps the config's", () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      Properties: { RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> };
+      DependsOn: string[];
+    };
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const keys = Object.values(routes).map((route) => (route as { Properties: { RouteKey: string } }).Properties.RouteKey);
+    expect(Object.keys(stage.Properties.RouteSettings).sort()).toEqual([...keys].sort());
+    for (const key of ['GET /', 'GET /{file}']) {
+      expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 });
+    }
+    for (const key of keys.filter((key) => key.includes('/api/'))) {
+      expect(stage.Properties.RouteSettings[key]).toEqual({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 });
+    }
+    // RouteSettings name routes by key, so the stage must come after them.
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(Object.keys(routes)));
+  });
+
   test('throttling can be set on the construct', () => {
     const { template: custom } = synthesize({ throttle: { rateLimit: 3, burstLimit: 5 } });
     custom.hasResourceProperties('AWS::ApiGatewayV2::Stage', { DefaultRouteSettings: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 5 } });

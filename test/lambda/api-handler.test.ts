@@ -222,4 +222,32 @@ describe('lamp API Lambda: logs and metrics', () => {
     expect(logged).toMatch(/"tokenName":"my-phone"/);
     expect(logged).not.toContain('plamo_secret');
   });
+
+  test("a second invocation never carries the first one's token name", async () => {
+    await call('PUT', '/api/cars/rps13/lamps/headlights', { body: '{"mode":"on"}' });
+    output = [];
+    const { handler } = await import('../../lambda/api');
+    const page = apiEvent('GET', '/api/cars');
+    await handler({ ...page, requestContext: { ...page.requestContext, authorizer: undefined } } as unknown as typeof page);
+    const logged = output.join('');
+    expect(logged).toMatch(/"message":"request refused"/);
+    expect(logged).not.toContain('my-phone');
+  });
+
+  test("a request that reaches the function without the authorizer's token name is a 401, whatever its path", async () => {
+    const { handler } = await import('../../lambda/api');
+    const event = apiEvent('GET', '/api/cars/rps13');
+    const result = await handler({
+      ...event,
+      requestContext: { ...event.requestContext, authorizer: undefined },
+    } as unknown as typeof event);
+    expect(result.statusCode).toBe(401);
+    expect(iot.calls()).toHaveLength(0);
+  });
+
+  test('rawPath arrives decoded from API Gateway and is not decoded again', async () => {
+    const { statusCode, json } = await call('GET', '/api/cars/rps%2513');
+    expect(statusCode).toBe(404);
+    expect(json.error.message).toMatch(/^car 'rps%2513' not found/);
+  });
 });

@@ -5,6 +5,7 @@ import {
   DescribeCertificateCommand,
   DetachThingPrincipalCommand,
   IoTClient,
+  ListThingPrincipalsCommand,
   UpdateCertificateCommand,
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -97,6 +98,8 @@ beforeEach(() => {
   });
   iot.on(DetachThingPrincipalCommand).callsFake(record('DetachThingPrincipal', {}));
   iot.on(DeleteCertificateCommand).callsFake(record('DeleteCertificate', {}));
+  // The car's thing has its original certificate attached; rotations attach others (see stored()).
+  iot.on(ListThingPrincipalsCommand).callsFake(record('ListThingPrincipals', { principals: [arnOf(OLD_ID)] }));
   secrets.on(GetSecretValueCommand).callsFake(record('GetSecretValue', { SecretString: 'generated-placeholder-password' }));
   secrets.on(PutSecretValueCommand).callsFake(record('PutSecretValue', { VersionId: 'v2' }));
 });
@@ -231,14 +234,15 @@ describe('update', () => {
   });
 });
 
+const credentialsOf = (id: string, generation: string) => ({
+  certificateId: id,
+  certificateArn: arnOf(id),
+  certificatePem: CERT_PEM,
+  privateKey: PRIVATE_KEY,
+  generation,
+});
+
 describe('rotation and its rollback', () => {
-  const credentialsOf = (id: string, generation: string) => ({
-    certificateId: id,
-    certificateArn: arnOf(id),
-    certificatePem: CERT_PEM,
-    privateKey: PRIVATE_KEY,
-    generation,
-  });
   const MIDDLE_ID = 'c'.repeat(64);
   const stored = (secret: object) => secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
   const lastStored = () => JSON.parse(secrets.commandCalls(PutSecretValueCommand).at(-1)!.args[0].input.SecretString!);
@@ -297,11 +301,56 @@ describe('rotation and its rollback', () => {
   });
 });
 
+describe("delete: only the car's own certificate", () => {
+  const FOREIGN_ID = 'f'.repeat(64);
+
+  test('a foreign certificate id, in neither the secret nor the thing, is left alone and the deletion succeeds', async () => {
+    const warnings: string[] = [];
+    const result = await onCertificateEvent(deleteEvent(FOREIGN_ID) as CertificateEvent, {
+      ...deps(),
+      log: { info: () => undefined, warn: (message) => warnings.push(message) },
+    });
+    expect(result).toEqual({ PhysicalResourceId: FOREIGN_ID });
+    expect(calls).toEqual(['GetSecretValue', 'ListThingPrincipals']);
+    expect(iot).not.toHaveReceivedCommand(UpdateCertificateCommand);
+    expect(iot).not.toHaveReceivedCommand(DetachThingPrincipalCommand);
+    expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
+    expect(secrets).not.toHaveReceivedCommand(PutSecretValueCommand);
+    expect(warnings).toEqual([expect.stringMatching(/^not this car's certificate/)]);
+  });
+
+  test("the certificate in the car's secret is the car's without asking the thing", async () => {
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ ...credentialsOf(FOREIGN_ID, '1'), requestId: 'req-create-1' }),
+    });
+    await run(deleteEvent(FOREIGN_ID));
+    expect(iot).not.toHaveReceivedCommand(ListThingPrincipalsCommand);
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: FOREIGN_ID });
+  });
+
+  test("a thing that is gone makes the certificate nobody's, so nothing is deleted", async () => {
+    iot.on(ListThingPrincipalsCommand).rejects(notFound());
+    await run(deleteEvent(OLD_ID));
+    expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
+  });
+
+  test("the thing's principals are read page by page", async () => {
+    iot
+      .on(ListThingPrincipalsCommand)
+      .resolvesOnce({ principals: [arnOf(FOREIGN_ID)], nextToken: 'page-2' })
+      .resolvesOnce({ principals: [arnOf(OLD_ID)] });
+    await run(deleteEvent(OLD_ID));
+    expect(iot).toHaveReceivedCommandWith(ListThingPrincipalsCommand, { thingName: 'rps13', nextToken: 'page-2' });
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
+  });
+});
+
 describe('delete', () => {
   test('deactivates, detaches from the thing, then deletes', async () => {
     expect(await run(deleteEvent(OLD_ID))).toEqual({ PhysicalResourceId: OLD_ID });
     expect(calls).toEqual([
       'GetSecretValue',
+      'ListThingPrincipals',
       'UpdateCertificate:INACTIVE',
       'DescribeCertificate',
       'DetachThingPrincipal',
