@@ -17,9 +17,9 @@ import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { controllerPermissions } from '../contract/permissions';
-import { retainCommands } from '../contract/topics';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
+import type { IotArn } from './device-policy';
+import { lampApiIotStatements } from './lamp-api-policy';
 import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
@@ -159,7 +159,7 @@ export class LampApi extends Construct {
       environment: { IOT_DATA_ENDPOINT: props.iotDataEndpoint, CAR_STORE_TABLE_NAME: props.carStore.tableName },
       bundling: lampApiBundling(props.config),
     });
-    for (const statement of lampApiIotStatements(this, props.config)) role.addToPrincipalPolicy(statement);
+    for (const statement of lampApiIotPolicyStatements(this, props.config)) role.addToPrincipalPolicy(statement);
     role.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['dynamodb:Query'], resources: [props.carStore.tableArn] }),
     );
@@ -270,28 +270,11 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
   }),
 );
 
-/**
- * What the lamp Lambda may do on IoT Core, rendered from the contract's permission model: publish only to the
- * configured cars' `lamps/<lamp>/set` topics, retained only for cars that restore their lamps. It reads nothing
- * from IoT Core: what the cars report comes from the car store.
- */
-export function lampApiIotStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
+/** The lamp API's `iot:` statements (`lampApiIotStatements`) as IAM statements with the stack's ARNs. */
+function lampApiIotPolicyStatements(scope: Construct, config: PlamoConfig): PolicyStatement[] {
   const stack = Stack.of(scope);
-  const topicArn = (topic: string) => stack.formatArn({ service: 'iot', resource: 'topic', resourceName: topic });
-  const permissions = Object.entries(config.cars).map(([carId, car]) =>
-    controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)),
+  const arn: IotArn = (resource, resourceName) => stack.formatArn({ service: 'iot', resource, resourceName });
+  return lampApiIotStatements(config, arn).map(
+    (statement) => new PolicyStatement({ effect: Effect.ALLOW, actions: statement.Action, resources: statement.Resource }),
   );
-  const statements = [
-    new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:Publish'], resources: permissions.flatMap((p) => p.publish.map(topicArn)) }),
-  ];
-  // IoT Core refuses a publish with the retain flag unless the caller also holds iot:RetainPublish
-  // (AWS IoT developer guide, "Retained messages"); only cars that restore their lamps get retained commands.
-  const retaining = Object.entries(config.cars).filter(([, car]) => retainCommands(car.powerOn));
-  if (retaining.length > 0) {
-    const resources = retaining.flatMap(([carId, car]) =>
-      controllerPermissions(config.topicRoot, carId, Object.keys(car.lamps)).publish.map(topicArn),
-    );
-    statements.push(new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:RetainPublish'], resources }));
-  }
-  return statements;
 }

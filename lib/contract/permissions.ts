@@ -1,8 +1,8 @@
-import { carTopics, DELIVERY, LIMITS, topicMatches } from './topics';
+import { carTopics, DELIVERY, LIMITS } from './topics';
 
 /**
- * Who may do what on which topics, per car. The AWS IoT policy, the lamp API's IAM policy and the local
- * broker's ACL are all rendered from these lists, so the three cannot drift apart.
+ * Who may do what on which topics, per car. The AWS IoT policy and the lamp API's IAM policy are rendered
+ * from these lists, and the local twin evaluates those very documents, so the three cannot drift apart.
  *
  * Every entry is an exact topic: the config knows each lamp's name, so no `+` or `*` is needed. Exactness
  * is also what makes retained commands work on AWS IoT Core, which delivers a retained message on
@@ -72,15 +72,4 @@ export function controllerPermissions(root: string, car: string, lamps: readonly
     publish: commands,
     readRetained: [...commands, ...lamps.map((lamp) => topics.lampState(lamp)), topics.status],
   };
-}
-
-/** A concrete topic (no wildcards) that one of the patterns allows. */
-export function topicAllowed(patterns: readonly string[], topic: string): boolean {
-  if (topic.includes('+') || topic.includes('#')) return false;
-  return patterns.some((pattern) => topicMatches(pattern, topic));
-}
-
-/** A subscription is allowed only when it is one of the granted filters, exactly (as an IoT `topicfilter/` resource). */
-export function subscriptionAllowed(permissions: DevicePermissions, filter: string): boolean {
-  return permissions.subscribe.includes(filter);
 }

@@ -13,6 +13,7 @@ import {
 } from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
+import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import type { ConnectionLimits } from './connection-guard';
 import { type LocalHttpServer, startHttpServer } from './http-server';
@@ -76,6 +77,8 @@ export interface TwinOptions {
   readonly connectionLimits?: Partial<ConnectionLimits>;
   /** Broker refusals and virtual car output. @default ignore */
   readonly log?: (line: string) => void;
+  /** Deliver retained messages late and shuffled after SUBACK, as AWS IoT Core may. @default - at once, in order */
+  readonly retainedDelivery?: RetainedDeliveryJitter;
   /** Sees every message the broker routes from the start, the cars' first status included. @default none */
   readonly observe?: (message: BrokerMessage) => void;
 }
@@ -160,7 +163,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const pkiDir = options.pkiDir ?? DEFAULT_PKI_DIR;
     const pki = await ensureLocalPki({ dir: pkiDir, carIds: Object.keys(config.cars) });
     const token = options.token ?? keptToken(pkiDir, generateToken, isWellFormedToken);
-    const broker = await startLocalBroker({ config, pki, port: options.mqttPort ?? 8883, log, connectionLimits: options.connectionLimits });
+    const broker = await startLocalBroker({
+      config,
+      pki,
+      port: options.mqttPort ?? 8883,
+      log,
+      retainedDelivery: options.retainedDelivery,
+      connectionLimits: options.connectionLimits,
+    });
     cleanup.add(() => broker.close());
     if (options.observe) broker.onMessage(options.observe);
     // The store sees what the broker routes, as AWS IoT topic rules see what IoT Core routes.

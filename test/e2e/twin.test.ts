@@ -1,21 +1,34 @@
 import { type PinEdge, startTwin, type Twin } from '../../lib/sim/twin';
 import { startVirtualPico } from '../../lib/sim/virtual-car';
+import type { PlamoConfig } from '../../lib/config';
 import { carTopics } from '../../lib/contract';
+import { CONTROLLER_COMMON_NAME } from '../../lib/sim/pki';
 import { closed, connectAs, temporaryPki, twoCarConfig } from '../sim/support';
 
 /**
  * The whole local twin end to end: HTTP API → broker (mutual TLS) → the real firmware on virtual Pico Ws
- * (one worker thread each, real time) → virtual pins → retained state → API.
+ * (one worker thread each, real time) → virtual pins → retained state → API. The broker runs in the mode
+ * that delivers retained messages late and shuffled after SUBACK, as AWS IoT Core may.
  */
 jest.setTimeout(60_000);
 
-const config = twoCarConfig();
+const base = twoCarConfig();
+/** Car A restores its lamps after a power cut; car B starts dark (`powerOn: "off"`). */
+const config: PlamoConfig = { ...base, cars: { ...base.cars, carB: { ...base.cars.carB, powerOn: 'off' } } };
+const RETAINED_DELIVERY = { maxDelayMs: 200 };
 let twin: Twin;
 let pki: { dir: string; remove(): void };
 
 beforeAll(async () => {
   pki = await temporaryPki([]);
-  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
+  twin = await startTwin({
+    config,
+    httpPort: 0,
+    mqttPort: 0,
+    pkiDir: pki.dir,
+    startVirtualCar: startVirtualPico,
+    retainedDelivery: RETAINED_DELIVERY,
+  });
 });
 
 afterAll(async () => {
@@ -88,30 +101,73 @@ test('hazard makes both blinkers flash in phase', async () => {
   }
 });
 
-test('a killed car goes offline through its last will, and a restarted one restores its retained state', async () => {
-  await api('PUT', '/cars/carB/lamps/headlights', { mode: 'on', brightness: 60 });
+test('power cut: a killed car goes offline through its last will, and a restarted "restore" car restores its lamps', async () => {
+  await api('PUT', '/cars/carA/lamps/headlights', { mode: 'on', brightness: 60 });
   await eventually(
-    () => twin.cars.get('carB')?.pinLevel('headlights') ?? 0,
+    () => twin.cars.get('carA')?.pinLevel('headlights') ?? 0,
     (level) => level > 0,
   );
-  await twin.killCar('carB');
+  await twin.killCar('carA');
   expect(
     await eventually(
-      async () => (await carView('carB')).online,
+      async () => (await carView('carA')).online,
       (online) => online === false,
     ),
   ).toBe(false);
 
-  const restarted = await twin.startCar('carB');
+  const restarted = await twin.startCar('carA');
   await eventually(
     () => restarted.pinLevel('headlights') ?? 0,
     (level) => level > 0,
   );
   const view = await eventually(
-    () => carView('carB'),
+    () => carView('carA'),
     (car) => car.online === true && car.lamps.headlights.reported?.brightness === 60,
   );
   expect(view.lamps.headlights.reported.mode).toBe('on');
+});
+
+test('power cut: a restarted "off" car starts dark, and the lamp API kept no command for it', async () => {
+  await api('PUT', '/cars/carB/lamps/headlights', { mode: 'on', brightness: 60 });
+  await eventually(
+    () => twin.cars.get('carB')?.pinLevel('headlights') ?? 0,
+    (level) => level > 0,
+  );
+  expect(twin.broker.retained(carTopics(config.topicRoot, 'carB').lampSet('headlights'))).toBeUndefined();
+  await twin.killCar('carB');
+  await eventually(
+    async () => (await carView('carB')).online,
+    (online) => online === false,
+  );
+  const restarted = await twin.startCar('carB');
+  const view = await eventually(
+    () => carView('carB'),
+    (car) => car.online === true && car.lamps.headlights.reported?.mode === 'off',
+  );
+  expect(view.lamps.headlights.reported.brightness).toBe(0);
+  // Past the latest a late retained command could come in this mode.
+  await new Promise((resolve) => setTimeout(resolve, RETAINED_DELIVERY.maxDelayMs * 2));
+  expect(restarted.pinLevel('headlights')).toBe(0);
+});
+
+test('the lamp API identity cannot retain a command for an "off" car: the broker closes its connection', async () => {
+  const asApi = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.controller, CONTROLLER_COMMON_NAME);
+  const disconnected = closed(asApi);
+  const topic = carTopics(config.topicRoot, 'carB').lampSet('headlights');
+  asApi.publish(topic, '{"mode":"on","id":"sneaky","ts":1}', { qos: 1, retain: true });
+  await disconnected;
+  await asApi.endAsync(true);
+  expect(twin.broker.retained(topic)).toBeUndefined();
+  // The twin's own lamp API reconnects (the test took its client id over) and still commands the car.
+  const { status } = await eventually(
+    () => api('PUT', '/cars/carB/lamps/headlights', { mode: 'on' }),
+    (response) => response.status === 202,
+  );
+  expect(status).toBe(202);
+  await eventually(
+    () => twin.cars.get('carB')?.pinLevel('headlights') ?? 0,
+    (level) => level === 1,
+  );
 });
 
 describe("one car's certificate against the running twin", () => {
@@ -129,10 +185,25 @@ describe("one car's certificate against the running twin", () => {
     expect((await carView('carB')).lamps.headlights.reported).toEqual(before);
   });
 
+  test("car A's certificate cannot retain on its own telemetry, nor publish to a lamp it does not have", async () => {
+    const topicsA = carTopics(config.topicRoot, 'carA');
+    for (const [topic, retain] of [
+      [topicsA.telemetry, true],
+      [topicsA.lampState('fogLamp'), false],
+    ] as const) {
+      const asCarA = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.cars.carA, 'carA');
+      const disconnected = closed(asCarA);
+      asCarA.publish(topic, '{}', { qos: 1, retain });
+      await disconnected;
+      await asCarA.endAsync(true);
+      expect(twin.broker.retained(topic)).toBeUndefined();
+    }
+  });
+
   test("car A's certificate cannot subscribe to car B's commands", async () => {
     const asCarA = await connectAs(twin.mqttPort, twin.pki.ca.pem, twin.pki.cars.carA, 'carA');
     try {
-      await expect(asCarA.subscribeAsync(topicsB.lampSet('+'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
+      await expect(asCarA.subscribeAsync(topicsB.lampSet('headlights'), { qos: 1 })).rejects.toMatchObject({ packet: { granted: [128] } });
     } finally {
       await asCarA.endAsync(true);
     }
