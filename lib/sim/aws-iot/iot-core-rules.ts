@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Aedes, AuthenticateError, Client, PublishPacket } from 'aedes';
 import { topicMatches } from '../../contract';
 import { AWS_IOT_LIMITS, clampKeepAlive, isReservedTopic, topicLimitProblem } from './limits';
+import type { PolicyContext } from './policy-evaluator';
 import { connectionContext, isAuthorized, type MqttOperation, type Principal } from './principals';
 import type { RetainedStore } from './retained-store';
 
@@ -43,7 +44,7 @@ const CONNACK = { identifierRejected: 2, notAuthorized: 5 } as const;
 
 interface Session {
   readonly principal: Principal;
-  readonly context: Readonly<Record<string, string>>;
+  readonly context: PolicyContext;
   readonly filters: Set<string>;
   /** QoS 1 messages sent to the client and not yet acknowledged. */
   inflight: number;
@@ -87,7 +88,10 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
       log(`refused a client id of more than ${AWS_IOT_LIMITS.clientIdMaxBytes} bytes`);
       return done(refusal('client id too long', CONNACK.identifierRejected), false);
     }
-    const context = connectionContext(principal, client.id, thingNames);
+    const context = connectionContext(principal, client.id, thingNames, {
+      clean: client.clean,
+      hasWill: Boolean((client as { _will?: unknown })._will),
+    });
     if (!isAuthorized(principal.documents, { kind: 'connect', clientId: client.id }, context)) {
       log(`refused ${client.id}: the policy of certificate '${name}' does not allow iot:Connect as '${client.id}'`);
       return done(refusal('not authorised to connect with this client id', CONNACK.notAuthorized), false);

@@ -33,9 +33,15 @@ export interface PolicyDocumentJson {
 export interface PolicyRequest {
   readonly action: string;
   readonly resource: string;
-  /** Values of policy variables and condition keys, e.g. `iot:Connection.Thing.ThingName`. */
-  readonly context: Readonly<Record<string, string>>;
+  /**
+   * Values of policy variables and condition keys, e.g. `iot:Connection.Thing.ThingName`; a multivalued key
+   * such as `iot:ConnectAttributes` is a list.
+   */
+  readonly context: PolicyContext;
 }
+
+/** Condition keys and policy variables of a request; lists for multivalued keys. */
+export type PolicyContext = Readonly<Record<string, string | readonly string[]>>;
 
 export type PolicyDecision = 'allow' | 'implicit-deny' | 'explicit-deny';
 
@@ -56,13 +62,13 @@ function wildcardRegExp(pattern: string, flags: string): RegExp {
   return new RegExp(`^${source}$`, `s${flags}`);
 }
 
-const LITERAL_VARIABLES: Readonly<Record<string, string>> = { '*': '*', '?': '?', $: '$' };
+const LITERAL_VARIABLES: PolicyContext = { '*': '*', '?': '?', $: '$' };
 
 /**
  * The resource pattern with its policy variables filled in, as a regular expression; a variable's value is
  * literal (a client id `a*b` does not become a wildcard). Undefined when a variable has no value.
  */
-function resourceRegExp(pattern: string, context: Readonly<Record<string, string>>): RegExp | undefined {
+function resourceRegExp(pattern: string, context: PolicyContext): RegExp | undefined {
   let source = '';
   let rest = pattern;
   while (rest.length > 0) {
@@ -73,7 +79,9 @@ function resourceRegExp(pattern: string, context: Readonly<Record<string, string
     const end = rest.indexOf('}', start);
     if (end === -1) throw new Error(`Unclosed policy variable in resource '${pattern}'`);
     const name = rest.slice(start + 2, end);
-    const value = LITERAL_VARIABLES[name] ?? context[name];
+    const found = LITERAL_VARIABLES[name] ?? context[name];
+    // A multivalued key is no policy variable: the statement matches nothing, as with a missing one.
+    const value = typeof found === 'string' ? found : undefined;
     if (value === undefined) return undefined;
     source += escapeRegExp(value);
     rest = rest.slice(end + 1);
@@ -89,16 +97,26 @@ function resourceMatches(patterns: readonly string[], request: PolicyRequest): b
   return patterns.some((pattern) => resourceRegExp(pattern, request.context)?.test(request.resource) ?? false);
 }
 
-type ConditionTest = (actual: string | undefined, expected: readonly string[]) => boolean;
+type ConditionTest = (actual: string | readonly string[] | undefined, expected: readonly string[]) => boolean;
+type SingleValueTest = (actual: string | undefined, expected: readonly string[]) => boolean;
+
+/** A single-valued operator sees no value when the key holds a list. */
+const single =
+  (test: SingleValueTest): ConditionTest =>
+  (actual, expected) =>
+    test(typeof actual === 'string' ? actual : undefined, expected);
 
 const CONDITION_OPERATORS: Readonly<Record<string, ConditionTest>> = {
-  Bool: (actual, expected) => actual !== undefined && expected.some((value) => value.toLowerCase() === actual.toLowerCase()),
-  StringEquals: (actual, expected) => actual !== undefined && expected.includes(actual),
-  StringNotEquals: (actual, expected) => actual === undefined || !expected.includes(actual),
-  StringLike: (actual, expected) => actual !== undefined && expected.some((value) => wildcardRegExp(value, '').test(actual)),
+  Bool: single((actual, expected) => actual !== undefined && expected.some((value) => value.toLowerCase() === actual.toLowerCase())),
+  StringEquals: single((actual, expected) => actual !== undefined && expected.includes(actual)),
+  StringNotEquals: single((actual, expected) => actual === undefined || !expected.includes(actual)),
+  StringLike: single((actual, expected) => actual !== undefined && expected.some((value) => wildcardRegExp(value, '').test(actual))),
+  // IAM user guide, "Multivalued context keys": true when every value of the key is in the list, and when
+  // the request has no value for the key at all.
+  'ForAllValues:StringEquals': (actual, expected) => asList(actual ?? []).every((value) => expected.includes(value)),
 };
 
-function conditionsHold(statement: PolicyStatementJson, context: Readonly<Record<string, string>>): boolean {
+function conditionsHold(statement: PolicyStatementJson, context: PolicyContext): boolean {
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     const test = CONDITION_OPERATORS[operator];
     if (!test)

@@ -2,7 +2,7 @@ import { deviceIotPolicies, type IotArn } from '../../cloud/device-policy';
 import { lampApiIotStatements } from '../../cloud/lamp-api-policy';
 import type { PlamoConfig } from '../../config';
 import { CONTROLLER_COMMON_NAME } from '../pki';
-import { evaluatePolicies, type PolicyDocumentJson } from './policy-evaluator';
+import { evaluatePolicies, type PolicyContext, type PolicyDocumentJson } from './policy-evaluator';
 
 /**
  * Who the twin's broker knows and which policy documents apply to each: every car's AWS IoT policy and the
@@ -74,12 +74,26 @@ export function actionsFor(operation: MqttOperation, arn: IotArn = localIotArn):
   }
 }
 
+/** What a CONNECT asked for that AWS IoT names in `iot:ConnectAttributes`. */
+export interface ConnectRequest {
+  /** MQTT clean session; `false` is a persistent session. */
+  readonly clean: boolean;
+  readonly hasWill: boolean;
+}
+
 /**
  * The policy variables of a connection (AWS IoT developer guide, "Thing policy variables"): the thing named
- * by the client id, when the registry has one, and whether this certificate is attached to it.
+ * by the client id, when the registry has one, and whether this certificate is attached to it; and the
+ * `iot:ConnectAttributes` of its CONNECT ("Using connectAttributes": `PersistentConnect`, `LastWill`).
  */
-export function connectionContext(principal: Principal, clientId: string, thingNames: ReadonlySet<string>): Record<string, string> {
-  const context: Record<string, string> = { 'iot:ClientId': clientId };
+export function connectionContext(
+  principal: Principal,
+  clientId: string,
+  thingNames: ReadonlySet<string>,
+  connect: ConnectRequest = { clean: true, hasWill: false },
+): Record<string, string | readonly string[]> {
+  const attributes = [...(connect.clean ? [] : ['PersistentConnect']), ...(connect.hasWill ? ['LastWill'] : [])];
+  const context: Record<string, string | readonly string[]> = { 'iot:ClientId': clientId, 'iot:ConnectAttributes': attributes };
   if (thingNames.has(clientId)) {
     context['iot:Connection.Thing.ThingName'] = clientId;
     context['iot:Connection.Thing.IsAttached'] = String(principal.thingName === clientId);
@@ -91,7 +105,7 @@ export function connectionContext(principal: Principal, clientId: string, thingN
 export function isAuthorized(
   documents: readonly PolicyDocumentJson[],
   operation: MqttOperation,
-  context: Readonly<Record<string, string>>,
+  context: PolicyContext,
   arn: IotArn = localIotArn,
 ): boolean {
   return actionsFor(operation, arn).every((request) => evaluatePolicies(documents, { ...request, context }) === 'allow');
