@@ -254,6 +254,22 @@ async function belongsToCar(certificateId: string, props: CertificateProperties,
 }
 
 /**
+ * Detaches a certificate from the car's thing if it is still attached. One already detached (by an earlier,
+ * interrupted attempt) or a thing already gone counts as done, whatever DetachThingPrincipal would answer.
+ */
+async function detachFromThing(certificateId: string, certificateArn: string | undefined, thingName: string, deps: CertificateDeps) {
+  if (!certificateArn || !(await thingCertificateIds(thingName, deps)).has(certificateId)) {
+    deps.log.info('certificate already detached from the thing', { certificateId, thingName });
+    return;
+  }
+  try {
+    await deps.iot.send(new DetachThingPrincipalCommand({ thingName, principal: certificateArn }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+}
+
+/**
  * INACTIVE, detached from the car's thing, deleted. A certificate that is already gone counts as deleted, so
  * a stack deletion never gets stuck on one.
  */
@@ -267,13 +283,7 @@ async function retire(certificateId: string, thingName: string, deps: Certificat
     if (isNotFound(error)) return;
     throw error;
   }
-  if (certificateArn) {
-    try {
-      await deps.iot.send(new DetachThingPrincipalCommand({ thingName, principal: certificateArn }));
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
-  }
+  await detachFromThing(certificateId, certificateArn, thingName, deps);
   await deleteWhenDetached(certificateId, deps);
   deps.log.info('certificate deactivated and deleted', { certificateId });
 }

@@ -15,7 +15,9 @@ function toRecord(item: Item): TokenRecord | undefined {
   const tokenHash = item.tokenHash?.S;
   const name = item.name?.S;
   const createdAt = item.createdAt?.S;
-  return tokenHash && name && createdAt ? { tokenHash, name, createdAt } : undefined;
+  const expiresAt = item.expiresAt?.S;
+  if (!tokenHash || !name || !createdAt) return undefined;
+  return expiresAt ? { tokenHash, name, createdAt, expiresAt } : { tokenHash, name, createdAt };
 }
 
 /**
@@ -30,8 +32,10 @@ export class DynamoTokenStore implements TokenStore {
   ) {}
 
   async findByHash(tokenHash: string): Promise<TokenRecord | undefined> {
+    // Strongly consistent: a token used right after `plamo token create` must be found, or API Gateway would
+    // cache the refusal for the authorizer's TTL (DynamoDB reads are eventually consistent by default).
     const { Item } = await this.client.send(
-      new GetItemCommand({ TableName: this.tableName, Key: { [TOKEN_TABLE_KEY]: { S: tokenHash } } }),
+      new GetItemCommand({ TableName: this.tableName, Key: { [TOKEN_TABLE_KEY]: { S: tokenHash } }, ConsistentRead: true }),
     );
     return Item ? toRecord(Item) : undefined;
   }
@@ -42,7 +46,12 @@ export class DynamoTokenStore implements TokenStore {
       await this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
-          Item: { tokenHash: { S: record.tokenHash }, name: { S: record.name }, createdAt: { S: record.createdAt } },
+          Item: {
+            tokenHash: { S: record.tokenHash },
+            name: { S: record.name },
+            createdAt: { S: record.createdAt },
+            ...(record.expiresAt && { expiresAt: { S: record.expiresAt } }),
+          },
           ConditionExpression: 'attribute_not_exists(tokenHash)',
         }),
       );

@@ -34,6 +34,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** More fields of the answer, beside `error`. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'ApiError';
@@ -69,7 +71,7 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
 }
 
 export function errorResponse(error: ApiError): ApiResponse {
-  return jsonResponse(error.status, { error: { code: error.code, message: error.message } }, error.headers);
+  return jsonResponse(error.status, { ...error.details, error: { code: error.code, message: error.message } }, error.headers);
 }
 
 /** Header lookup that ignores the case of the name, as RFC 9110 section 5.1 says. */

@@ -1,6 +1,7 @@
 export * from './authorizer';
 export * from './car-state';
 export * from './car-store';
+export * from './command-ledger';
 export * from './commands';
 export * from './config-file';
 export * from './http';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { assumedLedColour, lampPosition } from '../config/appearance';
 import { encodePayload } from '../contract/encode';
-import { carTopics, DELIVERY, retainCommands } from '../contract/topics';
+import { carTopics, DELIVERY, LIMITS, retainCommands } from '../contract/topics';
 import type { CarStore } from './car-store';
 import { readCarView } from './car-state';
+import { CommandLedger } from './command-ledger';
 import {
   type ApiCar,
   type ApiConfig,
@@ -93,6 +94,7 @@ interface ApiContext {
   readonly observer: ApiObserver;
   readonly now: () => number;
   readonly newId: () => string;
+  readonly ledger: CommandLedger;
 }
 
 function carOf(config: ApiConfig, params: PathParams): [string, ApiCar] {
@@ -103,19 +105,60 @@ function carOf(config: ApiConfig, params: PathParams): [string, ApiCar] {
 }
 
 /** Publishes one command per lamp, all with the same id, so the phone can match the states that come back. */
-async function publish(context: ApiContext, carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
-  const id = context.newId();
+async function publish(context: ApiContext, request: ApiRequest, carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
+  const id = commandIdOf(request, context.newId);
   const ts = context.now();
   const topics = carTopics(context.config.topicRoot, carId);
   const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) };
-  await Promise.all(
-    [...intents].map(async ([lamp, intent]) => {
+  const done = context.ledger.publishedLamps(carId, id);
+  const pending = [...intents].filter(([lamp]) => !done.has(lamp));
+  const outcomes = await Promise.allSettled(
+    pending.map(async ([lamp, intent]) => {
       const payload = encodePayload({ ...intent, id, ts });
       await context.port.publishLampCommand(topics.lampSet(lamp), payload, delivery);
+      context.ledger.record(carId, id, lamp);
       context.observer.commandPublished?.(carId, lamp, payload);
     }),
   );
+  const failed = pending.filter((_, i) => outcomes[i].status === 'rejected').map(([lamp]) => lamp);
+  if (failed.length > 0) {
+    const reasons = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason] : []));
+    throw partlyPublished(id, [...intents.keys()], failed, reasons);
+  }
   return jsonResponse(202, { id, car: carId, lamps: Object.fromEntries(intents) });
+}
+
+/**
+ * The client's own command id, `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header), so that the
+ * retry of a partly published command publishes only the lamps left out; without one, a new id.
+ */
+function commandIdOf(request: ApiRequest, newId: () => string): string {
+  const key = header(request, 'idempotency-key');
+  if (key === undefined) return newId();
+  if (!COMMAND_ID.test(key)) {
+    throw badRequest(`idempotency-key: 1 to ${LIMITS.commandIdMaxLength} printable ASCII characters, e.g. the id of the command to retry`);
+  }
+  return key;
+}
+
+const COMMAND_ID = new RegExp(`^[\\x21-\\x7e]{1,${LIMITS.commandIdMaxLength}}$`);
+
+/**
+ * Some lamps were published and some were not: a busy broker is a 503 that names both and the id to retry
+ * with; any other failure is the API's own (500).
+ */
+function partlyPublished(id: string, lamps: readonly string[], failed: readonly string[], reasons: readonly unknown[]): unknown {
+  const busy = reasons.filter((reason): reason is BrokerBusyError => reason instanceof BrokerBusyError);
+  if (busy.length < reasons.length) return reasons.find((reason) => !(reason instanceof BrokerBusyError));
+  const published = lamps.filter((lamp) => !failed.includes(lamp));
+  const retryAfterS = Math.max(...busy.map((reason) => reason.retryAfterS));
+  return new ApiError(
+    503,
+    'broker_busy',
+    `the message broker is busy; published ${published.join(', ') || 'no lamp'}, not ${failed.join(', ')}; retry in ${retryAfterS} s with Idempotency-Key: ${id}`,
+    { 'retry-after': String(retryAfterS) },
+    { id, published, unpublished: failed },
+  );
 }
 
 /** A scene takes no parameters; an empty object is accepted for clients that always send one. */
@@ -151,7 +194,7 @@ function lampApiRoutes(context: ApiContext): Route[] {
         if (!lampNames)
           throw notFound(`lamp or group '${shorten(params.target)}' not found on car '${carId}'; known: ${knownTargets(car)}`);
         const intent = parseIntentObject(readJson(request, true));
-        return publish(context, carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
+        return publish(context, request, carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
       },
     },
     {
@@ -159,7 +202,7 @@ function lampApiRoutes(context: ApiContext): Route[] {
       path: '/api/cars/{car}/lamps',
       handle: async (request, params) => {
         const [carId, car] = carOf(config, params);
-        return publish(context, carId, car, parsePatchBody(car, carId, readJson(request, true)));
+        return publish(context, request, carId, car, parsePatchBody(car, carId, readJson(request, true)));
       },
     },
     {
@@ -171,7 +214,7 @@ function lampApiRoutes(context: ApiContext): Route[] {
         if (!intents)
           throw notFound(`scene '${shorten(params.scene)}' not found on car '${carId}'; known: ${Object.keys(car.scenes).join(', ')}`);
         checkSceneBody(request);
-        return publish(context, carId, car, intents);
+        return publish(context, request, carId, car, intents);
       },
     },
   ];
@@ -186,6 +229,7 @@ export function createLampApi(options: LampApiOptions): LampApi {
     observer,
     now: options.now ?? Date.now,
     newId: options.newId ?? randomUUID,
+    ledger: new CommandLedger(),
   };
   const routes = [...lampApiRoutes(context), ...(options.extraRoutes ?? [])];
 

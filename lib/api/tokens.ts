@@ -37,6 +37,21 @@ export interface TokenRecord {
   readonly name: string;
   /** ISO 8601. */
   readonly createdAt: string;
+  /** ISO 8601; from then on the authorizer refuses the token. @default - never expires */
+  readonly expiresAt?: string;
+}
+
+/** Whether a token's record has expired at `now` (epoch ms). */
+export function isExpired(record: TokenRecord, now: number): boolean {
+  return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now;
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { d: 86_400_000, h: 3_600_000 };
+
+/** `90d` or `12h` as milliseconds; undefined for anything else. */
+export function parseTokenLifetime(text: string): number | undefined {
+  const match = /^([1-9]\d{0,4})([dh])$/.exec(text.trim());
+  return match ? Number(match[1]) * DURATION_UNITS_MS[match[2]] : undefined;
 }
 
 /** What the authorizer needs: one lookup by hash. */
@@ -87,10 +102,19 @@ export class MemoryTokenStore implements TokenStore {
   }
 }
 
-/** Creates a token, stores its hash under `name`, and returns the token: the only time it exists in clear. */
-export async function issueToken(store: TokenStore, name: string, now: Date = new Date()): Promise<{ token: string; record: TokenRecord }> {
+/**
+ * Creates a token, stores its hash under `name`, and returns the token: the only time it exists in clear.
+ * With `lifetimeMs` it expires that long after `now`.
+ */
+export async function issueToken(
+  store: TokenStore,
+  name: string,
+  now: Date = new Date(),
+  lifetimeMs?: number,
+): Promise<{ token: string; record: TokenRecord }> {
   const token = generateToken();
-  const record = { tokenHash: hashToken(token), name, createdAt: now.toISOString() };
+  const expiresAt = lifetimeMs === undefined ? undefined : new Date(now.getTime() + lifetimeMs).toISOString();
+  const record: TokenRecord = { tokenHash: hashToken(token), name, createdAt: now.toISOString(), ...(expiresAt && { expiresAt }) };
   await store.add(record);
   return { token, record };
 }

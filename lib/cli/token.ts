@@ -3,7 +3,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import QRCode from 'qrcode';
 import { DynamoTokenStore } from '../api/dynamo-token-store';
-import { DuplicateTokenNameError, issueToken, TOKEN_NAME_PATTERN, type TokenStore } from '../api/tokens';
+import {
+  DuplicateTokenNameError,
+  isExpired,
+  issueToken,
+  parseTokenLifetime,
+  TOKEN_NAME_PATTERN,
+  type TokenRecord,
+  type TokenStore,
+} from '../api/tokens';
 import { STACK_NAME } from '../cloud/app';
 import { AUTHORIZER_CACHE_TTL } from '../cloud/lamp-api';
 import { STACK_OUTPUTS } from '../cloud/outputs';
@@ -80,14 +88,22 @@ export function checkTokenName(name: string): void {
   }
 }
 
+/** `--expires 90d` as milliseconds, checked before any AWS call. */
+export function checkTokenLifetime(expires: string | undefined): number | undefined {
+  if (expires === undefined) return undefined;
+  const lifetime = parseTokenLifetime(expires);
+  if (lifetime === undefined) throw new CliError(`--expires '${expires}': give days or hours, like 90d or 12h`);
+  return lifetime;
+}
+
 /** Issues a token and returns what to print: the token and its QR code, shown this once and never again. */
-export async function createToken(store: TokenStore, apiUrl: string, name: string, now = new Date()): Promise<string> {
+export async function createToken(store: TokenStore, apiUrl: string, name: string, now = new Date(), lifetimeMs?: number): Promise<string> {
   checkTokenName(name);
-  const { token } = await withAws('storing the token', () => issueToken(store, name, now));
+  const { token, record } = await withAws('storing the token', () => issueToken(store, name, now, lifetimeMs));
   const link = phoneLink(apiUrl, token);
   const qr = await QRCode.toString(link, { type: 'terminal', small: true });
   return [
-    `✓ token '${name}' created. It is shown only now: plamo keeps just its SHA-256.`,
+    `✓ token '${name}' created${record.expiresAt ? `, valid until ${record.expiresAt}` : ''}. It is shown only now: plamo keeps just its SHA-256.`,
     '',
     `  ${token}`,
     '',
@@ -99,11 +115,18 @@ export async function createToken(store: TokenStore, apiUrl: string, name: strin
   ].join('\n');
 }
 
-export async function listTokens(store: TokenStore): Promise<string> {
+function expiryOf(record: TokenRecord, now: number): string {
+  if (record.expiresAt === undefined) return 'never';
+  return isExpired(record, now) ? `expired ${record.expiresAt}` : record.expiresAt;
+}
+
+export async function listTokens(store: TokenStore, now = Date.now()): Promise<string> {
   const records = await withAws('listing tokens', () => store.list());
   if (records.length === 0) return 'no tokens yet; make one with: npx plamo token create <name>';
-  const rows = records.sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map((record) => [record.name, record.createdAt]);
-  return table(['name', 'created'], rows);
+  const rows = records
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+    .map((record) => [record.name, record.createdAt, expiryOf(record, now)]);
+  return table(['name', 'created', 'expires'], rows);
 }
 
 export async function revokeToken(store: TokenStore, name: string): Promise<string> {
@@ -129,14 +152,16 @@ export function registerToken(program: Command, clients: () => TokenClients = de
     .command('create')
     .description('make a token for a phone and print it with a QR code of the phone page link')
     .argument('<name>', 'who holds it, e.g. my-phone')
-    .action(async (name: string) => {
+    .option('--expires <lifetime>', 'refuse the token after this long, in days or hours: 90d, 12h (default: never)')
+    .action(async (name: string, options: { expires?: string }) => {
       checkTokenName(name);
+      const lifetime = checkTokenLifetime(options.expires);
       const { api, store } = await deployed();
-      console.log(await createToken(store, api.apiUrl, name));
+      console.log(await createToken(store, api.apiUrl, name, new Date(), lifetime));
     });
   token
     .command('list')
-    .description('show token names and when they were made (never the tokens)')
+    .description('show token names, when they were made and when they expire (never the tokens)')
     .action(async () => console.log(await listTokens((await deployed()).store)));
   token
     .command('revoke')

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { EVENT_TTL_S, STORE_KEYS } from '../api/car-store';
 import { CAR_STORE_ATTRIBUTES as A } from '../api/dynamo-car-store';
 import { ANY_LEVEL, carTopics } from '../contract';
-import { IOT_SQL_VERSION } from './topic-rules';
+import { createAfterRolePolicy, IOT_SQL_VERSION } from './topic-rules';
 
 const sqlString = (value: string) => `'${value.replace(/'/g, "''")}'`;
 
@@ -65,7 +65,7 @@ export class CarStoreTable extends Construct {
     });
     const role = this.ruleRole(props.errorLogs);
     for (const [name, sql] of Object.entries(carStoreRuleSql(props.topicRoot))) {
-      new CfnTopicRule(this, `${name}Rule`, {
+      const rule = new CfnTopicRule(this, `${name}Rule`, {
         topicRulePayload: {
           description: `plamo-iot: ${name.toLowerCase()} of every car into the car store the lamp API reads`,
           sql,
@@ -75,6 +75,7 @@ export class CarStoreTable extends Construct {
           errorAction: { cloudwatchLogs: { logGroupName: props.errorLogs.logGroupName, roleArn: role.roleArn } },
         },
       });
+      createAfterRolePolicy(rule, role);
     }
   }
 

@@ -64,6 +64,17 @@ export interface DeviceTopicRulesProps {
 }
 
 /**
+ * Makes CloudFormation create a topic rule only once its role's permissions exist. The rule refers to the
+ * role alone, so without this it may be created while the role's policy is still being made, and AWS IoT
+ * checks the role when the rule is created: a fresh role fails "unable to assume role", with no retry.
+ */
+export function createAfterRolePolicy(rule: CfnTopicRule, role: Role): void {
+  const policy = role.node.tryFindChild('DefaultPolicy');
+  if (!policy) throw new Error(`Role '${role.node.path}' has no policy yet; add its statements before the rule that uses it`);
+  rule.node.addDependency(policy);
+}
+
+/**
  * Topic rules for what the cars send: telemetry → CloudWatch metrics per car, status and events → a log group.
  * Every rule has an error action into its own log group, and each rule's role may write only its own log
  * group and that error log group.
@@ -95,7 +106,7 @@ export class DeviceTopicRules extends Construct {
 
   private rule(name: string, description: string, sql: string, target: LogGroup): CfnTopicRule {
     const role = this.ruleRole(`${name}RuleRole`, [target, this.errorLogs]);
-    return new CfnTopicRule(this, `${name}Rule`, {
+    const rule = new CfnTopicRule(this, `${name}Rule`, {
       topicRulePayload: {
         description: `plamo-iot: ${description}`,
         sql,
@@ -105,6 +116,8 @@ export class DeviceTopicRules extends Construct {
         errorAction: { cloudwatchLogs: { logGroupName: this.errorLogs.logGroupName, roleArn: role.roleArn } },
       },
     });
+    createAfterRolePolicy(rule, role);
+    return rule;
   }
 
   /** The three calls the CloudWatch Logs rule action makes (AWS IoT developer guide, "CloudWatch Logs" action). */

@@ -43,4 +43,22 @@ describe('token authorizer core', () => {
     await authorize(`Bearer ${token}`);
     expect(lookups).toEqual([hashToken(token)]);
   });
+
+  test('a token is accepted until its expiry and refused as expired from then on', async () => {
+    const store = new MemoryTokenStore();
+    const { token, record } = await issueToken(store, 'my-phone', new Date('2026-12-01T00:00:00.000Z'), 90 * 86_400_000);
+    expect(record.expiresAt).toBe('2027-03-01T00:00:00.000Z');
+    let now = Date.parse('2027-02-28T23:59:59.999Z');
+    const authorize = createTokenAuthorizer(store, () => now);
+    expect(await authorize(`Bearer ${token}`)).toEqual({ authorized: true, tokenName: 'my-phone' });
+    now = Date.parse('2027-03-01T00:00:00.000Z');
+    expect(await authorize(`Bearer ${token}`)).toEqual({ authorized: false, reason: 'expired' });
+  });
+
+  test('a token without an expiry never expires', async () => {
+    const store = new MemoryTokenStore();
+    const { token } = await issueToken(store, 'my-phone', new Date('2026-12-01T00:00:00.000Z'));
+    const authorize = createTokenAuthorizer(store, () => Date.parse('2126-01-01T00:00:00.000Z'));
+    expect((await authorize(`Bearer ${token}`)).authorized).toBe(true);
+  });
 });

@@ -1,4 +1,4 @@
-import { DeleteItemCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DuplicateTokenNameError } from '../../lib/api';
 import { DynamoTokenStore } from '../../lib/api/dynamo-token-store';
@@ -45,5 +45,30 @@ describe('DynamoDB token store', () => {
     expect(dynamo.commandCalls(DeleteItemCommand).map(({ args: [command] }) => command.input)).toEqual([
       { TableName: 'PlamoTokens', Key: { tokenHash: { S: 'h1' } } },
     ]);
+  });
+
+  test('findByHash reads strongly consistent and returns the expiry', async () => {
+    dynamo.on(GetItemCommand).resolves({ Item: { ...item('h1', 'my-phone'), expiresAt: { S: '2027-03-01T00:00:00.000Z' } } });
+    expect(await store().findByHash('h1')).toEqual({
+      tokenHash: 'h1',
+      name: 'my-phone',
+      createdAt: '2026-11-25T10:00:00.000Z',
+      expiresAt: '2027-03-01T00:00:00.000Z',
+    });
+    expect(dynamo.commandCalls(GetItemCommand)[0].args[0].input).toEqual({
+      TableName: 'PlamoTokens',
+      Key: { tokenHash: { S: 'h1' } },
+      ConsistentRead: true,
+    });
+  });
+
+  test('add stores the expiry when there is one', async () => {
+    dynamo.on(ScanCommand).resolves({ Items: [] });
+    dynamo.on(PutItemCommand).resolves({});
+    await store().add({ tokenHash: 'h1', name: 'my-phone', createdAt: '2026-11-25T10:00:00.000Z', expiresAt: '2027-02-23T10:00:00.000Z' });
+    expect(dynamo.commandCalls(PutItemCommand)[0].args[0].input.Item).toEqual({
+      ...item('h1', 'my-phone'),
+      expiresAt: { S: '2027-02-23T10:00:00.000Z' },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { createLampApi, header, type LampApiOptions } from '../../lib/api';
+import { BrokerBusyError, createLampApi, header, type LampApiOptions } from '../../lib/api';
 import { carTopics, lampCommandSchema } from '../../lib/contract';
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
@@ -334,6 +334,59 @@ describe('lamp API core: client errors', () => {
     const response = await call('GET', '/api/cars/rps%31%33');
     expect(response.status).toBe(404);
     expect(response.json.error.message).toMatch(/^car 'rps%31%33' not found/);
+  });
+});
+
+describe('lamp API core: a partly throttled command and its retry', () => {
+  /** A broker that refuses the lamps named in `busy` while they are in it. */
+  function throttling(busy: Set<string>) {
+    const port = new FakeLampPort();
+    const publish = port.publishLampCommand.bind(port);
+    port.publishLampCommand = async (topic, payload, options) => {
+      if ([...busy].some((lamp) => topic === topics('rps13').lampSet(lamp))) throw new BrokerBusyError(2);
+      return publish(topic, payload, options);
+    };
+    return port;
+  }
+  const command = { headlights: 'on', brake: 'on', turnLeft: 'blink' };
+
+  test('answers 503 naming the lamps that were published, those that were not, and the id to retry with', async () => {
+    const port = throttling(new Set(['brake']));
+    const { call } = setup({ lamps: port });
+    const response = await call('PATCH', '/api/cars/rps13/lamps', command);
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.json).toMatchObject({ id: FIXED_ID, published: ['headlights', 'turnLeft'], unpublished: ['brake'] });
+    expect(response.json.error.code).toBe('broker_busy');
+    expect(port.published.map(({ topic }) => topic).sort()).toEqual(
+      [topics('rps13').lampSet('headlights'), topics('rps13').lampSet('turnLeft')].sort(),
+    );
+  });
+
+  test('a retry with the same command id publishes only the lamps left out, once each', async () => {
+    const busy = new Set(['brake']);
+    const port = throttling(busy);
+    const { call } = setup({ lamps: port, newId: () => 'never-used-on-retry' });
+    const first = await call('PATCH', '/api/cars/rps13/lamps', command, { 'Idempotency-Key': 'phone-cmd-1' });
+    expect(first.status).toBe(503);
+    busy.clear();
+    const retry = await call('PATCH', '/api/cars/rps13/lamps', command, { 'Idempotency-Key': first.json.id });
+    expect(retry.status).toBe(202);
+    expect(retry.json.id).toBe('phone-cmd-1');
+    const perLamp = port.published.map(({ topic }) => topic).sort();
+    expect(perLamp).toEqual(['brake', 'headlights', 'turnLeft'].map((lamp) => topics('rps13').lampSet(lamp)).sort());
+    expect(port.published.every(({ payload }) => payload.id === 'phone-cmd-1')).toBe(true);
+    // A third try of the finished command publishes nothing more.
+    expect((await call('PATCH', '/api/cars/rps13/lamps', command, { 'Idempotency-Key': 'phone-cmd-1' })).status).toBe(202);
+    expect(port.published).toHaveLength(3);
+  });
+
+  test('an Idempotency-Key that cannot be a command id is a 400', async () => {
+    const { port, call } = setup();
+    const response = await call('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on' }, { 'Idempotency-Key': 'x'.repeat(37) });
+    expect(response.status).toBe(400);
+    expect(response.json.error.message).toMatch(/^idempotency-key: 1 to 36 printable ASCII characters/);
+    expect(port.published).toEqual([]);
   });
 });
 

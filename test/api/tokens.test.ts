@@ -7,6 +7,7 @@ import {
   isWellFormedToken,
   issueToken,
   MemoryTokenStore,
+  parseTokenLifetime,
   TOKEN_PREFIX,
 } from '../../lib/api';
 
@@ -64,5 +65,19 @@ describe('memory token store', () => {
     expect(await store.removeByName('my-phone')).toBe(1);
     expect(await store.findByHash(hashToken(token))).toBeUndefined();
     expect(await store.removeByName('my-phone')).toBe(0);
+  });
+});
+
+describe('token lifetimes', () => {
+  test.each([
+    ['90d', 90 * 86_400_000],
+    ['1d', 86_400_000],
+    ['12h', 12 * 3_600_000],
+  ])('%s is %d ms', (text, ms) => {
+    expect(parseTokenLifetime(text)).toBe(ms);
+  });
+
+  test.each(['', '0d', '90', 'd', '3w', '1.5d', '-1d', '999999d'])('%s is not a lifetime', (text) => {
+    expect(parseTokenLifetime(text)).toBeUndefined();
   });
 });

@@ -72,6 +72,25 @@ describe('plamo token create', () => {
     expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
   });
 
+  test('--expires 90d stores an expiry 90 days on and says so', async () => {
+    const before = Date.now();
+    const { code, stdout } = await plamo('create', 'my-phone', '--expires', '90d');
+    expect(code).toBe(0);
+    const put = dynamo.commandCalls(PutItemCommand)[0].args[0].input;
+    const expiresAt = put.Item?.expiresAt?.S ?? '';
+    const lifetime = Date.parse(expiresAt) - Date.parse(put.Item?.createdAt?.S ?? '');
+    expect(lifetime).toBe(90 * 86_400_000);
+    expect(Date.parse(expiresAt)).toBeGreaterThanOrEqual(before + 90 * 86_400_000);
+    expect(stdout).toContain(`valid until ${expiresAt}`);
+  });
+
+  test('an --expires that is not days or hours is refused before any AWS call', async () => {
+    const { code, stderr } = await plamo('create', 'my-phone', '--expires', '3w');
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--expires '3w': give days or hours, like 90d or 12h/);
+    expect(cloudFormation.calls()).toHaveLength(0);
+  });
+
   test('refuses a name with spaces or slashes', async () => {
     const { code, stderr } = await plamo('create', 'my phone/1');
     expect(code).toBe(1);
@@ -87,8 +106,20 @@ describe('plamo token list', () => {
     });
     const { code, stdout } = await plamo('list');
     expect(code).toBe(0);
-    expect(stdout.split('\n').slice(2)).toEqual(['my-phone  2026-11-01T00:00:00.000Z', 'tablet    2026-11-20T00:00:00.000Z']);
+    expect(stdout.split('\n').slice(2)).toEqual(['my-phone  2026-11-01T00:00:00.000Z  never', 'tablet    2026-11-20T00:00:00.000Z  never']);
     expect(stdout).not.toContain('hash-');
+  });
+
+  test('shows when each token expires, and which have expired', async () => {
+    dynamo.on(ScanCommand).resolves({
+      Items: [
+        { ...item('hash-a', 'old-phone', '2020-01-01T00:00:00.000Z'), expiresAt: { S: '2020-03-31T00:00:00.000Z' } },
+        { ...item('hash-b', 'tablet', '2026-11-20T00:00:00.000Z'), expiresAt: { S: '2126-02-18T00:00:00.000Z' } },
+      ],
+    });
+    const { stdout } = await plamo('list');
+    expect(stdout).toMatch(/old-phone +2020-01-01T00:00:00\.000Z +expired 2020-03-31T00:00:00\.000Z/);
+    expect(stdout).toMatch(/tablet +2026-11-20T00:00:00\.000Z +2126-02-18T00:00:00\.000Z/);
   });
 
   test('says how to make the first token when there is none', async () => {

@@ -36,7 +36,8 @@ describe('authorizer Lambda', () => {
     await authorize(`Bearer ${token}`);
     const calls = dynamo.commandCalls(GetItemCommand);
     expect(calls.map(({ args: [command] }) => command.input)).toEqual([
-      { TableName: 'PlamoTokens', Key: { tokenHash: { S: hashToken(token) } } },
+      // Strongly consistent, so a token made a moment ago is found (and the refusal never cached).
+      { TableName: 'PlamoTokens', Key: { tokenHash: { S: hashToken(token) } }, ConsistentRead: true },
     ]);
   });
 

@@ -324,7 +324,8 @@ describe("delete: only the car's own certificate", () => {
       SecretString: JSON.stringify({ ...credentialsOf(FOREIGN_ID, '1'), requestId: 'req-create-1' }),
     });
     await run(deleteEvent(FOREIGN_ID));
-    expect(iot).not.toHaveReceivedCommand(ListThingPrincipalsCommand);
+    // The thing is asked only later, whether there is still something to detach.
+    expect(calls[0]).toBe('UpdateCertificate:INACTIVE');
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: FOREIGN_ID });
   });
 
@@ -338,7 +339,8 @@ describe("delete: only the car's own certificate", () => {
     iot
       .on(ListThingPrincipalsCommand)
       .resolvesOnce({ principals: [arnOf(FOREIGN_ID)], nextToken: 'page-2' })
-      .resolvesOnce({ principals: [arnOf(OLD_ID)] });
+      .resolvesOnce({ principals: [arnOf(OLD_ID)] })
+      .resolves({ principals: [arnOf(OLD_ID)] });
     await run(deleteEvent(OLD_ID));
     expect(iot).toHaveReceivedCommandWith(ListThingPrincipalsCommand, { thingName: 'rps13', nextToken: 'page-2' });
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
@@ -353,10 +355,23 @@ describe('delete', () => {
       'ListThingPrincipals',
       'UpdateCertificate:INACTIVE',
       'DescribeCertificate',
+      'ListThingPrincipals',
       'DetachThingPrincipal',
       'DeleteCertificate',
     ]);
     expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'rps13', principal: arnOf(OLD_ID) });
+    expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
+  });
+
+  test('a certificate already detached from the thing is not detached again, and is deleted', async () => {
+    // In the secret, so it is the car's; no longer among the thing's principals (an earlier attempt detached it).
+    secrets
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ ...credentialsOf(OLD_ID, '1'), requestId: 'req-create-1' }) });
+    iot.on(ListThingPrincipalsCommand).resolves({ principals: [] });
+    iot.on(DetachThingPrincipalCommand).rejects(Object.assign(new Error('not attached'), { name: 'InvalidRequestException' }));
+    await run(deleteEvent(OLD_ID));
+    expect(iot).not.toHaveReceivedCommand(DetachThingPrincipalCommand);
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
   });
 
