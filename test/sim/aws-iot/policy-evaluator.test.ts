@@ -14,13 +14,34 @@ const allow = (
 ): PolicyDocumentJson => ({
   Statement: [{ Effect: 'Allow', Action, Resource, Condition }],
 });
-const request = (action: string, resource: string, context: Record<string, string> = {}): PolicyRequest => ({
+const request = (action: string, resource: string, context: PolicyRequest['context'] = {}): PolicyRequest => ({
   action,
   resource: `${ARN}:${resource}`,
   context,
 });
 
 describe('AWS IoT policy semantics', () => {
+  test('ForAllValues:StringEquals on iot:ConnectAttributes allows only the listed attributes, and none at all', () => {
+    const documents = [
+      allow('iot:Connect', `${ARN}:client/rps13`, { 'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['LastWill'] } }),
+    ];
+    const connect = (attributes: string[]) =>
+      evaluatePolicies(documents, request('iot:Connect', 'client/rps13', { 'iot:ConnectAttributes': attributes }));
+    expect(connect(['LastWill'])).toBe('allow');
+    expect(connect([])).toBe('allow');
+    expect(connect(['LastWill', 'PersistentConnect'])).toBe('implicit-deny');
+    expect(connect(['PersistentConnect'])).toBe('implicit-deny');
+  });
+
+  test('a list-valued key is no policy variable and satisfies no single-valued operator', () => {
+    const documents = [
+      allow('iot:Publish', `${ARN}:topic/\${iot:ConnectAttributes}`, { StringEquals: { 'iot:ConnectAttributes': 'LastWill' } }),
+    ];
+    expect(evaluatePolicies(documents, request('iot:Publish', 'topic/LastWill', { 'iot:ConnectAttributes': ['LastWill'] }))).toBe(
+      'implicit-deny',
+    );
+  });
+
   test('* matches any run of characters, slashes included, and ? exactly one', () => {
     const documents = [allow('iot:Publish', [`${ARN}:topic/cars/*/status`, `${ARN}:topic/cars/rps1?/events`])];
     expect(evaluatePolicies(documents, request('iot:Publish', 'topic/cars/rps13/status'))).toBe('allow');
