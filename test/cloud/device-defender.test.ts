@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -81,10 +81,4 @@ test('a car may connect with a last will but never with a persistent session', (
     expect(connect).toHaveLength(1);
     expect(connect[0].Condition).toMatchObject({ 'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['LastWill'] } });
   }
-});
-
-test('the firmware connects as the policy allows: clean session, with a last will', () => {
-  const link = readFileSync(join(__dirname, '..', '..', 'firmware', 'link.py'), 'utf8');
-  expect(link).toMatch(/connect\(clean_session=True\b/);
-  expect(link).not.toMatch(/clean_session=False/);
 });

@@ -242,6 +242,13 @@ describe('5. never blocks', () => {
 });
 
 describe('6. writes and heap figures', () => {
+  test("CONNECT asks for a clean session and a last will only: the connect attributes the car's policy allows", async () => {
+    const b = await online();
+    const [connect] = b.broker.connects;
+    expect(connect.cleanSession).toBe(true);
+    expect(connect.will?.topic).toBe(b.topics.status);
+  });
+
   test('each socket write is exactly one MQTT packet, with Nagle off', async () => {
     const b = await online();
     b.broker.send(b.topics.lampSet('headlights'), command('on'));
