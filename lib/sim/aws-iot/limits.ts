@@ -14,7 +14,7 @@ export const AWS_IOT_LIMITS = {
   /** "Client ID size", UTF-8 bytes. */
   clientIdMaxBytes: 128,
   /** "Maximum subscriptions per subscribe request". */
-  filtersPerSubscribe: 8,
+  filtersPerSubscribe: LIMITS.filtersPerSubscribe,
   /** "Subscriptions per connection"; the contract caps a car's lamps by it. */
   subscriptionsPerConnection: LIMITS.subscriptionsPerConnection,
   /** "Maximum outbound unacknowledged messages": QoS 1 messages in flight to one client. */
