@@ -7,7 +7,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
 import { checkPin } from '../lib/config';
-import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
+import {
+  carTopics,
+  DELIVERY,
+  deviceSubscriptions,
+  encodePayload,
+  LIMITS,
+  OTA_BLOCK_BYTES,
+  OTA_MANIFEST_MAX_BYTES,
+  OTA_OPERATION,
+  OTA_PROTECTED_DIRS,
+  OTA_PROTECTED_FILES,
+  otaSubscriptions,
+  otaTopics,
+  STATUS_OFFLINE,
+} from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
 export interface FirmwareCertFiles {
@@ -22,6 +36,12 @@ export const DEFAULT_CERT_FILES: FirmwareCertFiles = {
   rootCa: 'certs/root-ca.der',
 };
 
+/**
+ * The Wi-Fi password's file on the device: beside the key, in the folder an update never touches, so a
+ * credential is never sent in an update nor replaced by one. Plain UTF-8, no newline.
+ */
+export const WIFI_PASSWORD_FILE = 'certs/wifi-password.txt';
+
 /** AWS IoT Core's MQTT-over-TLS port with X.509 client certificates. */
 export const DEFAULT_MQTT_PORT = 8883;
 
@@ -30,7 +50,7 @@ export interface FirmwareOptions {
   readonly mqttHost: string;
   /** @default 8883 */
   readonly mqttPort?: number;
-  /** @default - none: config.py gets `WIFI_PASSWORD = None` and the car joins only an open network */
+  /** Written to WIFI_PASSWORD_FILE, never into config.py. @default - none: the car joins only an open network */
   readonly wifiPassword?: string;
   /** @default DEFAULT_CERT_FILES */
   readonly certFiles?: FirmwareCertFiles;
@@ -104,6 +124,30 @@ function checkOptions(carId: string, options: FirmwareOptions): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MQTT port ${port} is not a TCP port (1–65535)`);
 }
 
+/** Update topics and limits (lib/contract/ota.ts); the update topic of a job is OTA_JOBS_PREFIX + id + OTA_UPDATE_SUFFIX. */
+function otaLines(carId: string): string[] {
+  const topics = otaTopics(carId);
+  const marker = '\u0000';
+  const [jobsPrefix, updateSuffix] = topics.jobUpdate(marker).split(marker);
+  return [
+    '# Over-the-air updates: AWS IoT Jobs for the job, MQTT-based file delivery for the files.',
+    `OTA_OPERATION = ${pyStr(OTA_OPERATION)}`,
+    `OTA_SUBSCRIPTIONS = ${pyTuple(otaSubscriptions(carId).map(pyBytes))}`,
+    `OTA_NOTIFY_NEXT = ${pyBytes(topics.notifyNext)}`,
+    `OTA_NEXT_GET = ${pyBytes(topics.nextGet)}`,
+    `OTA_NEXT_ACCEPTED = ${pyBytes(topics.nextGetAccepted)}`,
+    `OTA_JOBS_PREFIX = ${pyBytes(jobsPrefix)}`,
+    `OTA_UPDATE_SUFFIX = ${pyBytes(updateSuffix)}`,
+    `OTA_STREAM_GET = ${pyBytes(topics.streamGet)}`,
+    `OTA_STREAM_DATA = ${pyBytes(topics.streamData)}`,
+    `OTA_STREAM_REJECTED = ${pyBytes(topics.streamRejected)}`,
+    `OTA_BLOCK_BYTES = ${OTA_BLOCK_BYTES}`,
+    `OTA_MANIFEST_MAX_BYTES = ${OTA_MANIFEST_MAX_BYTES}`,
+    `OTA_PROTECTED_FILES = ${pyTuple(OTA_PROTECTED_FILES.map(pyStr))}`,
+    `OTA_PROTECTED_DIRS = ${pyTuple(OTA_PROTECTED_DIRS.map(pyStr))}`,
+  ];
+}
+
 /** The text of `config.py` for one car. */
 export function renderConfigPy(config: PlamoConfig, carId: string, options: FirmwareOptions): string {
   const car = config.cars[carId];
@@ -129,7 +173,8 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `CAR_ID = ${pyStr(carId)}`,
     '',
     `WIFI_SSID = ${pyStr(car.wifi.ssid)}`,
-    `WIFI_PASSWORD = ${pyValue(options.wifiPassword)}`,
+    '# The password is not here: config.py travels in updates, credentials never do.',
+    `WIFI_PASSWORD_FILE = ${pyStr(WIFI_PASSWORD_FILE)}`,
     `WIFI_COUNTRY = ${pyStr(car.wifi.country)}`,
     '',
     `MQTT_HOST = ${pyStr(options.mqttHost.trim())}`,
@@ -162,6 +207,8 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
     `SUBSCRIBE_FILTERS_MAX = ${LIMITS.filtersPerSubscribe}`,
     '',
+    ...otaLines(carId),
+    '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
     '# (name, GPIO, kind, default brightness %, tail level % or None); the order matches the topic tuples.',
@@ -172,11 +219,13 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
 }
 
 /**
- * Every file the device needs except its certificates: the firmware modules and `config.py`.
- * Pure apart from reading the firmware sources; throws with the fix when the car or the host is missing.
+ * Every file the device needs except its certificates: the firmware modules, `config.py`, and the Wi-Fi
+ * password's file when there is a password. Pure apart from reading the firmware sources; throws with the
+ * fix when the car or the host is missing.
  */
 export function renderFirmwareFiles(config: PlamoConfig, carId: string, options: FirmwareOptions): Map<string, string> {
   const files = firmwareModules();
   files.set('config.py', renderConfigPy(config, carId, options));
+  if (options.wifiPassword !== undefined) files.set(WIFI_PASSWORD_FILE, options.wifiPassword);
   return files;
 }

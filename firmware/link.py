@@ -290,7 +290,7 @@ class Link:
         self._deadline = clock.ticks_add(clock.ticks_ms(), _SUBACK_MS)
         # Exact topics, never lamps/+/set: AWS IoT Core delivers a retained message on subscription
         # only to a filter equal to its topic, and takes at most SUBSCRIBE_FILTERS_MAX per SUBSCRIBE.
-        topics = config.LAMP_SET_TOPICS
+        topics = config.LAMP_SET_TOPICS + config.OTA_SUBSCRIPTIONS
         batch = config.SUBSCRIBE_FILTERS_MAX
         for start in range(0, len(topics), batch):
             packet_id = self._next_packet_id()
@@ -320,10 +320,16 @@ class Link:
         for lamp in range(len(self._unacked)):
             if self._unacked[lamp]:
                 self._report(lamp)
+        self._to_updates(None, None)
 
     def _on_publish(self, first, body):
         topic, payload, packet_id, retained = mqtt.parse_publish(first, body)
-        lamp = self._apply(topic, payload)
+        if topic.startswith(b"$aws/"):
+            # AWS IoT's reserved topics are the job queue and the update's stream.
+            self._to_updates(topic, payload)
+            lamp = -1
+        else:
+            lamp = self._apply(topic, payload)
         if retained and self._unannounced:
             self._settled_at = clock.ticks_add(clock.ticks_ms(), _SETTLE_MS)
         if lamp >= 0:
@@ -349,6 +355,27 @@ class Link:
             return -1
         self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3])
         return parsed[0]
+
+    def _to_updates(self, topic, payload):
+        # Hands a message (or, with none, the news that the car is online) to the update module; what
+        # the network sends never crashes the car, and a failing update never takes the link down.
+        try:
+            if topic is None:
+                self._device.updates.on_online()
+            else:
+                self._device.updates.on_message(topic, payload)
+        except LinkError:
+            raise
+        except Exception as error:
+            print("update handler:", repr(error))
+            self._device.report("warn", "ota_error", repr(error)[:120])
+
+    def publish(self, topic, payload):
+        # QoS 0, for the job and stream requests: each has its own timeout and retry.
+        try:
+            self._send(mqtt.publish(topic, payload, 0, False))
+        except _LINK_FAILURES as error:
+            raise link_error(error)
 
     def _on_puback(self, packet_id):
         unacked = self._unacked

@@ -43,6 +43,16 @@ def classify(link, timed_out):
     return ("wifi_timeout", status.WIFI_TIMEOUT)
 
 
+def password():
+    # From the credentials folder `plamo device` writes (an update never sends or replaces it); no file
+    # means an open network.
+    try:
+        with open(config.WIFI_PASSWORD_FILE) as file:
+            return file.read()
+    except OSError:
+        return None
+
+
 class Wifi:
     def __init__(self, device):
         self._device = device
@@ -68,7 +78,7 @@ class Wifi:
         await self._power_up()
 
     async def _join_once(self):
-        self.wlan.connect(config.WIFI_SSID, config.WIFI_PASSWORD)
+        self.wlan.connect(config.WIFI_SSID, password())
         started = ticks_ms()
         while True:
             link = self.wlan.status()

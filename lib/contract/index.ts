@@ -1,3 +1,4 @@
 export * from './payloads';
 export * from './permissions';
 export * from './topics';
+export * from './ota';

@@ -1,3 +1,4 @@
+import { otaSubscriptions, otaTopics } from './ota';
 import { carTopics, DELIVERY, LIMITS } from './topics';
 
 /**
@@ -28,10 +29,10 @@ export interface ControllerPermissions {
 }
 
 /**
- * The device subscribes once per lamp (`deviceSubscriptions`), and AWS IoT Core keeps at most
- * `LIMITS.subscriptionsPerConnection` subscriptions per connection: a car can have no more lamps than that.
+ * The device subscribes once per lamp (`deviceSubscriptions`) and to its update topics, and AWS IoT Core keeps
+ * at most `LIMITS.subscriptionsPerConnection` subscriptions per connection: the lamps get what is left.
  */
-export const MAX_LAMPS_PER_CAR = LIMITS.subscriptionsPerConnection;
+export const MAX_LAMPS_PER_CAR = LIMITS.subscriptionsPerConnection - otaSubscriptions('car').length;
 
 /** The device's subscriptions: each configured lamp's `set` topic, in the order the lamps are given. */
 export function deviceSubscriptions(root: string, car: string, lamps: readonly string[]): readonly string[] {
@@ -42,11 +43,23 @@ export function deviceSubscriptions(root: string, car: string, lamps: readonly s
 export function devicePermissions(root: string, car: string, lamps: readonly string[]): DevicePermissions {
   const topics = carTopics(root, car);
   const commands = deviceSubscriptions(root, car, lamps);
+  // Updates: the car's own job and stream topics only. The update topic names the job, so it is the one
+  // resource with a `*`, after the prefix every update job id has and inside the car's own `$aws/things/{car}/`.
+  const ota = otaTopics(car);
+  const updates = otaSubscriptions(car);
   return {
     clientId: car,
-    publish: [...lamps.map((lamp) => topics.lampState(lamp)), topics.status, topics.telemetry, topics.events],
-    subscribe: commands,
-    receive: commands,
+    publish: [
+      ...lamps.map((lamp) => topics.lampState(lamp)),
+      topics.status,
+      topics.telemetry,
+      topics.events,
+      ota.nextGet,
+      ota.jobUpdateAny,
+      ota.streamGet,
+    ],
+    subscribe: [...commands, ...updates],
+    receive: [...commands, ...updates],
   };
 }
 

@@ -58,6 +58,8 @@ interface PythonError {
 const FAKES_DIR = join(__dirname, 'fakes');
 /** The fakes standing in for C modules of the Pico W build (and the firmware's clock seam). */
 const FAKE_LIBS = ['machine.py', 'network.py', 'ntptime.py', 'socket.py', 'ssl.py', 'pico_gc.py'];
+/** Folder of the firmware seams, ahead of the board's root on sys.path. */
+const SEAM_DIR = 'pico_seams';
 /** machine.PWRON_RESET and machine.WDT_RESET on rp2; machine.reset() reboots through the watchdog, so it reads as WDT_RESET too. */
 const PWRON_RESET = 1;
 const WDT_RESET = 3;
@@ -93,6 +95,8 @@ export class VirtualPico {
   /** Resets because the watchdog was starved. */
   watchdogResets = 0;
   private resetCause = PWRON_RESET;
+  /** Set by powerCut(): the board stops at its next step and boots as from power-on. */
+  private powerLost = false;
   private wdtTimeoutMs = 0;
   private lastFeed = 0;
   /** The longest time between two watchdog feeds so far (after the watchdog started), in device ms. */
@@ -148,15 +152,15 @@ export class VirtualPico {
   }
 
   private install(): void {
-    for (const [path, content] of this.options.files) {
-      if (path !== 'clock.py') this.write(path, content);
-    }
+    for (const [path, content] of this.options.files) this.write(path, content);
     // The firmware's clock.py is the seam: the fake one reads the PicoClock instead of the interpreter's.
-    this.write('clock.py', readFileSync(join(FAKES_DIR, 'clock.py'), 'utf8'));
+    // It sits in a folder searched before the board's root, so the root holds exactly the files a real
+    // board holds (an update hashes and replaces them like on the car) and the fake still wins.
+    this.write(`${SEAM_DIR}/clock.py`, readFileSync(join(FAKES_DIR, 'clock.py'), 'utf8'));
     for (const name of FAKE_LIBS) this.write(`lib/${name}`, readFileSync(join(FAKES_DIR, name), 'utf8'));
     this.mp.registerJsModule('pico_host', this.hostModule());
     this.mp.runPython(
-      `import os, sys, random, pico_gc\nos.chdir("/")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})\n_pico_boot_modules = set(sys.modules)`,
+      `import os, sys, random, pico_gc\nos.chdir("/")\nsys.path.insert(0, "/${SEAM_DIR}")\nsys.modules["gc"] = pico_gc\nrandom.seed(${this.options.seed ?? 1})\n_pico_boot_modules = set(sys.modules)`,
     );
   }
 
@@ -170,7 +174,9 @@ export class VirtualPico {
   private async runBoots(): Promise<void> {
     for (;;) {
       try {
-        await this.mp.runPythonAsync('import app\nawait app.main()');
+        // As at power-up on the board: boot.py (when there is one), then main.py's app.main().
+        const boot = this.mp.FS.analyzePath('/boot.py').exists ? 'import boot\n' : '';
+        await this.mp.runPythonAsync(`${boot}import app\nawait app.main()`);
         return this.finish({ kind: 'returned' });
       } catch (caught) {
         const error = caught as PythonError;
@@ -184,7 +190,8 @@ export class VirtualPico {
   /** What a reset does to the board: sockets gone, lamps dark, watchdog stopped, every module loaded afresh. */
   private reboot(): void {
     this.resets++;
-    this.resetCause = WDT_RESET;
+    this.resetCause = this.powerLost ? PWRON_RESET : WDT_RESET;
+    this.powerLost = false;
     this.record('boot');
     this.sockets.closeAll();
     this.pins.powerDown();
@@ -200,6 +207,15 @@ export class VirtualPico {
     this.endedAt = this.options.clock.now();
     const clock = this.options.clock as { stopped?: () => void };
     clock.stopped?.();
+  }
+
+  /**
+   * Pulls the power: the firmware stops at its next step (a wait, a watchdog feed) with whatever it had
+   * written to flash so far, and the board boots again as from power-on.
+   */
+  powerCut(): void {
+    this.powerLost = true;
+    this.record('power.cut');
   }
 
   /** Ctrl-C on the USB console (Thonny's Stop): a KeyboardInterrupt at the firmware's next step. */
@@ -302,6 +318,7 @@ export class VirtualPico {
       },
       timer_stop: () => this.record('timer.stop'),
       machine_reset: () => this.record('machine.reset'),
+      power_lost: () => this.powerLost,
       reset_cause: () => this.resetCause,
       unique_id: () => 'e6614c311b4a2a2f',
       wlan_country: (code: string) => {

@@ -28,10 +28,11 @@ async def wait_ms(ms, poller=None):
     # millisecond and some heap in this interpreter's asyncio).
     if poller is not None and _ready(poller):
         return True
-    wait = pico_host.sleep(ms)
+    wait = pico_host.sleep(machine.until_timer(ms))
     if wait is not None:
         await wait
     machine.check_watchdog()
+    machine.run_timers()
     return poller is not None and _ready(poller)
 
 

@@ -139,10 +139,24 @@ def block_ms(ms):
             return
 
 
+def until_timer(ms):
+    # Not in the real module: how much of a sleep of ms passes before a timer is due, so a sleep ends
+    # for it as the real board's scheduler would run its callback.
+    now = pico_host.now()
+    return max(0, min(ms, _next_due(now + ms) - now))
+
+
+def run_timers():
+    # Not in the real module: the callbacks of timers that came due during a sleep.
+    now = pico_host.now()
+    for timer in list(_timers):
+        timer._fire_if_due(now)
+
+
 def check_watchdog():
-    # Not in the real module: the RP2040 resets the moment its watchdog runs out; here the board finds
-    # out at its next step, and the host has kept time from running past that moment.
-    if pico_host.wdt_starved():
+    # Not in the real module: the RP2040 resets the moment its watchdog runs out (or its power goes);
+    # here the board finds out at its next step, and the host has kept time from running past that moment.
+    if pico_host.wdt_starved() or pico_host.power_lost():
         raise _Reset()
 
 

@@ -1,0 +1,203 @@
+# The boot step of over-the-air updates: boot.py runs it at every power-up, before main.py. It finishes
+# or undoes an update, so that a power cut at any moment leaves a car that boots. No update replaces
+# this file or boot.py: a broken update can never take away the way back.
+#
+# An update's journal is ota/state.json, always replaced whole (written to ota/state.tmp, then
+# os.rename: littlefs replaces the target atomically, as POSIX rename does):
+#   staged     all files verified in ota/new/; nothing replaced yet
+#   swapping   moving files: each live file to ota/old/, then its new one into place (both renames)
+#   trial      the new version runs; it has TRIAL_MS to come online, or the next boot restores ota/old/
+#   report     a result (SUCCEEDED, or FAILED after a rollback) for the firmware to send to the job
+# Every step is safe to run again after a cut, so the boot step simply replays the journal.
+from micropython import const
+import json
+import os
+
+STATE = "ota/state.json"
+_STATE_TMP = "ota/state.tmp"
+NEW = "ota/new/"
+OLD = "ota/old/"
+# Which files the staged update replaces: {"swap": [path, …]}.
+MANIFEST = "ota/swap.json"
+# Wi-Fi, NTP, TLS and MQTT normally take 10-20 s; this leaves room for a slow access point and a
+# retry or two, and bounds how long a car runs a version that cannot reach the broker.
+TRIAL_MS = const(120000)
+_trial_timer = None
+
+
+def exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError:
+        return False
+
+
+def makedirs(path):
+    # Every parent folder of a file path ("ota/new/lib/x.py" -> ota, ota/new, ota/new/lib).
+    at = 0
+    while True:
+        at = path.find("/", at)
+        if at < 0:
+            return
+        try:
+            os.mkdir(path[:at])
+        except OSError:
+            pass
+        at += 1
+
+
+def remove_tree(path):
+    try:
+        entries = list(os.ilistdir(path))
+    except OSError:
+        return
+    for entry in entries:
+        child = path.rstrip("/") + "/" + entry[0]
+        if entry[1] == 0x4000:
+            remove_tree(child)
+        else:
+            os.remove(child)
+    os.rmdir(path.rstrip("/"))
+
+
+def read_state():
+    try:
+        with open(STATE) as file:
+            return json.load(file)
+    except (OSError, ValueError):
+        return None
+
+
+def write_state(state):
+    makedirs(STATE)
+    with open(_STATE_TMP, "w") as file:
+        json.dump(state, file)
+    os.rename(_STATE_TMP, STATE)
+
+
+def clear_state():
+    try:
+        os.remove(STATE)
+    except OSError:
+        pass
+
+
+def _swap_paths():
+    with open(MANIFEST) as file:
+        return json.load(file)["swap"]
+
+
+def swap(rename=os.rename):
+    # Puts every staged file in place, keeping the one it replaces in ota/old/ (or, for a file new in
+    # the update, an empty "<path>.added" there). Idempotent per file: a file whose new copy is gone
+    # was swapped already; one whose backup exists was half-way.
+    for path in _swap_paths():
+        if not exists(NEW + path):
+            continue
+        makedirs(OLD + path)
+        if exists(path):
+            if not exists(OLD + path):
+                rename(path, OLD + path)
+        elif not exists(OLD + path):
+            open(OLD + path + ".added", "w").close()
+        makedirs(path)
+        rename(NEW + path, path)
+
+
+def rollback(rename=os.rename):
+    # Undoes swap() from wherever it stopped, and is itself safe to replay: a backup goes back, a file
+    # the update added goes away, a file still in ota/new/ was never touched.
+    for path in _swap_paths():
+        if exists(OLD + path):
+            rename(OLD + path, path)
+        elif exists(OLD + path + ".added"):
+            if exists(path):
+                os.remove(path)
+            os.remove(OLD + path + ".added")
+
+
+def _crash_cause():
+    # The new version's crash, when it left one (its last_error.txt; the old one's was set aside).
+    try:
+        with open("last_error.txt") as file:
+            lines = [line for line in file.read().split("\n") if line.strip()]
+        return "crashed: " + lines[-1].strip()[:160] if lines else "crashed"
+    except OSError:
+        return "restarted before it came online"
+
+
+def _trial_expired(timer):
+    # Soft timer callback (rp2 machine.Timer, hard=False): file access is allowed here.
+    import machine
+
+    state = read_state()
+    if state and state.get("phase") == "trial":
+        state["cause"] = "not online within %d s" % (TRIAL_MS // 1000)
+        write_state(state)
+        machine.reset()
+
+
+def _start_trial(state):
+    global _trial_timer
+    import machine
+
+    state["boots"] = state.get("boots", 0) + 1
+    write_state(state)
+    _trial_timer = machine.Timer(mode=machine.Timer.ONE_SHOT, period=TRIAL_MS, callback=_trial_expired, hard=False)
+
+
+def confirmed():
+    # The new version came online: the trial timer is no longer needed.
+    global _trial_timer
+    timer, _trial_timer = _trial_timer, None
+    if timer is not None:
+        timer.deinit()
+
+
+def _finish_rollback(state, rename):
+    rollback(rename)
+    write_state({"phase": "report", "job": state["job"], "status": "FAILED", "version": state.get("previous", ""), "cause": state["cause"]})
+    remove_tree(NEW)
+    remove_tree(OLD)
+
+
+def commit():
+    # The new version came online: the trial is over and the old files are no longer needed.
+    confirmed()
+    state = read_state()
+    remove_tree(OLD)
+    remove_tree(NEW)
+    write_state({"phase": "report", "job": state["job"], "status": "SUCCEEDED", "version": state.get("version", "")})
+
+
+def run(rename=os.rename):
+    # One pass of the journal at boot; `rename` is the file system's (a test passes one that loses
+    # power after a chosen number of renames).
+    state = read_state()
+    phase = state.get("phase") if state else None
+    if phase is None or phase == "report":
+        if phase is None:
+            remove_tree(NEW)
+        return phase
+    if phase == "staged":
+        if exists("last_error.txt"):
+            # The running version's crash log is not the new one's: set it aside with its firmware.
+            makedirs(OLD + "last_error.txt")
+            rename("last_error.txt", OLD + "last_error.txt")
+        state["phase"] = phase = "swapping"
+        write_state(state)
+    if phase == "swapping":
+        swap(rename)
+        state["phase"] = phase = "trial"
+        state["boots"] = 0
+        write_state(state)
+    if phase == "trial" and state.get("boots", 0) >= 1:
+        state["phase"] = phase = "rolling_back"
+        state["cause"] = state.get("cause") or _crash_cause()
+        write_state(state)
+    if phase == "rolling_back":
+        _finish_rollback(state, rename)
+        return "rolled_back"
+    _start_trial(state)
+    return "trial"
