@@ -17,7 +17,6 @@ from lamps import Lamps
 from wifi import Wifi
 from link import Link, backoff_ms, STABLE_MS
 from mqtt import LinkError
-from updater import Updater
 
 # RP2040 datasheet 4.7 and erratum RP2040-E1: the 24-bit watchdog counter drops by 2 every
 # microsecond, so the longest timeout is 0xFFFFFF / 2 us = 8,388 ms (MicroPython refuses more).
@@ -50,7 +49,6 @@ class Device:
         self.lamps = Lamps(config.LAMPS, config.BLINK_PER_MIN)
         self.wifi = Wifi(self)
         self.link = Link(self)
-        self.updates = Updater(self)
         self.reconnects = 0
         self.heap_min_free = gc.mem_free()
         self.next_sync = clock.ticks_ms()
@@ -203,13 +201,8 @@ async def _serve(device):
         try:
             device.flush_events()
             link.step()
-            staged = device.updates.poll()
         except LinkError as error:
             return _describe(error)
-        if staged:
-            # A verified update is staged: the boot step swaps it in.
-            link.close()
-            machine.reset()
         if clock.ticks_diff(clock.ticks_ms(), device.next_sync) >= 0:
             # Daily: the RP2040 RTC drifts by seconds a day, and certificates are checked against it.
             # A failed re-sync is not urgent (the clock is already good): try again in an hour.
@@ -218,8 +211,8 @@ async def _serve(device):
             else:
                 device.next_sync = clock.ticks_add(clock.ticks_ms(), timesync.RESYNC_RETRY_MS)
                 device.report("warn", "ntp_failed", "clock kept; next try in 1 h")
-        # Wakes for the broker's next packet or the link's or the update's next timer, whichever comes first.
-        await device.pause(min(link.idle_ms(), device.updates.due_ms()), link.poller())
+        # Wakes for the broker's next packet or the link's next timer, whichever comes first.
+        await device.pause(link.idle_ms(), link.poller())
 
 
 def _run_checks():
@@ -256,6 +249,9 @@ async def run(device):
         connected_at = clock.ticks_ms()
         cause = await _serve(device)
         device.link.close()
+        if cause == "update_staged":
+            # A verified update waits in ota/new/: the boot step (boot.py) swaps it in.
+            machine.reset()
         device.reconnects += 1
         # A connection that lasted restarts the backoff at 1 s; one that dropped at once keeps doubling.
         failures = 1 if clock.ticks_diff(clock.ticks_ms(), connected_at) >= STABLE_MS else failures + 1

@@ -65,7 +65,7 @@ const FIRMWARE_DIR = __dirname;
 /** The hand-written modules, file name → source, in a stable order. */
 export function firmwareModules(): Map<string, string> {
   const names = readdirSync(FIRMWARE_DIR)
-    .filter((name) => name.endsWith('.py') && name !== 'config.py')
+    .filter((name) => name.endsWith('.py') && name !== 'config.py' && name !== 'otaconfig.py')
     .sort();
   return new Map(names.map((name) => [name, readFileSync(join(FIRMWARE_DIR, name), 'utf8')]));
 }
@@ -124,28 +124,34 @@ function checkOptions(carId: string, options: FirmwareOptions): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MQTT port ${port} is not a TCP port (1–65535)`);
 }
 
-/** Update topics and limits (lib/contract/ota.ts); the update topic of a job is OTA_JOBS_PREFIX + id + OTA_UPDATE_SUFFIX. */
-function otaLines(carId: string): string[] {
+/**
+ * The text of `otaconfig.py`: the update's topics and limits (lib/contract/ota.ts). A module of its own,
+ * imported only by updater.py, so a car with no update to handle keeps this RAM; config.py has only what
+ * every connection needs (the subscriptions and the `$next/get` topic).
+ */
+export function renderOtaConfigPy(carId: string): string {
   const topics = otaTopics(carId);
   const marker = '\u0000';
   const [jobsPrefix, updateSuffix] = topics.jobUpdate(marker).split(marker);
   return [
+    `${GENERATED_HEADER} Made from the MQTT contract (lib/contract/ota.ts) for car ${carId}.`,
     '# Over-the-air updates: AWS IoT Jobs for the job, MQTT-based file delivery for the files.',
-    `OTA_OPERATION = ${pyStr(OTA_OPERATION)}`,
-    `OTA_SUBSCRIPTIONS = ${pyTuple(otaSubscriptions(carId).map(pyBytes))}`,
-    `OTA_NOTIFY_NEXT = ${pyBytes(topics.notifyNext)}`,
-    `OTA_NEXT_GET = ${pyBytes(topics.nextGet)}`,
-    `OTA_NEXT_ACCEPTED = ${pyBytes(topics.nextGetAccepted)}`,
-    `OTA_JOBS_PREFIX = ${pyBytes(jobsPrefix)}`,
-    `OTA_UPDATE_SUFFIX = ${pyBytes(updateSuffix)}`,
-    `OTA_STREAM_GET = ${pyBytes(topics.streamGet)}`,
-    `OTA_STREAM_DATA = ${pyBytes(topics.streamData)}`,
-    `OTA_STREAM_REJECTED = ${pyBytes(topics.streamRejected)}`,
-    `OTA_BLOCK_BYTES = ${OTA_BLOCK_BYTES}`,
-    `OTA_MANIFEST_MAX_BYTES = ${OTA_MANIFEST_MAX_BYTES}`,
-    `OTA_PROTECTED_FILES = ${pyTuple(OTA_PROTECTED_FILES.map(pyStr))}`,
-    `OTA_PROTECTED_DIRS = ${pyTuple(OTA_PROTECTED_DIRS.map(pyStr))}`,
-  ];
+    '',
+    `OPERATION = ${pyStr(OTA_OPERATION)}`,
+    `NOTIFY_NEXT = ${pyBytes(topics.notifyNext)}`,
+    `NEXT_ACCEPTED = ${pyBytes(topics.nextGetAccepted)}`,
+    '# The update topic of a job is JOBS_PREFIX + job id + UPDATE_SUFFIX.',
+    `JOBS_PREFIX = ${pyBytes(jobsPrefix)}`,
+    `UPDATE_SUFFIX = ${pyBytes(updateSuffix)}`,
+    `STREAM_GET = ${pyBytes(topics.streamGet)}`,
+    `STREAM_DATA = ${pyBytes(topics.streamData)}`,
+    `STREAM_REJECTED = ${pyBytes(topics.streamRejected)}`,
+    `BLOCK_BYTES = ${OTA_BLOCK_BYTES}`,
+    `MANIFEST_MAX_BYTES = ${OTA_MANIFEST_MAX_BYTES}`,
+    `PROTECTED_FILES = ${pyTuple(OTA_PROTECTED_FILES.map(pyStr))}`,
+    `PROTECTED_DIRS = ${pyTuple(OTA_PROTECTED_DIRS.map(pyStr))}`,
+    '',
+  ].join('\n');
 }
 
 /** The text of `config.py` for one car. */
@@ -207,7 +213,9 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
     `SUBSCRIBE_FILTERS_MAX = ${LIMITS.filtersPerSubscribe}`,
     '',
-    ...otaLines(carId),
+    '# Updates (the rest is in otaconfig.py, loaded only when there is one): the `$next/get` request topic,',
+    '# then the filters subscribed after the lamps. One name for all: every name costs RAM for good.',
+    `OTA_TOPICS = ${pyTuple([otaTopics(carId).nextGet, ...otaSubscriptions(carId)].map(pyBytes))}`,
     '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
@@ -226,6 +234,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
 export function renderFirmwareFiles(config: PlamoConfig, carId: string, options: FirmwareOptions): Map<string, string> {
   const files = firmwareModules();
   files.set('config.py', renderConfigPy(config, carId, options));
+  files.set('otaconfig.py', renderOtaConfigPy(carId));
   if (options.wifiPassword !== undefined) files.set(WIFI_PASSWORD_FILE, options.wifiPassword);
   return files;
 }

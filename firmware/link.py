@@ -7,9 +7,11 @@ import errno
 import gc
 import json
 import random
+import os
 import select
 import socket
 import ssl
+import sys
 import machine
 import config
 import clock
@@ -290,7 +292,7 @@ class Link:
         self._deadline = clock.ticks_add(clock.ticks_ms(), _SUBACK_MS)
         # Exact topics, never lamps/+/set: AWS IoT Core delivers a retained message on subscription
         # only to a filter equal to its topic, and takes at most SUBSCRIBE_FILTERS_MAX per SUBSCRIBE.
-        topics = config.LAMP_SET_TOPICS + config.OTA_SUBSCRIPTIONS
+        topics = config.LAMP_SET_TOPICS + config.OTA_TOPICS[1:]
         batch = config.SUBSCRIBE_FILTERS_MAX
         for start in range(0, len(topics), batch):
             packet_id = self._next_packet_id()
@@ -357,18 +359,31 @@ class Link:
         return parsed[0]
 
     def _to_updates(self, topic, payload):
-        # Hands a message (or, with none, the news that the car is online) to the update module; what
-        # the network sends never crashes the car, and a failing update never takes the link down.
+        # Hands the update module a message (with no topic: the news that the car is online). It is
+        # loaded only while there is an update to handle, and what the network sends through it never
+        # crashes the car nor takes the link down.
         try:
-            if topic is None:
-                self._device.updates.on_online()
-            else:
-                self._device.updates.on_message(topic, payload)
+            # updater.py is in sys.modules only while there is an update to handle (no attribute of its own
+            # here: every name the firmware adds stays in RAM).
+            updater = sys.modules.get("updater")
+            if updater is None:
+                try:
+                    os.stat("ota/journal.json")
+                except OSError:
+                    # No update under way: asking the job queue is one publish, and an answer without an
+                    # execution means nothing is pending.
+                    if topic is None:
+                        self.publish(config.OTA_TOPICS[0], '{"clientToken":"online"}')
+                    if topic is None or b'"execution"' not in payload:
+                        return
+                import updater
+            if not updater.handle(self._device, topic, payload):
+                sys.modules.pop("updater", None)
         except LinkError:
             raise
         except Exception as error:
             print("update handler:", repr(error))
-            self._device.report("warn", "ota_error", repr(error)[:120])
+            self._device.report("warn", "handler_error", repr(error)[:120])
 
     def publish(self, topic, payload):
         # QoS 0, for the job and stream requests: each has its own timeout and retry.
@@ -413,6 +428,10 @@ class Link:
         )
         if self._unannounced:
             due = min(due, clock.ticks_diff(self._settled_at, now))
+        updater = sys.modules.get("updater")
+        if updater is not None:
+            # ms until the update's next timer, as its last step said.
+            due = min(due, updater.due)
         return max(0, due)
 
     def _keep_time(self):
@@ -421,6 +440,10 @@ class Link:
             if clock.ticks_diff(now, self._deadline) >= 0:
                 raise LinkError(_TIMEOUT_CAUSE[self._state])
             return
+        updater = sys.modules.get("updater")
+        if updater is not None and updater.step() < 0:
+            # A verified update is staged: the boot step swaps it in after the reset.
+            raise LinkError("update_staged")
         keepalive_ms = config.KEEPALIVE_S * 1000
         # Any packet counts as a sign of life; the pings at half the keepalive make sure one comes.
         silent = clock.ticks_diff(now, self._heard)

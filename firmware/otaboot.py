@@ -2,7 +2,7 @@
 # or undoes an update, so that a power cut at any moment leaves a car that boots. No update replaces
 # this file or boot.py: a broken update can never take away the way back.
 #
-# An update's journal is ota/state.json, always replaced whole (written to ota/state.tmp, then
+# An update's journal is ota/journal.json, always replaced whole (written to ota/journal.tmp, then
 # os.rename: littlefs replaces the target atomically, as POSIX rename does):
 #   staged     all files verified in ota/new/; nothing replaced yet
 #   swapping   moving files: each live file to ota/old/, then its new one into place (both renames)
@@ -13,8 +13,8 @@ from micropython import const
 import json
 import os
 
-STATE = "ota/state.json"
-_STATE_TMP = "ota/state.tmp"
+STATE = "ota/journal.json"
+_STATE_TMP = "ota/journal.tmp"
 NEW = "ota/new/"
 OLD = "ota/old/"
 # Which files the staged update replaces: {"swap": [path, …]}.
@@ -88,7 +88,7 @@ def _swap_paths():
         return json.load(file)["swap"]
 
 
-def swap(rename=os.rename):
+def swap():
     # Puts every staged file in place, keeping the one it replaces in ota/old/ (or, for a file new in
     # the update, an empty "<path>.added" there). Idempotent per file: a file whose new copy is gone
     # was swapped already; one whose backup exists was half-way.
@@ -98,19 +98,19 @@ def swap(rename=os.rename):
         makedirs(OLD + path)
         if exists(path):
             if not exists(OLD + path):
-                rename(path, OLD + path)
+                os.rename(path, OLD + path)
         elif not exists(OLD + path):
             open(OLD + path + ".added", "w").close()
         makedirs(path)
-        rename(NEW + path, path)
+        os.rename(NEW + path, path)
 
 
-def rollback(rename=os.rename):
+def rollback():
     # Undoes swap() from wherever it stopped, and is itself safe to replay: a backup goes back, a file
     # the update added goes away, a file still in ota/new/ was never touched.
     for path in _swap_paths():
         if exists(OLD + path):
-            rename(OLD + path, path)
+            os.rename(OLD + path, path)
         elif exists(OLD + path + ".added"):
             if exists(path):
                 os.remove(path)
@@ -155,8 +155,8 @@ def confirmed():
         timer.deinit()
 
 
-def _finish_rollback(state, rename):
-    rollback(rename)
+def _finish_rollback(state):
+    rollback()
     write_state({"phase": "report", "job": state["job"], "status": "FAILED", "version": state.get("previous", ""), "cause": state["cause"]})
     remove_tree(NEW)
     remove_tree(OLD)
@@ -171,24 +171,24 @@ def commit():
     write_state({"phase": "report", "job": state["job"], "status": "SUCCEEDED", "version": state.get("version", "")})
 
 
-def run(rename=os.rename):
-    # One pass of the journal at boot; `rename` is the file system's (a test passes one that loses
-    # power after a chosen number of renames).
+def run():
+    # One pass of the journal at boot; True when the new version is on trial (this module's timer is
+    # then running).
     state = read_state()
     phase = state.get("phase") if state else None
     if phase is None or phase == "report":
         if phase is None:
             remove_tree(NEW)
-        return phase
+        return False
     if phase == "staged":
         if exists("last_error.txt"):
             # The running version's crash log is not the new one's: set it aside with its firmware.
             makedirs(OLD + "last_error.txt")
-            rename("last_error.txt", OLD + "last_error.txt")
+            os.rename("last_error.txt", OLD + "last_error.txt")
         state["phase"] = phase = "swapping"
         write_state(state)
     if phase == "swapping":
-        swap(rename)
+        swap()
         state["phase"] = phase = "trial"
         state["boots"] = 0
         write_state(state)
@@ -197,7 +197,7 @@ def run(rename=os.rename):
         state["cause"] = state.get("cause") or _crash_cause()
         write_state(state)
     if phase == "rolling_back":
-        _finish_rollback(state, rename)
-        return "rolled_back"
+        _finish_rollback(state)
+        return False
     _start_trial(state)
-    return "trial"
+    return True

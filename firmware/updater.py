@@ -4,14 +4,16 @@
 # MQTT-based file delivery stream, one block per request so every message fits the link's receive
 # buffer. Files are written to ota/new/ and each is checked against the manifest's size and SHA-256
 # before anything is replaced; the swap itself happens at the next boot (otaboot.py). Topics, block
-# size and protected paths come from config.py (lib/contract/ota.ts).
+# size and protected paths come from otaconfig.py (lib/contract/ota.ts).
 from micropython import const
 import binascii
 import hashlib
 import json
 import os
+import sys
 import config
 import clock
+import otaconfig
 import otaboot
 from otaboot import NEW, exists, makedirs, read_state, remove_tree, write_state
 
@@ -59,9 +61,9 @@ def path_problem(path):
     # Why a manifest may not name this path, or None. Credentials and the boot step are never replaced.
     if not _plain(path, _PATH_CHARS, 64) or any(part in ("", ".", "..") for part in path.split("/")):
         return "%r is not a plain relative path" % (path,)
-    if path in config.OTA_PROTECTED_FILES:
+    if path in otaconfig.PROTECTED_FILES:
         return "%s is never replaced by an update" % path
-    for folder in config.OTA_PROTECTED_DIRS:
+    for folder in otaconfig.PROTECTED_DIRS:
         if path.startswith(folder):
             return "%s is in %s, which an update never writes" % (path, folder)
     return None
@@ -79,13 +81,13 @@ def flash_free(statvfs):
 
 
 def document_problem(document):
-    if not isinstance(document, dict) or document.get("operation") != config.OTA_OPERATION:
+    if not isinstance(document, dict) or document.get("operation") != otaconfig.OPERATION:
         return "not an update for this firmware"
     manifest = document.get("manifest")
     if not _plain(document.get("version"), _PATH_CHARS + "+", 48) or not isinstance(document.get("streamVersion"), int):
         return "the job document has no valid version or streamVersion"
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("size"), int) or not 0 < manifest["size"] <= config.OTA_MANIFEST_MAX_BYTES:
-        return "the job document's manifest size is missing or over %d bytes" % config.OTA_MANIFEST_MAX_BYTES
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("size"), int) or not 0 < manifest["size"] <= otaconfig.MANIFEST_MAX_BYTES:
+        return "the job document's manifest size is missing or over %d bytes" % otaconfig.MANIFEST_MAX_BYTES
     if not isinstance(manifest.get("sha256"), str) or len(manifest["sha256"]) != 64:
         return "the job document's manifest has no SHA-256"
     return None
@@ -138,8 +140,39 @@ class Updater:
 
     # --- the link's side --------------------------------------------------------------------------
 
-    def on_online(self):
-        # Once subscribed: an update on trial has now come online; then the job queue is asked what is next.
+    def handle(self, topic, payload):
+        # A message from the job queue or the stream, or (topic None) the news that the car is online.
+        # Returns whether there is still work for this module (the link drops it from RAM otherwise).
+        if topic is None:
+            self._online()
+        elif topic == otaconfig.STREAM_DATA:
+            self._on_block(payload)
+        elif topic == otaconfig.NOTIFY_NEXT or topic == otaconfig.NEXT_ACCEPTED:
+            self._on_next(json.loads(payload).get("execution"))
+        elif topic == otaconfig.STREAM_REJECTED and self._job is not None:
+            message = json.loads(payload)
+            self._fail("the stream refused the download: %s %s" % (message.get("o", ""), message.get("m", "")))
+        return self._current is not None or self.reboot_at is not None or read_state() is not None
+
+    def step(self):
+        # Called by the link while online: asks again for a block that got lost. Returns ms until it
+        # wants the next step, or -1 when it is time to reset into the staged update.
+        now = clock.ticks_ms()
+        if self.reboot_at is not None:
+            left = clock.ticks_diff(self.reboot_at, now)
+            return -1 if left <= 0 else left
+        if self._current is None:
+            return _IDLE_MS
+        if clock.ticks_diff(now, self._asked_at) >= _BLOCK_TIMEOUT_MS:
+            self._tries += 1
+            if self._tries >= _BLOCK_TRIES:
+                self._fail("no block %d of %s after %d requests" % (self._block, self._current[0], _BLOCK_TRIES))
+                return _IDLE_MS
+            self._ask()
+        return max(0, _BLOCK_TIMEOUT_MS - clock.ticks_diff(now, self._asked_at))
+
+    def _online(self):
+        # An update on trial has now come online; a result is told once; then the queue is asked.
         self._stop()
         state = read_state()
         if state and state.get("phase") == "trial":
@@ -152,39 +185,7 @@ class Updater:
                 self._device.report("error", "ota_rolled_back", state.get("cause", ""))
             state["told"] = True
             write_state(state)
-        self._publish(config.OTA_NEXT_GET, '{"clientToken":"next"}')
-
-    def on_message(self, topic, payload):
-        if topic == config.OTA_STREAM_DATA:
-            self._on_block(payload)
-        elif topic == config.OTA_NOTIFY_NEXT or topic == config.OTA_NEXT_ACCEPTED:
-            self._on_next(json.loads(payload).get("execution"))
-        elif topic == config.OTA_STREAM_REJECTED and self._job is not None:
-            message = json.loads(payload)
-            self._fail("the stream refused the download: %s %s" % (message.get("o", ""), message.get("m", "")))
-
-    def due_ms(self):
-        # How long the supervisor may sleep before this module has something to do.
-        now = clock.ticks_ms()
-        if self.reboot_at is not None:
-            return max(0, clock.ticks_diff(self.reboot_at, now))
-        if self._current is not None:
-            return max(0, _BLOCK_TIMEOUT_MS - clock.ticks_diff(now, self._asked_at))
-        return _IDLE_MS
-
-    def poll(self):
-        # Called from the connected loop: asks again for a block that got lost. True when it is time
-        # to reset into the staged update.
-        now = clock.ticks_ms()
-        if self.reboot_at is not None:
-            return clock.ticks_diff(now, self.reboot_at) >= 0
-        if self._current is not None and clock.ticks_diff(now, self._asked_at) >= _BLOCK_TIMEOUT_MS:
-            self._tries += 1
-            if self._tries >= _BLOCK_TRIES:
-                self._fail("no block %d of %s after %d requests" % (self._block, self._current[0], _BLOCK_TRIES))
-            else:
-                self._ask()
-        return False
+        self._publish(config.OTA_TOPICS[0], '{"clientToken":"online"}')
 
     # --- the job ---------------------------------------------------------------------------------
 
@@ -248,8 +249,8 @@ class Updater:
 
     def _ask(self):
         self._asked_at = clock.ticks_ms()
-        request = '{"s":%d,"f":%d,"l":%d,"o":%d,"n":1}' % (self._document["streamVersion"], self._current[3], config.OTA_BLOCK_BYTES, self._block)
-        self._publish(config.OTA_STREAM_GET, request)
+        request = '{"s":%d,"f":%d,"l":%d,"o":%d,"n":1}' % (self._document["streamVersion"], self._current[3], otaconfig.BLOCK_BYTES, self._block)
+        self._publish(otaconfig.STREAM_GET, request)
 
     def _on_block(self, payload):
         entry = self._current
@@ -261,7 +262,7 @@ class Updater:
             return
         # Bytes, not str: this build's binascii is the Python one from micropython-lib, which takes bytes only.
         data = binascii.a2b_base64(message.get("p", "").encode())
-        expected = min(config.OTA_BLOCK_BYTES, entry[1] - self._got)
+        expected = min(otaconfig.BLOCK_BYTES, entry[1] - self._got)
         if len(data) != expected:
             self._fail("block %d of %s has %d bytes, not %d" % (self._block, entry[0], len(data), expected))
             return
@@ -352,7 +353,33 @@ class Updater:
 
     def _update(self, job, status, details):
         payload = json.dumps({"status": status, "statusDetails": details})
-        self._publish(config.OTA_JOBS_PREFIX + job.encode() + config.OTA_UPDATE_SUFFIX, payload)
+        self._publish(otaconfig.JOBS_PREFIX + job.encode() + otaconfig.UPDATE_SUFFIX, payload)
 
     def _publish(self, topic, payload):
         self._device.link.publish(topic, payload)
+
+
+# The link's side: one Updater per run, reached through the module so the link needs no more names.
+_updater = None
+# ms until the updater wants its next step (what step() last said).
+due = 0
+
+
+def handle(device, topic, payload):
+    # Returns whether there is still work; when not, this module's helpers leave the heap (the link
+    # drops this module itself).
+    global _updater, due
+    if _updater is None:
+        _updater = Updater(device)
+    busy = _updater.handle(topic, payload)
+    due = 0
+    if not busy:
+        for name in ("otaboot", "otaconfig"):
+            sys.modules.pop(name, None)
+    return busy
+
+
+def step():
+    global due
+    due = _updater.step()
+    return due

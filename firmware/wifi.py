@@ -43,16 +43,6 @@ def classify(link, timed_out):
     return ("wifi_timeout", status.WIFI_TIMEOUT)
 
 
-def password():
-    # From the credentials folder `plamo device` writes (an update never sends or replaces it); no file
-    # means an open network.
-    try:
-        with open(config.WIFI_PASSWORD_FILE) as file:
-            return file.read()
-    except OSError:
-        return None
-
-
 class Wifi:
     def __init__(self, device):
         self._device = device
@@ -78,7 +68,15 @@ class Wifi:
         await self._power_up()
 
     async def _join_once(self):
-        self.wlan.connect(config.WIFI_SSID, password())
+        # The password is in the credentials folder `plamo device` writes, which an update never sends or
+        # replaces; no file means an open network.
+        key = None
+        try:
+            with open(config.WIFI_PASSWORD_FILE) as file:
+                key = file.read()
+        except OSError:
+            pass
+        self.wlan.connect(config.WIFI_SSID, key)
         started = ticks_ms()
         while True:
             link = self.wlan.status()

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CERT_FILES, DEFAULT_MQTT_PORT, renderFirmwareFiles } from '../../firmware/generate';
+import { DEFAULT_CERT_FILES, DEFAULT_MQTT_PORT, renderFirmwareFiles, WIFI_PASSWORD_FILE } from '../../firmware/generate';
 import { loadConfig } from '../config';
 import { DeviceBundleError, writeBundle } from '../device';
 import { checkOutputFolder } from '../device/output-dir';
@@ -10,7 +10,8 @@ import { SECRET_FILE_MODE } from '../device/write-bundle';
 import { COMMANDS } from './commands';
 import { CliError } from './index';
 
-const CERT_PATHS: ReadonlySet<string> = new Set(Object.values(DEFAULT_CERT_FILES));
+/** What `plamo device` put in a folder and new firmware alone leaves there: the certificates and the Wi-Fi password. */
+const CREDENTIAL_PATHS: ReadonlySet<string> = new Set([...Object.values(DEFAULT_CERT_FILES), WIFI_PASSWORD_FILE]);
 
 /** Where the broker's host name comes from when `--host` is not given. */
 export const MQTT_HOST_VARIABLE = 'PLAMO_MQTT_HOST';
@@ -71,16 +72,14 @@ async function writeFirmware(program: Command, carId: string, options: FirmwareC
   try {
     const wifiPassword = optionalWifiPassword(projectDir);
     const holdsKey = existsSync(resolve(outDir, DEFAULT_CERT_FILES.privateKey));
-    // config.py holds the Wi-Fi password, and a device folder the key: keep the folder out of git like the device bundle.
+    // The Wi-Fi password's file, and a device folder's key: keep the folder out of git like the device bundle.
     if (wifiPassword || holdsKey) checkOutputFolder(outDir, suggestion);
     const files = renderFirmwareFiles(config, carId, { mqttHost: host, mqttPort: parsePort(options.port), wifiPassword });
     writeBundle(
       outDir,
-      new Map(
-        [...files].map(([path, content]) => [path, { content, mode: path === 'config.py' && wifiPassword ? SECRET_FILE_MODE : undefined }]),
-      ),
+      new Map([...files].map(([path, content]) => [path, { content, mode: path === WIFI_PASSWORD_FILE ? SECRET_FILE_MODE : undefined }])),
       // New firmware for a folder `plamo device` wrote: its certificates stay, as the README promises.
-      { marker: 'config.py', keep: (path) => CERT_PATHS.has(path) },
+      { marker: 'config.py', keep: (path) => CREDENTIAL_PATHS.has(path) },
     );
     console.log(`✓ wrote ${files.size} firmware files for ${carId} to ${relative(process.cwd(), resolve(outDir)) || '.'}`);
     if (holdsKey) console.log('✓ kept the certificates already in the folder');

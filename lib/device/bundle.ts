@@ -1,4 +1,4 @@
-import { DEFAULT_CERT_FILES, type FirmwareCertFiles, renderFirmwareFiles } from '../../firmware/generate';
+import { DEFAULT_CERT_FILES, type FirmwareCertFiles, renderFirmwareFiles, WIFI_PASSWORD_FILE } from '../../firmware/generate';
 import type { PlamoConfig } from '../config';
 import { DeviceBundleError } from './errors';
 import { type DeviceIdentity, type LocalIdentityRequest, localDeviceIdentity } from './identity';
@@ -7,8 +7,8 @@ import { type Bundle, type BundleFile, SECRET_FILE_MODE } from './write-bundle';
 /** Where the DER files sit on the device (and in the bundle); the generated config.py names them. */
 export const DEVICE_CERT_FILES: FirmwareCertFiles = DEFAULT_CERT_FILES;
 
-/** The generated config holds the Wi-Fi password, so it is written like the key. */
-const SECRET_FIRMWARE_FILES = new Set(['config.py']);
+/** The Wi-Fi password's file is written like the key (config.py holds no credential: it travels in updates). */
+const SECRET_FIRMWARE_FILES = new Set([WIFI_PASSWORD_FILE]);
 
 /** The three DER files: device certificate, device key (0600) and the broker's root CA. */
 export function certificateFiles(identity: DeviceIdentity): Map<string, BundleFile> {

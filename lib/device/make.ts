@@ -85,11 +85,14 @@ export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle
   const identity = await identityFor(request);
   const bundle = kind === 'device' ? deviceBundle({ config, carId, identity, wifiPassword }) : certificateFiles(identity);
   if (kind === 'device') {
-    progress(`✓ firmware: ${bundle.size - 4} modules + config.py for ${carId} → mqtts://${identity.mqttHost}:${identity.mqttPort}`);
+    const modules = [...bundle.keys()].filter((path) => path.endsWith('.py') && path !== 'config.py').length;
+    progress(`✓ firmware: ${modules} modules + config.py for ${carId} → mqtts://${identity.mqttHost}:${identity.mqttPort}`);
   }
   // Certificates alone into a device folder (after a rotation) leave its firmware in place.
   const keep = kind === 'certs' ? (path: string) => !bundle.has(path) : undefined;
   writeBundle(outDir, bundle, { marker: DEVICE_CERT_FILES.privateKey, keep });
-  progress(`✓ wrote ${displayPath(outDir)}: ${bundle.size} files (the key${kind === 'device' ? ' and config.py' : ''} mode 0600)`);
+  progress(
+    `✓ wrote ${displayPath(outDir)}: ${bundle.size} files (the key${kind === 'device' && wifiPassword !== undefined ? ' and the Wi-Fi password' : ''} mode 0600)`,
+  );
   return { outDir, bundle };
 }

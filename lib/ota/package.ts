@@ -39,7 +39,11 @@ function sha256(content: Buffer): string {
  * never rendered here) and not the boot step. The version is the package version plus a hash of the files,
  * so a config change (a new lamp) is a new version the car reports.
  */
-export function renderUpdateFiles(config: PlamoConfig, carId: string, options: Omit<FirmwareOptions, 'wifiPassword' | 'firmwareVersion'>): UpdateFiles {
+export function renderUpdateFiles(
+  config: PlamoConfig,
+  carId: string,
+  options: Omit<FirmwareOptions, 'wifiPassword' | 'firmwareVersion'>,
+): UpdateFiles {
   const render = (firmwareVersion: string) => {
     const files = renderFirmwareFiles(config, carId, { ...options, firmwareVersion });
     for (const path of OTA_PROTECTED_FILES) files.delete(path);
@@ -47,7 +51,8 @@ export function renderUpdateFiles(config: PlamoConfig, carId: string, options: O
   };
   const base = packageVersion();
   const digest = createHash('sha256');
-  for (const [path, content] of [...render(base)].sort(([a], [b]) => a.localeCompare(b))) digest.update(path).update('\0').update(content).update('\0');
+  for (const [path, content] of [...render(base)].sort(([a], [b]) => a.localeCompare(b)))
+    digest.update(path).update('\0').update(content).update('\0');
   const version = `${base}+${digest.digest('hex').slice(0, 8)}`;
   return { version, files: render(version) };
 }
@@ -77,7 +82,9 @@ export function packageUpdate(update: UpdateFiles, previous?: OtaManifest): Upda
   const manifest: OtaManifest = { version: update.version, files: entries };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
   if (manifestBytes.length > OTA_MANIFEST_MAX_BYTES)
-    throw new Error(`the update's manifest is ${manifestBytes.length} bytes, over the car's ${OTA_MANIFEST_MAX_BYTES}; fewer files would fit`);
+    throw new Error(
+      `the update's manifest is ${manifestBytes.length} bytes, over the car's ${OTA_MANIFEST_MAX_BYTES}; fewer files would fit`,
+    );
   streamFiles.set(0, manifestBytes);
   const bytes = changed.reduce((sum, path) => sum + (update.files.get(path)?.length ?? 0), 0);
   return { version: update.version, manifest, manifestBytes, streamFiles, changed, bytes };

@@ -7,7 +7,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { firmwareModules } from '../../firmware/generate';
+import { firmwareModules, WIFI_PASSWORD_FILE } from '../../firmware/generate';
 import { runCli } from '../../lib/cli';
 import { deviceKeyPaths } from '../../lib/cloud/device-keys';
 import { AMAZON_ROOT_CA_1_SHA256 } from '../../lib/device';
@@ -95,7 +95,15 @@ describe('plamo device', () => {
   test('writes every firmware module, config.py and the three DER files', async () => {
     const { code } = await plamo('device', 'rps13', '--out', out);
     expect(code).toBe(0);
-    const expected = [...firmwareModules().keys(), 'config.py', 'certs/device.crt.der', 'certs/device.key.der', 'certs/root-ca.der'];
+    const expected = [
+      ...firmwareModules().keys(),
+      'config.py',
+      'otaconfig.py',
+      WIFI_PASSWORD_FILE,
+      'certs/device.crt.der',
+      'certs/device.key.der',
+      'certs/root-ca.der',
+    ];
     const written = readdirSync(out, { recursive: true, withFileTypes: true })
       .filter((entry) => entry.isFile())
       .map((entry) => join(entry.parentPath, entry.name).slice(out.length + 1));
@@ -110,13 +118,14 @@ describe('plamo device', () => {
     expect(configPy).toContain('CERT_FILE = "certs/device.crt.der"');
     expect(configPy).toContain('KEY_FILE = "certs/device.key.der"');
     expect(configPy).toContain('CA_FILE = "certs/root-ca.der"');
-    expect(configPy).toContain('WIFI_PASSWORD = "sup3r \\"secret\\" \\\\ wifi"');
+    expect(configPy).not.toContain('sup3r');
+    expect(readFileSync(join(out, WIFI_PASSWORD_FILE), 'utf8')).toBe(WIFI_PASSWORD);
   });
 
-  test('the key and config.py (it holds the Wi-Fi password) are mode 0600', async () => {
+  test('the key and the Wi-Fi password are mode 0600', async () => {
     await plamo('device', 'rps13', '--out', out);
     expect(mode(join(out, 'certs', 'device.key.der'))).toBe(0o600);
-    expect(mode(join(out, 'config.py'))).toBe(0o600);
+    expect(mode(join(out, WIFI_PASSWORD_FILE))).toBe(0o600);
     expect(mode(join(out, 'certs', 'device.crt.der'))).toBe(0o644);
   });
 
@@ -174,7 +183,7 @@ describe('plamo device', () => {
     writeFileSync(join(project, '.env'), 'PLAMO_WIFI_PASSWORD=from-the-dotenv-file\n');
     const { code, out: output } = await plamo('device', 'rps13', '--out', out);
     expect(code).toBe(0);
-    expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain('WIFI_PASSWORD = "from-the-dotenv-file"');
+    expect(readFileSync(join(out, WIFI_PASSWORD_FILE), 'utf8')).toBe('from-the-dotenv-file');
     expect(output).not.toContain('from-the-dotenv-file');
   });
 
@@ -321,7 +330,7 @@ describe('plamo device --local', () => {
     delete process.env.PLAMO_WIFI_PASSWORD;
     const { code } = await plamo('device', 'rps13', '--local', '--out', out);
     expect(code).toBe(0);
-    expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain('WIFI_PASSWORD = None');
+    expect(existsSync(join(out, WIFI_PASSWORD_FILE))).toBe(false);
   });
 });
 
@@ -347,6 +356,8 @@ describe('plamo certs', () => {
     expect((await plamo('certs', 'rps13', '--out', out)).code).toBe(0);
     expect(readFileSync(join(out, 'certs', 'device.key.der'))).not.toEqual(oldKey);
     expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain(`MQTT_HOST = "${ENDPOINT}"`);
-    expect(mode(join(out, 'config.py'))).toBe(0o600);
+    // The Wi-Fi password is kept too, still readable by the owner only.
+    expect(readFileSync(join(out, WIFI_PASSWORD_FILE), 'utf8')).toBe(WIFI_PASSWORD);
+    expect(mode(join(out, WIFI_PASSWORD_FILE))).toBe(0o600);
   });
 });

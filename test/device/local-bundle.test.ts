@@ -20,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 test('the twin gets the bundle in memory: firmware, config.py for its broker port, the DER files', async () => {
   const bundle = await buildLocalDeviceBundle({ config, carId: 'rps13', pki, mqttPort: 41883 });
   expect([...bundle.keys()].sort()).toEqual(
-    [...firmwareModules().keys(), 'config.py', 'certs/device.crt.der', 'certs/device.key.der', 'certs/root-ca.der'].sort(),
+    [...firmwareModules().keys(), 'config.py', 'otaconfig.py', 'certs/device.crt.der', 'certs/device.key.der', 'certs/root-ca.der'].sort(),
   );
   expect(bundle.get('config.py')?.content).toContain('MQTT_HOST = "127.0.0.1"\nMQTT_PORT = 41883');
   expect(bundle.get('certs/root-ca.der')?.content).toEqual(pki.ca.der);

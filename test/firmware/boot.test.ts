@@ -1,4 +1,4 @@
-import { DELIVERY } from '../../lib/contract';
+import { DELIVERY, otaSubscriptions } from '../../lib/contract';
 import { CAR, CERTS, HOST, WDT_MAX_MS, bench, boot, events } from './support';
 import { DEFAULT_CERT_FILES } from '../../firmware/generate';
 
@@ -55,11 +55,13 @@ describe('standalone boot', () => {
     expect(JSON.parse(connect.will!.payload.toString())).toEqual({ online: false });
   });
 
-  test("subscribes to each lamp's exact topic, never a wildcard, and announces itself online", async () => {
+  test("subscribes to each lamp's exact topic, then its own update topics, never a wildcard, and announces itself online", async () => {
     const b = await bench();
     await boot(b);
     const lamps = Object.keys(b.config.cars[CAR].lamps);
-    expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual(lamps.map((lamp) => [b.topics.lampSet(lamp), 1]));
+    const filters = [...lamps.map((lamp) => b.topics.lampSet(lamp)), ...otaSubscriptions(CAR)];
+    expect(b.broker.subscriptions.map((s) => [s.filter, s.qos])).toEqual(filters.map((filter) => [filter, 1]));
+    for (const filter of filters) expect(filter).not.toMatch(/[+#]/);
     const status = b.broker.published.find((record) => record.topic === b.topics.status);
     expect(status).toMatchObject(DELIVERY.status);
     expect(JSON.parse(status!.payload)).toEqual({ online: true, fw: '0.1.0', ip: '192.168.4.23' });

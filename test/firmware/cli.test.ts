@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WIFI_PASSWORD_FILE } from '../../firmware/generate';
 import { runCli } from '../../lib/cli';
 import { CONFIG_INPUT, HOST } from './support';
 
@@ -39,7 +40,7 @@ describe('npx plamo firmware', () => {
     expect(result.out).toContain('the Wi-Fi password: set PLAMO_WIFI_PASSWORD');
   });
 
-  test('with PLAMO_WIFI_PASSWORD set, config.py holds it and is readable by the owner only', async () => {
+  test('with PLAMO_WIFI_PASSWORD set, its own file holds it, readable by the owner only, and config.py does not', async () => {
     const { dir, config } = project();
     const out = join(dir, 'pico');
     const result = await run(['-c', config, 'firmware', 'rps13', '--out', out], {
@@ -47,8 +48,9 @@ describe('npx plamo firmware', () => {
       PLAMO_MQTT_HOST: HOST,
     });
     expect(result.code).toBe(0);
-    expect(readFileSync(join(out, 'config.py'), 'utf8')).toContain('WIFI_PASSWORD = "tail \\"lamp\\" 180sx"');
-    expect(statSync(join(out, 'config.py')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, WIFI_PASSWORD_FILE), 'utf8')).toBe('tail "lamp" 180sx');
+    expect(statSync(join(out, WIFI_PASSWORD_FILE)).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(out, 'config.py'), 'utf8')).not.toContain('180sx');
     expect(result.out).not.toContain('180sx');
   });
 

@@ -1,3 +1,4 @@
+import { otaSubscriptions } from '../../lib/contract';
 import { CAR, WDT_MAX_MS, bench, boot, events, ledGroups, PINS, command } from './support';
 
 describe('failures and recovery', () => {
@@ -90,7 +91,7 @@ describe('failures and recovery', () => {
     await b.clock.runFor(1_000);
     b.broker.dropConnection();
     await b.clock.runFor(10_000);
-    const perConnection = Object.keys(b.config.cars[CAR].lamps).map((lamp) => b.topics.lampSet(lamp));
+    const perConnection = [...Object.keys(b.config.cars[CAR].lamps).map((lamp) => b.topics.lampSet(lamp)), ...otaSubscriptions(CAR)];
     expect(b.broker.subscriptions.map((s) => s.filter)).toEqual([...perConnection, ...perConnection]);
     const states = b.broker.publishedOn(b.topics.lampState('turnLeft')) as { id: string | null; mode: string }[];
     expect(states.filter((state) => state.id === 'hazard-1' && state.mode === 'blink').length).toBe(2);

@@ -1,6 +1,14 @@
-import { carTopics, LIMITS } from '../../lib/contract';
+import { carTopics, LIMITS, otaPathProblem } from '../../lib/contract';
 import { VirtualClock, VirtualPico, ScriptedBroker } from '../../lib/sim/pico';
-import { DEFAULT_CERT_FILES, firmwareModules, packageVersion, pyStr, renderConfigPy, renderFirmwareFiles } from '../../firmware/generate';
+import {
+  DEFAULT_CERT_FILES,
+  firmwareModules,
+  packageVersion,
+  pyStr,
+  renderConfigPy,
+  renderFirmwareFiles,
+  WIFI_PASSWORD_FILE,
+} from '../../firmware/generate';
 import { CAR, HOST, testConfig } from './support';
 
 const OPTIONS = { mqttHost: HOST };
@@ -74,14 +82,25 @@ describe('config.py generator', () => {
     }
   });
 
-  test('a Wi-Fi password with quotes, backslashes and non-ASCII arrives intact in MicroPython', async () => {
+  test('a Wi-Fi password with quotes, backslashes and non-ASCII arrives intact in MicroPython, from its own file', async () => {
     const password = `it's "quoted" \\ back\\slash \n ünï 🚗 """`;
-    const files = new Map([['config.py', renderConfigPy(testConfig(), CAR, { ...OPTIONS, wifiPassword: password })]]);
-    expect(await python(files, 'import config\nresult = config.WIFI_PASSWORD')).toBe(password);
+    const files = renderFirmwareFiles(testConfig(), CAR, { ...OPTIONS, wifiPassword: password });
+    expect(files.get('config.py')).not.toContain('ünï');
+    const read = `import config\nwith open(config.WIFI_PASSWORD_FILE) as f:\n    result = f.read()`;
+    expect(await python(new Map([...files].filter(([path]) => path === 'config.py' || path === WIFI_PASSWORD_FILE)), read)).toBe(password);
   });
 
-  test('no Wi-Fi password gives None', () => {
-    expect(renderConfigPy(testConfig(), CAR, OPTIONS)).toContain('WIFI_PASSWORD = None');
+  test('the Wi-Fi password file sits with the credentials an update never touches', () => {
+    expect(WIFI_PASSWORD_FILE.startsWith('certs/')).toBe(true);
+    expect(otaPathProblem(WIFI_PASSWORD_FILE)).toBe(
+      `${WIFI_PASSWORD_FILE} is in certs/, which an update never writes (credentials stay on the car)`,
+    );
+  });
+
+  test('no Wi-Fi password: no password file, and config.py holds no password at all', () => {
+    const files = renderFirmwareFiles(testConfig(), CAR, OPTIONS);
+    expect(files.has(WIFI_PASSWORD_FILE)).toBe(false);
+    expect(files.get('config.py')).not.toMatch(/^WIFI_PASSWORD =/m);
   });
 
   test('refuses to render without an MQTT host, and says where to find one', () => {
@@ -112,7 +131,7 @@ describe('config.py generator', () => {
 describe('firmware files', () => {
   test('renderFirmwareFiles gives every module and config.py, and no certificates', () => {
     const files = renderFirmwareFiles(testConfig(), CAR, OPTIONS);
-    expect([...files.keys()].sort()).toEqual([...firmwareModules().keys(), 'config.py'].sort());
+    expect([...files.keys()].sort()).toEqual([...firmwareModules().keys(), 'config.py', 'otaconfig.py'].sort());
     expect([...files.keys()]).toEqual(expect.arrayContaining(['main.py', 'app.py', 'clock.py', 'config.py']));
     expect([...files.keys()].some((path) => path.startsWith('certs/'))).toBe(false);
   });

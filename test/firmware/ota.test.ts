@@ -163,7 +163,10 @@ describe('over-the-air update on the virtual car', () => {
     await boot(b);
     jobs.createJob(CAR, 'plamo-ota-7', { operation: 'reboot' });
     await b.clock.runFor(5_000);
-    expect(jobs.describe(CAR, 'plamo-ota-7')).toMatchObject({ status: 'REJECTED', statusDetails: { reason: 'not an update for this firmware' } });
+    expect(jobs.describe(CAR, 'plamo-ota-7')).toMatchObject({
+      status: 'REJECTED',
+      statusDetails: { reason: 'not an update for this firmware' },
+    });
     expect(b.pico.resets).toBe(0);
   });
 });

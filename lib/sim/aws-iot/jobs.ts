@@ -76,9 +76,7 @@ export class IotJobsEmulator {
   private readonly streams = new Map<string, Stream>();
   private publish: ServicePublish = () => {};
 
-  constructor(
-    private readonly options: { readonly file?: string; readonly now?: () => number } = {},
-  ) {
+  constructor(private readonly options: { readonly file?: string; readonly now?: () => number } = {}) {
     if (options.file && existsSync(options.file)) this.load(options.file);
   }
 
@@ -211,26 +209,41 @@ export class IotJobsEmulator {
   }
 
   private reject(topic: string, code: string, message: string, body: Record<string, unknown>): void {
-    const reply = { code, message, timestamp: seconds(this.now()), ...(body.clientToken !== undefined ? { clientToken: body.clientToken } : {}) };
+    const reply = {
+      code,
+      message,
+      timestamp: seconds(this.now()),
+      ...(body.clientToken !== undefined ? { clientToken: body.clientToken } : {}),
+    };
     this.publish(`${topic}/rejected`, JSON.stringify(reply));
+  }
+
+  /** Why AWS would refuse this update of an execution, as [error code, message]; undefined when it takes it. */
+  private updateProblem(execution: JobExecution | undefined, body: Record<string, unknown>): [string, string] | undefined {
+    if (!execution) return ['ResourceNotFound', 'no such job execution for this thing'];
+    const status = body.status as JobExecutionStatus;
+    if (!DEVICE_STATUSES.includes(status)) return ['InvalidRequest', `status ${String(status)} is not one a device sets`];
+    const problem = statusDetailsProblem(body.statusDetails);
+    if (problem) return ['InvalidRequest', problem];
+    if (!isPending(execution)) return ['InvalidStateTransition', `${execution.jobId} is ${execution.status}`];
+    if (body.expectedVersion !== undefined && body.expectedVersion !== execution.versionNumber)
+      return ['VersionMismatch', `version is ${execution.versionNumber}`];
+    return undefined;
   }
 
   private update(thing: string, jobId: string, body: Record<string, unknown>): void {
     const topic = `$aws/things/${thing}/jobs/${jobId}/update`;
     const execution = this.describe(thing, jobId);
-    if (!execution) return this.reject(topic, 'ResourceNotFound', `no job execution ${jobId} for ${thing}`, body);
-    const status = body.status as JobExecutionStatus;
-    if (!DEVICE_STATUSES.includes(status)) return this.reject(topic, 'InvalidRequest', `status ${String(status)} is not one a device sets`, body);
-    const problem = statusDetailsProblem(body.statusDetails);
-    if (problem) return this.reject(topic, 'InvalidRequest', problem, body);
-    if (!isPending(execution)) return this.reject(topic, 'InvalidStateTransition', `${jobId} is ${execution.status}`, body);
-    if (body.expectedVersion !== undefined && body.expectedVersion !== execution.versionNumber)
-      return this.reject(topic, 'VersionMismatch', `version is ${execution.versionNumber}`, body);
+    const problem = this.updateProblem(execution, body);
+    if (problem || !execution) {
+      this.reject(topic, ...(problem ?? ['ResourceNotFound', '']), body);
+      return;
+    }
     const before = this.next(thing);
     const at = seconds(this.now());
-    execution.status = status;
+    execution.status = body.status as JobExecutionStatus;
     if (body.statusDetails !== undefined) execution.statusDetails = body.statusDetails as Record<string, string>;
-    if (status === 'IN_PROGRESS' && execution.startedAt === undefined) execution.startedAt = at;
+    if (execution.status === 'IN_PROGRESS' && execution.startedAt === undefined) execution.startedAt = at;
     execution.lastUpdatedAt = at;
     execution.versionNumber++;
     const state = { status: execution.status, statusDetails: execution.statusDetails, versionNumber: execution.versionNumber };
@@ -238,18 +251,28 @@ export class IotJobsEmulator {
     this.changed(thing, before);
   }
 
-  private getStream(thing: string, streamId: string, body: Record<string, unknown>): void {
-    const base = `$aws/things/${thing}/streams/${streamId}`;
-    const rejected = (code: string, message: string) =>
-      this.publish(`${base}/rejected/json`, JSON.stringify({ o: code, m: message, ...(body.c !== undefined ? { c: body.c } : {}) }));
-    const stream = this.streams.get(streamId);
-    if (!stream) return rejected('ResourceNotFound', `no stream ${streamId}`);
-    if (body.s !== undefined && body.s !== stream.version) return rejected('VersionMismatch', `stream version is ${stream.version}`);
-    const file = typeof body.f === 'number' ? stream.files.get(body.f) : undefined;
-    if (!file) return rejected('ResourceNotFound', `no file ${String(body.f)} in stream ${streamId}`);
+  /** Why AWS would refuse this block request, as [error code, message]; undefined when it answers it. */
+  private streamProblem(stream: Stream | undefined, file: Buffer | undefined, body: Record<string, unknown>): [string, string] | undefined {
+    if (!stream) return ['ResourceNotFound', 'no such stream'];
+    if (body.s !== undefined && body.s !== stream.version) return ['VersionMismatch', `stream version is ${stream.version}`];
+    if (!file) return ['ResourceNotFound', `no file ${String(body.f)} in stream ${stream.streamId}`];
     const size = body.l;
     if (typeof size !== 'number' || !Number.isInteger(size) || size < BLOCK_SIZE_MIN || size > BLOCK_SIZE_MAX)
-      return rejected('InvalidRequest', `block size must be ${BLOCK_SIZE_MIN}–${BLOCK_SIZE_MAX}`);
+      return ['InvalidRequest', `block size must be ${BLOCK_SIZE_MIN}–${BLOCK_SIZE_MAX}`];
+    return undefined;
+  }
+
+  private getStream(thing: string, streamId: string, body: Record<string, unknown>): void {
+    const base = `$aws/things/${thing}/streams/${streamId}`;
+    const stream = this.streams.get(streamId);
+    const file = typeof body.f === 'number' ? stream?.files.get(body.f) : undefined;
+    const problem = this.streamProblem(stream, file, body);
+    if (problem || !file) {
+      const [code, message] = problem ?? ['ResourceNotFound', ''];
+      this.publish(`${base}/rejected/json`, JSON.stringify({ o: code, m: message, ...(body.c !== undefined ? { c: body.c } : {}) }));
+      return;
+    }
+    const size = body.l as number;
     const offset = typeof body.o === 'number' ? body.o : 0;
     const count = typeof body.n === 'number' ? body.n : 1;
     for (let block = offset; block < offset + count && block * size < file.length; block++) {

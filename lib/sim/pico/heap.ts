@@ -1,4 +1,4 @@
-import type { VirtualPico } from './virtual-pico';
+import { SEAM_DIR, type VirtualPico } from './virtual-pico';
 
 /**
  * Modules the firmware imports that a Pico W already has before the firmware's own files run: C modules
@@ -43,9 +43,16 @@ export const FIRMWARE_MODULES = [
   'app',
 ] as const;
 
+/**
+ * File names the board interns itself, not the firmware: "boot.py" is one of the rp2 port's built-in (ROM)
+ * names, as the runtime runs it at power-up, and the clock seam's path is this harness's own.
+ */
+const BOARD_FILE_NAMES = ['boot.py', `/${SEAM_DIR}/clock.py`];
+
 /** Imports the board's modules into a board that has not started, so the heap they take is in place. */
 export function importBoardModules(pico: VirtualPico): void {
   for (const name of BOARD_MODULES) pico.eval(`__import__(${JSON.stringify(name)})`);
+  for (const name of BOARD_FILE_NAMES) pico.eval(`compile("0", ${JSON.stringify(name)}, "eval")`);
 }
 
 export interface FirmwareHeap {

@@ -59,7 +59,7 @@ const FAKES_DIR = join(__dirname, 'fakes');
 /** The fakes standing in for C modules of the Pico W build (and the firmware's clock seam). */
 const FAKE_LIBS = ['machine.py', 'network.py', 'ntptime.py', 'socket.py', 'ssl.py', 'pico_gc.py'];
 /** Folder of the firmware seams, ahead of the board's root on sys.path. */
-const SEAM_DIR = 'pico_seams';
+export const SEAM_DIR = 'pico_seams';
 /** machine.PWRON_RESET and machine.WDT_RESET on rp2; machine.reset() reboots through the watchdog, so it reads as WDT_RESET too. */
 const PWRON_RESET = 1;
 const WDT_RESET = 3;
@@ -307,7 +307,9 @@ export class VirtualPico {
         this.longestGap = Math.max(this.longestGap, now - this.lastFeed);
         this.lastFeed = now;
       },
+      // The board stops at its next step when its watchdog ran out or its power was pulled.
       wdt_starved: () => {
+        if (this.powerLost) return true;
         if (!this.watchdogStarved()) return false;
         this.watchdogResets++;
         this.record('wdt.reset');
@@ -318,7 +320,6 @@ export class VirtualPico {
       },
       timer_stop: () => this.record('timer.stop'),
       machine_reset: () => this.record('machine.reset'),
-      power_lost: () => this.powerLost,
       reset_cause: () => this.resetCause,
       unique_id: () => 'e6614c311b4a2a2f',
       wlan_country: (code: string) => {

@@ -87,7 +87,7 @@ _timers = []
 
 class Timer:
     # Soft and hard timers alike fire from block_ms(), the host's model of a long blocking C call
-    # (the TLS handshake), and are recorded with their period.
+    # (the TLS handshake), and from check_watchdog() at the firmware's waits; each is recorded with its period.
     ONE_SHOT = 0
     PERIODIC = 1
 
@@ -139,25 +139,15 @@ def block_ms(ms):
             return
 
 
-def until_timer(ms):
-    # Not in the real module: how much of a sleep of ms passes before a timer is due, so a sleep ends
-    # for it as the real board's scheduler would run its callback.
-    now = pico_host.now()
-    return max(0, min(ms, _next_due(now + ms) - now))
-
-
-def run_timers():
-    # Not in the real module: the callbacks of timers that came due during a sleep.
-    now = pico_host.now()
-    for timer in list(_timers):
-        timer._fire_if_due(now)
-
-
 def check_watchdog():
     # Not in the real module: the RP2040 resets the moment its watchdog runs out (or its power goes);
     # here the board finds out at its next step, and the host has kept time from running past that moment.
-    if pico_host.wdt_starved() or pico_host.power_lost():
+    # It is also where soft timers that came due run their callbacks, as the board's scheduler would.
+    if pico_host.wdt_starved():
         raise _Reset()
+    now = pico_host.now()
+    for timer in list(_timers):
+        timer._fire_if_due(now)
 
 
 class RTC:
