@@ -36,6 +36,12 @@ export const COMMANDS = {
     args: '<car>',
     register: () => (require('./keys') as typeof import('./keys')).registerKeys,
   },
+  ota: {
+    summary:
+      'update a running car over the air: sends only the changed files, follows it until it is online with the new firmware (--status: its update jobs)',
+    args: '<car>',
+    register: () => (require('./ota') as typeof import('./ota')).registerOta,
+  },
   sim: {
     summary:
       'run the local twin on 127.0.0.1 (or the LAN address with --lan): MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',

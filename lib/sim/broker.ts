@@ -4,6 +4,7 @@ import { createServer } from 'node:tls';
 import type { Client } from 'aedes';
 import type { PlamoConfig } from '../config';
 import { installIotCoreRules, type RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
+import { IotJobsEmulator } from './aws-iot/jobs';
 import { twinPrincipals } from './aws-iot/principals';
 import { type RetainedMessage, RetainedStore } from './aws-iot/retained-store';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard';
@@ -20,6 +21,8 @@ import type { LocalPki } from './pki';
 
 /** Where the broker keeps retained messages, inside the twin's gitignored folder. */
 export const RETAINED_FILE = 'retained.jsonl';
+/** Where the broker keeps job executions and streams (AWS IoT Jobs, MQTT file delivery), beside them. */
+export const JOBS_FILE = 'jobs.json';
 
 /** A message as it passed through the broker; `clientId` is null for a last will or the broker's own. */
 export interface BrokerMessage {
@@ -33,6 +36,13 @@ export interface LocalBroker {
   readonly port: number;
   /** The retained message kept for a topic, for a look from outside MQTT (as the AWS IoT console gives). */
   retained(topic: string): RetainedMessage | undefined;
+  /** AWS IoT Jobs and MQTT-based file delivery, as a device and the control plane see them. */
+  readonly jobs: IotJobsEmulator;
+  /**
+   * What `cdk deploy` does to the policies: from now on every connection is judged by the policies of this
+   * config (a car's new lamp, say); connections already open keep the ones they were admitted with.
+   */
+  deployPolicies(config: PlamoConfig): void;
   /** Called for every message the broker routes (wills included), never for `$SYS`. Returns an unsubscribe. */
   onMessage(listener: (message: BrokerMessage) => void): () => void;
   close(): Promise<void>;
@@ -47,6 +57,8 @@ export interface LocalBrokerOptions {
   readonly log?: (line: string) => void;
   /** @default - `retained.jsonl` in the PKI folder */
   readonly retainedFile?: string;
+  /** @default - `jobs.json` in the PKI folder */
+  readonly jobsFile?: string;
   /** Deliver retained messages late and shuffled, as AWS may. @default - at once, in order */
   readonly retainedDelivery?: RetainedDeliveryJitter;
   /** Handshake timeout and connection caps. @default DEFAULT_CONNECTION_LIMITS */
@@ -59,8 +71,15 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   const { Aedes } = await import('aedes');
   const aedes = await Aedes.createBroker();
   const store = RetainedStore.open(options.retainedFile ?? join(options.pki.dir, RETAINED_FILE));
+  const jobs = new IotJobsEmulator({ file: options.jobsFile ?? join(options.pki.dir, JOBS_FILE) });
+  // The services' answers, published by the broker itself (no client: only the receiver's policy judges them).
+  jobs.connect((topic, payload) =>
+    aedes.publish({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: false, dup: false }, () => {}),
+  );
+  const principals = new Map(twinPrincipals(options.config));
   const rules = installIotCoreRules(aedes, {
-    principals: twinPrincipals(options.config),
+    services: [jobs],
+    principals,
     thingNames: new Set(Object.keys(options.config.cars)),
     store,
     log,
@@ -97,6 +116,11 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   return {
     port,
     retained: (topic) => store.get(topic),
+    jobs,
+    deployPolicies(config) {
+      principals.clear();
+      for (const [name, principal] of twinPrincipals(config)) principals.set(name, principal);
+    },
     onMessage(listener) {
       const forward = (packet: { topic: string; payload: Buffer | string; retain: boolean }, client: Client | null) => {
         if (packet.topic.startsWith('$SYS/')) return;

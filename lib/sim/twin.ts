@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { carTopics } from '../contract';
 import {
   apiConfigOf,
@@ -10,6 +11,7 @@ import {
   type CarStore,
   type LampPort,
   MemoryTokenStore,
+  type Route,
 } from '../api';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
@@ -19,6 +21,7 @@ import type { ConnectionLimits } from './connection-guard';
 import { type LocalHttpServer, startHttpServer } from './http-server';
 import { LOOPBACK } from './listen';
 import { createLiveUpdates, type LiveUpdates } from './live-updates';
+import { OTA_BUCKET_DIR, otaControlRoutes } from './ota-routes';
 import { MemoryCarStore } from './memory-car-store';
 import { connectMqttLampPort } from './mqtt-lamp-port';
 import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
@@ -125,6 +128,8 @@ interface ApiParts<Store extends CarStore = CarStore> {
   readonly lamps: LampPort;
   readonly store: Store;
   readonly token: string;
+  /** More routes behind the token, e.g. the twin's IoT control plane. @default none */
+  readonly routes?: readonly Route[];
 }
 
 /** The twin's lamp API and its token check: the same core as the Lambda, with the phone page and one token in memory. */
@@ -138,7 +143,7 @@ export async function createTwinApi(config: PlamoConfig, parts: ApiParts) {
     lamps: parts.lamps,
     store: parts.store,
     authorize: (request) => authorize(header(request, 'authorization')),
-    extraRoutes: phonePageRoutes(loadPhonePage()),
+    extraRoutes: [...phonePageRoutes(loadPhonePage()), ...(parts.routes ?? [])],
   });
   return { api, authorize };
 }
@@ -178,7 +183,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     broker.onMessage((message) => store.ingest(message.topic, message.payload.toString('utf8')));
     const lamps = await connectMqttLampPort({ pki, mqttPort: broker.port });
     cleanup.add(() => lamps.close());
-    const { http, live } = await startApi(options, { lamps, store, token });
+    // `plamo ota --local` reaches AWS IoT's control plane here: streams over the bucket folder, jobs.
+    const routes = otaControlRoutes(config, {
+      jobs: broker.jobs,
+      bucketDir: join(pkiDir, OTA_BUCKET_DIR),
+      retained: (topic) => broker.retained(topic),
+      deployPolicies: (next) => broker.deployPolicies(next),
+    });
+    const { http, live } = await startApi(options, { lamps, store, token, routes });
     cleanup.add(() => http.close());
     if (live) cleanup.add(async () => live.closeAll());
 

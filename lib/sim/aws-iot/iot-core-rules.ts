@@ -33,6 +33,18 @@ export interface IotCoreRulesOptions {
   readonly log: (line: string) => void;
   /** @default - retained messages right after SUBACK, in topic order */
   readonly retainedDelivery?: RetainedDeliveryJitter;
+  /**
+   * AWS IoT services behind reserved `$aws/…` request topics (the Jobs and MQTT file delivery device APIs).
+   * A request the policy allows is answered by its service and routed to no subscriber, as in AWS.
+   * @default - none: every reserved topic is refused
+   */
+  readonly services?: readonly ReservedTopicService[];
+}
+
+/** An AWS IoT service a device talks to over reserved topics. */
+export interface ReservedTopicService {
+  handles(topic: string): boolean;
+  request(topic: string, payload: Buffer): void;
 }
 
 export interface IotCoreRules {
@@ -73,6 +85,8 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 
 export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions): IotCoreRules {
   const { principals, thingNames, store, log } = options;
+  const services = options.services ?? [];
+  const serviceFor = (topic: string) => services.find((service) => service.handles(topic));
   const sessions = new WeakMap<Client, Session>();
 
   const allowed = (session: Session, operation: MqttOperation) => isAuthorized(session.principal.documents, operation, session.context);
@@ -113,7 +127,7 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
   const publishProblem = (session: Session | undefined, packet: PublishPacket): string | undefined => {
     const limit = topicLimitProblem(packet.topic);
     if (limit) return `${limit} is over AWS IoT Core's topic limits`;
-    if (isReservedTopic(packet.topic)) return `${packet.topic} is reserved for AWS IoT Core`;
+    if (isReservedTopic(packet.topic) && !serviceFor(packet.topic)) return `${packet.topic} is reserved for AWS IoT Core`;
     const bytes = Buffer.byteLength(packet.payload);
     if (bytes > AWS_IOT_LIMITS.payloadMaxBytes)
       return `a payload of ${bytes} bytes is over AWS IoT Core's ${AWS_IOT_LIMITS.payloadMaxBytes}`;
@@ -135,6 +149,9 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
     // On disk before aedes sends the PUBACK, so an acknowledged retained message outlives a kill.
     if (packet.retain) store.put({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos === 0 ? 0 : 1 });
     done(null);
+    // After the PUBACK is due, as AWS answers a request only once it has taken it.
+    const service = serviceFor(packet.topic);
+    if (service) setImmediate(() => service.request(packet.topic, Buffer.from(packet.payload)));
   };
 
   aedes.authorizeSubscribe = (client, subscription, done) => {
@@ -165,6 +182,8 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
   };
 
   aedes.authorizeForward = (client, packet) => {
+    // A request to a service goes to the service, never to a subscriber.
+    if (serviceFor(packet.topic)) return null;
     const session = sessions.get(client);
     if (!session || !allowed(session, { kind: 'receive', topic: packet.topic })) return null;
     if (packet.qos > 0 && deliversQos1(client, packet.topic)) {
