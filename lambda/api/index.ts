@@ -3,12 +3,12 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
 import { API_CONFIG_FILE, readApiConfigFile } from '../../lib/api/config-file';
-import { DynamoCarStore } from '../../lib/api/dynamo-car-store';
+import { DynamoCarStore } from '../../lib/aws/dynamo-car-store';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
 import { logger, MetricUnit, metrics } from '../shared/observability';
-import { parsePhonePage, phonePageRoutes } from '../../lib/web/phone-page';
-import { IotDataLampPort } from './iot-data-port';
+import { parsePhonePage, phonePageRoutes } from '../../lib/api/phone-page';
+import { IotDataLampPort } from '../../lib/aws/iot-data-port';
 
 /** What the authorizer hands on (its `context`); see lambda/authorizer. */
 export interface AuthorizerContext {
@@ -74,7 +74,7 @@ function apiFromEnvironment(): LampApi {
   if (!endpoint || !tableName) throw new Error('IOT_DATA_ENDPOINT and CAR_STORE_TABLE_NAME must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
   const store = new DynamoCarStore(new DynamoDBClient({}), tableName);
-  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
+  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/api/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
   return createLampApi({
     config,

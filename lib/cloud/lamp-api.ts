@@ -17,12 +17,12 @@ import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
+import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../api/phone-page';
 import type { IotArn } from './device-policy';
 import { lampApiIotStatements } from './lamp-api-policy';
 import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
-import { STACK_OUTPUTS } from './outputs';
+import { STACK_OUTPUTS } from '../contract/stack';
 
 export { LAMBDA_BUNDLING, LAMBDA_RUNTIME };
 

@@ -7,7 +7,7 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CarStoreTable } from '../../lib/cloud/car-store';
 import { API_CONFIG_FILE, apiConfigOf } from '../../lib/api';
 import { LampApi } from '../../lib/cloud/lamp-api';
-import { STACK_OUTPUTS } from '../../lib/cloud/outputs';
+import { STACK_OUTPUTS } from '../../lib/contract/stack';
 import { testConfig } from '../api/fixtures';
 
 const ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';

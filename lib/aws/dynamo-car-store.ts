@@ -1,6 +1,6 @@
 import { type DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { BrokerBusyError } from './lamp-port';
-import { type CarRecord, type CarStore, itemsPerRead, recordFromItems, type StoreItem } from './car-store';
+import { BrokerBusyError } from '../api/lamp-port';
+import { type CarRecord, type CarStore, itemsPerRead, recordFromItems, type StoreItem } from '../api/car-store';
 
 /**
  * The car store in DynamoDB, filled by the stack's topic rules (`lib/cloud/car-store-rules.ts`). Attribute
