@@ -48,6 +48,41 @@ export function firmwareModules(): Map<string, string> {
   return new Map(names.map((name) => [name, readFileSync(join(FIRMWARE_DIR, name), 'utf8')]));
 }
 
+/** The module the board runs at power-up; importing it starts the firmware. */
+const ENTRY_MODULE = 'main';
+/** Generated per car (`renderConfigPy`), imported like the hand-written ones. */
+const GENERATED_MODULE = 'config';
+
+/** The modules a firmware source imports, in the order it names them (top-level and lazy imports alike). */
+function importedNames(source: string): string[] {
+  const names: string[] = [];
+  for (const match of source.matchAll(/^[ \t]*(?:import ([\w, ]+)|from (\w+) import)/gm)) {
+    if (match[2]) names.push(match[2]);
+    else names.push(...match[1].split(',').map((name) => name.trim()));
+  }
+  return names;
+}
+
+/**
+ * The firmware's own modules in import order, each after the ones it imports, as the board loads them from
+ * `main.py` (which is left out: importing it runs the firmware). Read from the sources, so a new module or
+ * import shows up without a list to keep.
+ */
+export function firmwareImportOrder(): string[] {
+  const sources = new Map([...firmwareModules()].map(([file, source]) => [file.replace(/\.py$/, ''), source]));
+  const own = new Set([...sources.keys(), GENERATED_MODULE]);
+  const seen = new Set<string>();
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (seen.has(name) || !own.has(name)) return;
+    seen.add(name);
+    for (const imported of importedNames(sources.get(name) ?? '')) visit(imported);
+    order.push(name);
+  };
+  visit(ENTRY_MODULE);
+  return order.filter((name) => name !== ENTRY_MODULE);
+}
+
 export function packageVersion(): string {
   return JSON.parse(readFileSync(join(FIRMWARE_DIR, '..', 'package.json'), 'utf8')).version;
 }
