@@ -155,3 +155,14 @@ test('the check sees the imports it is meant to judge', () => {
     ),
   ).toEqual(['a → b → c → a']);
 });
+
+test("the README's layout lists every folder of lib/ and lib/sim/", () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const layout = readme.slice(readme.indexOf('## Project layout'), readme.indexOf('Layers, lowest first:'));
+  const folders = (dir: string) =>
+    readdirSync(join(ROOT, dir), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => `${relative('lib', join(dir, entry.name)).split(sep).join('/')}/`);
+  const listed = new Set([...layout.matchAll(/^ {2}(\S+\/) /gm)].map((match) => match[1]));
+  expect([...folders('lib'), ...folders('lib/sim')].filter((folder) => !listed.has(folder))).toEqual([]);
+});
