@@ -149,12 +149,12 @@ describe('firmware import order', () => {
   });
 
   test('puts each module after the firmware modules it imports, lazy imports included', () => {
-    const before = (first: string, then: string) => expect(order.indexOf(first)).toBeLessThan(order.indexOf(then));
-    before('clock', 'lamps'); // from clock import ticks_ms
-    before('config', 'wifi');
-    before('mqtt', 'link');
-    before('commands', 'link');
-    before('checks', 'app'); // imported inside app's boot, then dropped
+    const importedFirst = (first: string, then: string) => expect(order.indexOf(first)).toBeLessThan(order.indexOf(then));
+    importedFirst('clock', 'lamps'); // from clock import ticks_ms
+    importedFirst('config', 'wifi');
+    importedFirst('mqtt', 'link');
+    importedFirst('commands', 'link');
+    importedFirst('checks', 'app'); // imported inside app's boot, then dropped
     expect(order.at(-1)).toBe('app');
   });
 });
