@@ -2,15 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config';
-import { DeviceBundleError, localDeviceIdentity } from '../device';
-import { checkCarId } from '../device/identity';
-import { LocalControlPlane, TwinUnreachableError } from '../ota/local-control-plane';
+import { localDeviceConnection } from '../device';
+import { checkCarId } from '../device/connection';
+import { LocalControlPlane } from '../ota/local-control-plane';
 import { runUpdate, updateStatus } from '../ota/update-flow';
 import { OTA_BUCKET_DIR } from '../sim/ota-routes';
-import { DEFAULT_PKI_DIR } from '../sim/pki';
+import { DEFAULT_PKI_DIR } from '../pki/local-ca';
 import { tokenFilePath } from '../sim/token-file';
 import { COMMANDS } from './commands';
-import { CliError } from './index';
+import { UserError } from '../user-error';
 
 interface OtaOptions {
   readonly local: boolean;
@@ -23,14 +23,14 @@ interface OtaOptions {
 function parseNumber(name: string, value: string, min: number, max: number): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number < min || number > max)
-    throw new CliError(`${name} must be a whole number ${min}–${max}, not '${value}'`);
+    throw new UserError(`${name} must be a whole number ${min}–${max}, not '${value}'`);
   return number;
 }
 
 function twinToken(pkiDir: string): string {
   if (process.env.PLAMO_TOKEN) return process.env.PLAMO_TOKEN;
   const file = tokenFilePath(pkiDir);
-  if (!existsSync(file)) throw new CliError(`no twin token in ${file}: start the twin with \`npm start\` first (it writes one)`);
+  if (!existsSync(file)) throw new UserError(`no twin token in ${file}: start the twin with \`npm start\` first (it writes one)`);
   return readFileSync(file, 'utf8').trim();
 }
 
@@ -49,35 +49,35 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     return;
   }
   // The broker and port the car's bundle names, as `plamo device --local` writes them.
-  const identity = await localDeviceIdentity({ config, carId, pkiDir, mqttPort: parseNumber('--mqtt-port', options.mqttPort, 1, 65_535) });
+  const connection = await localDeviceConnection({
+    config,
+    carId,
+    pkiDir,
+    mqttPort: parseNumber('--mqtt-port', options.mqttPort, 1, 65_535),
+  });
   const lamps = await plane.deployPolicy(carId, config.cars[carId]);
   console.log(`✓ the twin's policy for ${carId} allows its lamps: ${lamps.join(', ')}`);
   const outcome = await runUpdate({
     config,
     carId,
     plane,
-    mqttHost: identity.mqttHost,
-    mqttPort: identity.mqttPort,
+    mqttHost: connection.mqttHost,
+    mqttPort: connection.mqttPort,
     readStatus: (car) => plane.readStatus(car),
     progress: (line) => console.log(line),
     timeoutMs: parseNumber('--timeout', options.timeout, 1, 86_400) * 1000,
   });
-  if (outcome.kind === 'failed') throw new CliError(`${carId} stays on its previous firmware: ${outcome.reason}`);
-  if (outcome.kind === 'timed-out') throw new CliError(`${carId} did not confirm firmware ${outcome.version} in time`);
+  if (outcome.kind === 'failed') throw new UserError(`${carId} stays on its previous firmware: ${outcome.reason}`);
+  if (outcome.kind === 'timed-out') throw new UserError(`${carId} did not confirm firmware ${outcome.version} in time`);
 }
 
 async function runOta(program: Command, carId: string, options: OtaOptions): Promise<void> {
   if (!options.local) {
-    throw new CliError(
+    throw new UserError(
       'updates through AWS need the OTA bucket and stream role in the deployed stack, which this version does not deploy yet; use --local with the twin',
     );
   }
-  try {
-    await runLocal(program, carId, options);
-  } catch (error) {
-    if (error instanceof TwinUnreachableError || error instanceof DeviceBundleError) throw new CliError(error.message);
-    throw error;
-  }
+  await runLocal(program, carId, options);
 }
 
 export function registerOta(program: Command): void {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OtaJobDocument } from '../contract';
+import { UserError } from '../user-error';
 import { bucketPath } from '../sim/ota-routes';
 import { type JobExecutionView, MANIFEST_PATH, type OtaControlPlane, otaObjectKey, type StreamFile } from './control-plane';
 import type { CarStatus } from './update-flow';
@@ -13,7 +14,7 @@ export interface LocalControlPlaneOptions {
   readonly bucketDir: string;
 }
 
-export class TwinUnreachableError extends Error {}
+export class TwinUnreachableError extends UserError {}
 
 /** The running twin's control plane: files into its bucket folder, stream and job calls over its HTTP API. */
 export class LocalControlPlane implements OtaControlPlane {

@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { parseConfig, type PlamoConfig } from '../../lib/config';
 import { carTopics } from '../../lib/contract';
-import { localDeviceIdentity } from '../../lib/device';
+import { localDeviceConnection } from '../../lib/device';
 import { LocalControlPlane } from '../../lib/ota/local-control-plane';
 import { runUpdate, type UpdateOutcome } from '../../lib/ota/update-flow';
 import { OTA_BUCKET_DIR } from '../../lib/sim/ota-routes';
-import { CONTROLLER_COMMON_NAME } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME } from '../../lib/pki/local-ca';
 import { startTwin, type Twin } from '../../lib/sim/twin';
-import { startVirtualPico } from '../../lib/sim/virtual-car';
+import { startVirtualCar } from '../../lib/sim/virtual-car';
 import { closed, connectAs, temporaryPki, twoCarConfig } from '../sim/support';
 
 /**
@@ -24,7 +24,7 @@ let plane: LocalControlPlane;
 
 beforeAll(async () => {
   pki = await temporaryPki([]);
-  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualCar });
   plane = new LocalControlPlane({ url: twin.url, token: twin.token, bucketDir: join(pki.dir, OTA_BUCKET_DIR) });
 });
 
@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 async function update(next: PlamoConfig, carId: string, lines: string[]): Promise<UpdateOutcome> {
-  const identity = await localDeviceIdentity({ config: next, carId, pkiDir: pki.dir, pki: twin.pki, mqttPort: twin.mqttPort });
+  const identity = await localDeviceConnection({ config: next, carId, pkiDir: pki.dir, pki: twin.pki, mqttPort: twin.mqttPort });
   return runUpdate({
     config: next,
     carId,
