@@ -5,7 +5,14 @@ import { loadConfig } from '../config';
 import { localDeviceConnection } from '../device';
 import { checkCarId } from '../device/connection';
 import { LocalControlPlane } from '../ota/local-control-plane';
-import { runUpdate, updateStatus } from '../ota/update-flow';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { IoTClient } from '@aws-sdk/client-iot';
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { S3Client } from '@aws-sdk/client-s3';
+import { readStackOutputs } from '../aws/stack-outputs';
+import { MQTT_TLS_PORT, STACK_NAME, STACK_OUTPUTS } from '../contract';
+import { AwsControlPlane } from '../ota/aws-control-plane';
+import { runUpdate, type UpdateOutcome, updateStatus } from '../ota/update-flow';
 import { OTA_BUCKET_DIR } from '../sim/ota-routes';
 import { DEFAULT_PKI_DIR } from '../pki/local-ca';
 import { tokenFilePath } from '../sim/token-file';
@@ -67,17 +74,54 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     progress: (line) => console.log(line),
     timeoutMs: parseNumber('--timeout', options.timeout, 1, 86_400) * 1000,
   });
+  outcomeOrError(carId, outcome);
+}
+
+function outcomeOrError(carId: string, outcome: UpdateOutcome): void {
   if (outcome.kind === 'failed') throw new UserError(`${carId} stays on its previous firmware: ${outcome.reason}`);
   if (outcome.kind === 'timed-out') throw new UserError(`${carId} did not confirm firmware ${outcome.version} in time`);
 }
 
-async function runOta(program: Command, carId: string, options: OtaOptions): Promise<void> {
-  if (!options.local) {
+async function awsPlane(topicRoot: string): Promise<{ plane: AwsControlPlane; endpoint: string }> {
+  const { outputs } = await readStackOutputs(new CloudFormationClient({}), STACK_NAME);
+  const endpoint = outputs.get(STACK_OUTPUTS.iotEndpoint);
+  const bucket = outputs.get(STACK_OUTPUTS.otaBucket);
+  const streamRoleArn = outputs.get(STACK_OUTPUTS.otaStreamRole);
+  if (!endpoint || !bucket || !streamRoleArn) {
     throw new UserError(
-      'updates through AWS need the OTA bucket and stream role in the deployed stack, which this version does not deploy yet; use --local with the twin',
+      `stack ${STACK_NAME} has no update bucket yet (outputs ${STACK_OUTPUTS.otaBucket}, ${STACK_OUTPUTS.otaStreamRole}); run: npx cdk deploy`,
     );
   }
-  await runLocal(program, carId, options);
+  const clients = { s3: new S3Client({}), iot: new IoTClient({}), iotData: new IoTDataPlaneClient({ endpoint: `https://${endpoint}` }) };
+  return { plane: new AwsControlPlane({ clients, bucket, streamRoleArn, topicRoot }), endpoint };
+}
+
+async function runAws(program: Command, carId: string, options: OtaOptions): Promise<void> {
+  const config = loadConfig(program.opts().config);
+  checkCarId(config, carId);
+  const { plane, endpoint } = await awsPlane(config.topicRoot);
+  if (options.status) {
+    for (const line of await updateStatus(plane, carId, await plane.readStatus(carId))) console.log(line);
+    return;
+  }
+  // The car's policy is the deployed stack's: a new lamp must be deployed before the car subscribes to it.
+  console.log('✓ the car keeps its policy from the deployed stack: deploy a config change (npx cdk deploy) before updating the car');
+  const outcome = await runUpdate({
+    config,
+    carId,
+    plane,
+    mqttHost: endpoint,
+    mqttPort: MQTT_TLS_PORT,
+    readStatus: (car) => plane.readStatus(car),
+    progress: (line) => console.log(line),
+    timeoutMs: parseNumber('--timeout', options.timeout, 1, 86_400) * 1000,
+  });
+  outcomeOrError(carId, outcome);
+}
+
+async function runOta(program: Command, carId: string, options: OtaOptions): Promise<void> {
+  if (options.local) await runLocal(program, carId, options);
+  else await runAws(program, carId, options);
 }
 
 export function registerOta(program: Command): void {
@@ -85,7 +129,7 @@ export function registerOta(program: Command): void {
     .command('ota')
     .description(COMMANDS.ota.summary)
     .argument('<car>', 'car id from the config')
-    .option('--local', 'update the virtual car of the running local twin (npm start)', false)
+    .option('--local', 'update the virtual car of the running local twin (npm start) instead of a car on AWS', false)
     .option('--status', "list the car's update jobs and what it reported, then stop", false)
     .option('--port <port>', "with --local: the twin's HTTP port", '8080')
     .option('--mqtt-port <port>', "with --local: the twin's MQTT port, as the car's bundle has it", '8883')

@@ -6,6 +6,7 @@ import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
 import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
+import { OtaUpdates } from './ota-updates';
 import { STACK_OUTPUTS } from '../contract/stack';
 import { DeviceTopicRules } from './topic-rules';
 
@@ -27,6 +28,8 @@ export class PlamoStack extends Stack {
   readonly cars: Readonly<Record<string, CarIdentity>>;
   /** The phones' way in: HTTP API, token authorizer and token table. */
   readonly lampApi: LampApi;
+  /** The bucket and stream role of over-the-air updates. */
+  readonly ota: OtaUpdates;
 
   constructor(scope: Construct, id: string, props: PlamoStackProps) {
     super(scope, id, props);
@@ -49,5 +52,16 @@ export class PlamoStack extends Stack {
     const carStore = new CarStoreTable(this, 'CarStore', { topicRoot: config.topicRoot, errorLogs: deviceRules.errorLogs });
 
     this.lampApi = new LampApi(this, 'LampApi', { config, iotDataEndpoint: this.iotEndpoint, carStore: carStore.table });
+
+    // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them.
+    this.ota = new OtaUpdates(this, 'OtaUpdates');
+    new CfnOutput(this, 'OtaBucketOutput', {
+      value: this.ota.bucket.bucketName,
+      description: 'bucket of the update files',
+    }).overrideLogicalId(STACK_OUTPUTS.otaBucket);
+    new CfnOutput(this, 'OtaStreamRoleOutput', {
+      value: this.ota.streamRole.roleArn,
+      description: 'role AWS IoT assumes to stream update files to the cars',
+    }).overrideLogicalId(STACK_OUTPUTS.otaStreamRole);
   }
 }

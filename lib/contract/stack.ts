@@ -18,6 +18,8 @@ export const STACK_OUTPUTS = {
   iotEndpoint: 'IotEndpoint',
   apiUrl: 'ApiUrl',
   tokenTable: 'TokenTableName',
+  otaBucket: 'OtaBucketName',
+  otaStreamRole: 'OtaStreamRoleArn',
 } as const;
 
 export type CarOutput = 'ThingName' | 'CertificateId' | 'CertificateSecretArn';

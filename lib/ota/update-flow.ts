@@ -95,11 +95,13 @@ export async function runUpdate(request: UpdateRequest): Promise<UpdateOutcome> 
   );
   if (pkg.changed.length) progress(`  ${pkg.changed.join(', ')}`);
   await cancelPending(request);
-  const files: StreamFile[] = [...pkg.streamFiles].map(([fileId, content]) => ({
-    fileId,
-    key: otaObjectKey(carId, pkg.version, fileId === 0 ? MANIFEST_PATH : pkg.changed[fileId - 1]),
-    content,
-  }));
+  const files: StreamFile[] = [...pkg.streamFiles]
+    .sort(([a], [b]) => a - b)
+    .map(([fileId, content]) => ({
+      fileId,
+      key: otaObjectKey(carId, pkg.version, fileId === 0 ? MANIFEST_PATH : pkg.changed[fileId - 1]),
+      content,
+    }));
   const streamVersion = await plane.putStream(carId, otaStreamId(carId), files);
   const jobId = updateJobId(pkg.version, now());
   await plane.createJob(carId, jobId, jobDocument(pkg, streamVersion));
