@@ -2,8 +2,7 @@
 # or undoes an update, so that a power cut at any moment leaves a car that boots. No update replaces
 # this file or boot.py: a broken update can never take away the way back.
 #
-# An update's journal is ota/journal.json, always replaced whole (written to ota/journal.tmp, then
-# os.rename: littlefs replaces the target atomically, as POSIX rename does):
+# An update's journal is ota/journal.json (otastate.py), always replaced whole:
 #   staged     all files verified in ota/new/; nothing replaced yet
 #   swapping   moving files: each live file to ota/old/, then its new one into place (both renames)
 #   trial      the new version runs; it has TRIAL_MS to come online, or the next boot restores ota/old/
@@ -12,75 +11,12 @@
 from micropython import const
 import json
 import os
+from otastate import MANIFEST, NEW, OLD, exists, makedirs, read_state, remove_tree, write_state
 
-STATE = "ota/journal.json"
-_STATE_TMP = "ota/journal.tmp"
-NEW = "ota/new/"
-OLD = "ota/old/"
-# Which files the staged update replaces: {"swap": [path, …]}.
-MANIFEST = "ota/swap.json"
 # Wi-Fi, NTP, TLS and MQTT normally take 10-20 s; this leaves room for a slow access point and a
 # retry or two, and bounds how long a car runs a version that cannot reach the broker.
 TRIAL_MS = const(120000)
 _trial_timer = None
-
-
-def exists(path):
-    try:
-        os.stat(path)
-        return True
-    except OSError:
-        return False
-
-
-def makedirs(path):
-    # Every parent folder of a file path ("ota/new/lib/x.py" -> ota, ota/new, ota/new/lib).
-    at = 0
-    while True:
-        at = path.find("/", at)
-        if at < 0:
-            return
-        try:
-            os.mkdir(path[:at])
-        except OSError:
-            pass
-        at += 1
-
-
-def remove_tree(path):
-    try:
-        entries = list(os.ilistdir(path))
-    except OSError:
-        return
-    for entry in entries:
-        child = path.rstrip("/") + "/" + entry[0]
-        if entry[1] == 0x4000:
-            remove_tree(child)
-        else:
-            os.remove(child)
-    os.rmdir(path.rstrip("/"))
-
-
-def read_state():
-    try:
-        with open(STATE) as file:
-            return json.load(file)
-    except (OSError, ValueError):
-        return None
-
-
-def write_state(state):
-    makedirs(STATE)
-    with open(_STATE_TMP, "w") as file:
-        json.dump(state, file)
-    os.rename(_STATE_TMP, STATE)
-
-
-def clear_state():
-    try:
-        os.remove(STATE)
-    except OSError:
-        pass
 
 
 def _swap_paths():
@@ -160,15 +96,6 @@ def _finish_rollback(state):
     write_state({"phase": "report", "job": state["job"], "status": "FAILED", "version": state.get("previous", ""), "cause": state["cause"]})
     remove_tree(NEW)
     remove_tree(OLD)
-
-
-def commit():
-    # The new version came online: the trial is over and the old files are no longer needed.
-    confirmed()
-    state = read_state()
-    remove_tree(OLD)
-    remove_tree(NEW)
-    write_state({"phase": "report", "job": state["job"], "status": "SUCCEEDED", "version": state.get("version", "")})
 
 
 def run():

@@ -14,8 +14,8 @@ import sys
 import config
 import clock
 import otaconfig
-import otaboot
-from otaboot import NEW, exists, makedirs, read_state, remove_tree, write_state
+import otastate
+from otastate import NEW, exists, makedirs, read_state, remove_tree, write_state
 
 _SOURCE_MANIFEST = "ota/manifest.json"
 # A block not answered in this long is asked for again; after this many tries the update fails.
@@ -176,7 +176,7 @@ class Updater:
         self._stop()
         state = read_state()
         if state and state.get("phase") == "trial":
-            otaboot.commit()
+            otastate.commit()
             state = read_state()
         if state and state.get("phase") == "report" and not state.get("told"):
             if state["status"] == "SUCCEEDED":
@@ -195,7 +195,7 @@ class Updater:
         if execution is None:
             # Nothing pending: a result already reported is done with, a download of a cancelled job stops.
             if reporting:
-                otaboot.clear_state()
+                otastate.clear_state()
             self._stop()
             return
         job = execution.get("jobId")
@@ -208,7 +208,7 @@ class Updater:
                     details["reason"] = "rolled back: " + state["cause"]
                 self._update(job, state["status"], details)
                 return
-            otaboot.clear_state()
+            otastate.clear_state()
         if (state is not None and state.get("phase") == "staged") or job == self._job or job == self._ignored:
             return
         if execution.get("status") not in ("QUEUED", "IN_PROGRESS"):
@@ -314,7 +314,7 @@ class Updater:
         swap = []
         for path in self._ls(NEW):
             swap.append(path)
-        with open(otaboot.MANIFEST, "w") as file:
+        with open(otastate.MANIFEST, "w") as file:
             json.dump({"swap": swap}, file)
         version = self._document["version"]
         write_state({"phase": "staged", "job": self._job, "version": version, "previous": config.FIRMWARE_VERSION})
@@ -374,7 +374,7 @@ def handle(device, topic, payload):
     busy = _updater.handle(topic, payload)
     due = 0
     if not busy:
-        for name in ("otaboot", "otaconfig"):
+        for name in ("otaboot", "otastate", "otaconfig"):
             sys.modules.pop(name, None)
     return busy
 

@@ -5,11 +5,11 @@ import { bench } from './support';
  * The boot step against a power cut at every moment: the file system's os.rename is the only step that
  * changes which file a path names (littlefs replaces the target atomically, like POSIX rename), so a cut
  * can only fall before or after each rename. For every k, the boot step runs with the power gone after k
- * renames (os inside otaboot is a stand-in that raises then, the way the board would just stop), then
+ * renames (os inside otaboot and otastate is a stand-in that raises then, the way the board would just stop), then
  * the next boot replays the journal on what was left.
  */
 const SCENARIO = `
-import os as _os, json, otaboot
+import os as _os, json, otaboot, otastate
 
 class _Cut(Exception):
     pass
@@ -61,14 +61,15 @@ def _files():
 
 def _boot(cut_after=None):
     # One boot step; True when the power went before it finished.
-    otaboot.os = _CutOs(cut_after) if cut_after is not None else _os
+    # Both modules' os: the boot step's renames and the journal's own.
+    otaboot.os = otastate.os = _CutOs(cut_after) if cut_after is not None else _os
     try:
         otaboot.run()
         return False
     except _Cut:
         return True
     finally:
-        otaboot.os = _os
+        otaboot.os = otastate.os = _os
         otaboot.confirmed()
 
 def _crash_on_trial(text):
