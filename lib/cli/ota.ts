@@ -13,11 +13,13 @@ import { readStackOutputs } from '../aws/stack-outputs';
 import { MQTT_TLS_PORT, STACK_NAME, STACK_OUTPUTS } from '../contract';
 import { AwsControlPlane } from '../ota/aws-control-plane';
 import { runUpdate, type UpdateOutcome, updateStatus } from '../ota/update-flow';
-import { OTA_BUCKET_DIR } from '../sim/ota-routes';
+import { OTA_BUCKET_DIR } from '../ota/control-plane';
 import { DEFAULT_PKI_DIR } from '../pki/local-ca';
 import { tokenFilePath } from '../sim/token-file';
 import { COMMANDS } from './commands';
 import { UserError } from '../user-error';
+import { CliError } from './cli-error';
+import { parsePort } from './options';
 
 interface OtaOptions {
   readonly local: boolean;
@@ -27,11 +29,12 @@ interface OtaOptions {
   readonly timeout: string;
 }
 
-function parseNumber(name: string, value: string, min: number, max: number): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < min || number > max)
-    throw new UserError(`${name} must be a whole number ${min}–${max}, not '${value}'`);
-  return number;
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 1 || seconds > 86_400) {
+    throw new CliError(`--timeout must be a number of seconds (1–86400), not '${value}'`);
+  }
+  return seconds;
 }
 
 function twinToken(pkiDir: string): string {
@@ -47,7 +50,7 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
   checkCarId(config, carId);
   const pkiDir = join(dirname(resolve(configFile)), DEFAULT_PKI_DIR);
   const plane = new LocalControlPlane({
-    url: `http://127.0.0.1:${parseNumber('--port', options.port, 1, 65_535)}`,
+    url: `http://127.0.0.1:${parsePort(options.port, '--port')}`,
     token: twinToken(pkiDir),
     bucketDir: join(pkiDir, OTA_BUCKET_DIR),
   });
@@ -60,7 +63,7 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     config,
     carId,
     pkiDir,
-    mqttPort: parseNumber('--mqtt-port', options.mqttPort, 1, 65_535),
+    mqttPort: parsePort(options.mqttPort, '--mqtt-port'),
   });
   const lamps = await plane.deployPolicy(carId, config.cars[carId]);
   console.log(`✓ the twin's policy for ${carId} allows its lamps: ${lamps.join(', ')}`);
@@ -72,7 +75,7 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     mqttPort: connection.mqttPort,
     readStatus: (car) => plane.readStatus(car),
     progress: (line) => console.log(line),
-    timeoutMs: parseNumber('--timeout', options.timeout, 1, 86_400) * 1000,
+    timeoutMs: parseSeconds(options.timeout) * 1000,
   });
   outcomeOrError(carId, outcome);
 }
@@ -114,7 +117,7 @@ async function runAws(program: Command, carId: string, options: OtaOptions): Pro
     mqttPort: MQTT_TLS_PORT,
     readStatus: (car) => plane.readStatus(car),
     progress: (line) => console.log(line),
-    timeoutMs: parseNumber('--timeout', options.timeout, 1, 86_400) * 1000,
+    timeoutMs: parseSeconds(options.timeout) * 1000,
   });
   outcomeOrError(carId, outcome);
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { JobExecutionStatus, OtaJobDocument } from '../contract';
 
 /**
@@ -40,3 +41,11 @@ export function otaObjectKey(carId: string, version: string, path: string): stri
 }
 
 export const MANIFEST_PATH = 'manifest.json';
+
+/** The twin's bucket: the folder (in its PKI folder) `plamo ota --local` writes an update's files into. */
+export const OTA_BUCKET_DIR = 'ota-bucket';
+
+/** Where an object of the twin's bucket is on disk. */
+export function bucketPath(bucketDir: string, key: string): string {
+  return join(bucketDir, ...key.split('/'));
+}

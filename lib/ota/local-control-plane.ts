@@ -2,8 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { OtaJobDocument } from '../contract';
 import { UserError } from '../user-error';
-import { bucketPath } from '../sim/ota-routes';
-import { type JobExecutionView, MANIFEST_PATH, type OtaControlPlane, otaObjectKey, type StreamFile } from './control-plane';
+import { bucketPath, type JobExecutionView, MANIFEST_PATH, type OtaControlPlane, otaObjectKey, type StreamFile } from './control-plane';
 import type { CarStatus } from './update-flow';
 
 export interface LocalControlPlaneOptions {

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { badRequest, jsonResponse, notFound, type Route, shorten } from '../api';
 import { ConfigError, type PlamoConfig, parseConfig } from '../config';
 import { carTopics, type OtaJobDocument, otaStreamId } from '../contract';
@@ -11,9 +11,6 @@ import type { IotJobsEmulator, JobExecution } from './aws-iot/jobs';
  * CreateJob for one car, DescribeJobExecution, ListJobExecutionsForThing and CancelJob. Bodies stay small:
  * the files themselves go to the bucket folder, as they go to S3 in AWS.
  */
-
-/** The twin's bucket: the folder `plamo ota --local` writes an update's files into. */
-export const OTA_BUCKET_DIR = 'ota-bucket';
 
 function parseBody(text: string | undefined): Record<string, unknown> {
   try {
@@ -137,8 +134,4 @@ export function otaControlRoutes(startConfig: PlamoConfig, parts: OtaControlPart
       },
     },
   ];
-}
-
-export function bucketPath(bucketDir: string, key: string): string {
-  return join(bucketDir, ...key.split('/'));
 }

@@ -4,7 +4,7 @@ import { carTopics } from '../../lib/contract';
 import { localDeviceConnection } from '../../lib/device';
 import { LocalControlPlane } from '../../lib/ota/local-control-plane';
 import { runUpdate, type UpdateOutcome } from '../../lib/ota/update-flow';
-import { OTA_BUCKET_DIR } from '../../lib/sim/ota-routes';
+import { OTA_BUCKET_DIR } from '../../lib/ota/control-plane';
 import { CONTROLLER_COMMON_NAME } from '../../lib/pki/local-ca';
 import { startTwin, type Twin } from '../../lib/sim/twin';
 import { startVirtualCar } from '../../lib/sim/virtual-car';

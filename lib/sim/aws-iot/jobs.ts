@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { type JobExecutionStatus, TERMINAL_JOB_STATUSES } from '../../contract';
+import { writeFileAtomically } from '../../files/atomic-write';
 
 /**
  * The parts of AWS IoT Jobs and AWS IoT MQTT-based file delivery a device uses, with the same reserved
@@ -308,7 +309,6 @@ export class IotJobsEmulator {
       })),
     };
     // Whole or not at all: a kill mid-write leaves the previous state.
-    writeFileSync(`${file}.tmp`, JSON.stringify(saved));
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomically(file, JSON.stringify(saved), 0o600);
   }
 }
