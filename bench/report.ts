@@ -3,6 +3,7 @@ import type { CliFigures } from './cli';
 import type { FirmwareFigures } from './firmware-heap';
 import type { LambdaFigures } from './lambda';
 import type { MachineInfo } from './machine';
+import type { OtaFigures } from './ota-update';
 import type { PageFigures } from './phone-page';
 import type { Distribution } from './stats';
 import type { SynthFigures } from './synth';
@@ -18,6 +19,7 @@ export interface BenchResults {
   readonly page?: PageFigures;
   readonly lambdas?: readonly LambdaFigures[];
   readonly firmware?: FirmwareFigures;
+  readonly ota?: OtaFigures;
   readonly synth?: SynthFigures;
   readonly cli?: CliFigures;
   /** Sections that could not be measured, with the reason. */
@@ -184,6 +186,24 @@ function firmwareRows(firmware: FirmwareFigures): Row[] {
   ];
 }
 
+function otaRows(ota: OtaFigures): Row[] {
+  const area = 'update (twin)';
+  return [
+    {
+      area,
+      figure: `\`plamo ota\` of the whole firmware (${ota.wholeFiles} files, every one changed) → the car online with it; ${ota.blockBytes} B blocks over MQTT`,
+      measured: `${seconds(ota.wholeMs)} for ${kb(ota.wholeBytes)}`,
+      target: '—',
+    },
+    {
+      area,
+      figure: '`plamo ota` of a config change (config.py only) → the car online with it',
+      measured: `${seconds(ota.configOnlyMs)} for ${kb(ota.configOnlyBytes)}`,
+      target: '—',
+    },
+  ];
+}
+
 function synthRows(synth: SynthFigures): Row[] {
   const area = 'cdk synth';
   const rows: Row[] = synth.runs.map((run) => ({
@@ -236,6 +256,7 @@ export function resultRows(results: BenchResults): Row[] {
   if (results.page) rows.push(...pageRows(results.page));
   for (const lambda of results.lambdas ?? []) rows.push(...lambdaRows(lambda));
   if (results.firmware) rows.push(...firmwareRows(results.firmware));
+  if (results.ota) rows.push(...otaRows(results.ota));
   if (results.synth) rows.push(...synthRows(results.synth));
   if (results.cli) rows.push(...cliRows(results.cli));
   for (const [area, reason] of Object.entries(results.failures)) rows.push({ area, figure: 'not measured', measured: reason, target: '—' });

@@ -6,6 +6,7 @@ import { benchCli, type CliFigures } from './cli';
 import { benchFirmwareHeap, type FirmwareFigures } from './firmware-heap';
 import { benchLambdas, type LambdaFigures } from './lambda';
 import { machineInfo } from './machine';
+import { benchOtaUpdate, type OtaFigures } from './ota-update';
 import { benchPhonePage, type PageFigures } from './phone-page';
 import { type BenchResults, markdownTable } from './report';
 import { benchSynth, type SynthFigures } from './synth';
@@ -18,7 +19,7 @@ import { benchTwinLatency, type TwinFigures } from './twin-latency';
  *   npm run bench -- --quick                 fewer samples, to check that it runs (not for quoting)
  */
 
-const SECTIONS = ['twin', 'page', 'lambda', 'firmware', 'synth', 'cli'] as const;
+const SECTIONS = ['twin', 'page', 'lambda', 'firmware', 'ota', 'synth', 'cli'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS_DIR = join(__dirname, 'results');
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
   let page: PageFigures | undefined;
   let lambdas: LambdaFigures[] | undefined;
   let firmware: FirmwareFigures | undefined;
+  let ota: OtaFigures | undefined;
   let synth: SynthFigures | undefined;
   let cli: CliFigures | undefined;
   if (on('twin')) twin = await section('twin', failures, () => benchTwinLatency({ config, progress, ...options.twin }));
@@ -82,10 +84,11 @@ async function main(): Promise<void> {
     lambdas = await section('lambda', failures, () => benchLambdas({ config, outDir, progress, ...options.lambda }));
   }
   if (on('firmware')) firmware = await section('firmware', failures, () => benchFirmwareHeap({ config, progress, ...options.firmware }));
+  if (on('ota')) ota = await section('ota', failures, () => benchOtaUpdate({ config, progress }));
   if (on('synth')) synth = await section('synth', failures, () => benchSynth({ config, progress, ...options.synth }));
   if (on('cli')) cli = await section('cli', failures, () => benchCli({ progress, ...options.cli }));
 
-  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, page, lambdas, firmware, synth, cli, failures };
+  const results: BenchResults = { machine: machineInfo(), quick: options.quick, twin, page, lambdas, firmware, ota, synth, cli, failures };
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(join(RESULTS_DIR, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${markdownTable(results)}\n`);

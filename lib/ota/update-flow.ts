@@ -1,7 +1,7 @@
 import { OTA_JOB_PREFIX, type OtaManifest, otaStreamId, TERMINAL_JOB_STATUSES } from '../contract';
 import type { PlamoConfig } from '../config';
 import { type JobExecutionView, MANIFEST_PATH, type OtaControlPlane, otaObjectKey, type StreamFile } from './control-plane';
-import { jobDocument, packageUpdate, renderUpdateFiles } from './package';
+import { jobDocument, packageUpdate, renderUpdateFiles, type UpdateFiles } from './package';
 
 /** What the car says about itself (its retained status). */
 export interface CarStatus {
@@ -76,9 +76,13 @@ async function cancelPending(request: UpdateRequest): Promise<void> {
  * the car is online with the new version, or says why not.
  */
 export async function runUpdate(request: UpdateRequest): Promise<UpdateOutcome> {
+  return sendUpdate(request, renderUpdateFiles(request.config, request.carId, { mqttHost: request.mqttHost, mqttPort: request.mqttPort }));
+}
+
+/** `runUpdate` with files already rendered. */
+export async function sendUpdate(request: UpdateRequest, update: UpdateFiles): Promise<UpdateOutcome> {
   const { carId, plane, progress } = request;
   const now = request.now ?? Date.now;
-  const update = renderUpdateFiles(request.config, carId, { mqttHost: request.mqttHost, mqttPort: request.mqttPort });
   const status = await request.readStatus(carId);
   if (status.fw === update.version) {
     progress(`✓ ${carId} already runs firmware ${update.version}: nothing to send`);
