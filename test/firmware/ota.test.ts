@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { otaStreamId, otaTopics } from '../../lib/contract';
 import { jobDocument, packageUpdate, renderUpdateFiles, type UpdatePackage } from '../../lib/ota/package';
 import { IotJobsEmulator } from '../../lib/sim/aws-iot/jobs';
@@ -168,5 +169,59 @@ describe('over-the-air update on the virtual car', () => {
       statusDetails: { reason: 'not an update for this firmware' },
     });
     expect(b.pico.resets).toBe(0);
+  });
+
+  test('a manifest that names a credential is refused before anything is fetched, and the credential stays', async () => {
+    const b = await bench();
+    const jobs = withJobs(b);
+    await boot(b);
+    const secret = Buffer.from('stolen-or-replaced');
+    const manifest = Buffer.from(
+      JSON.stringify({
+        version: '9.9.9',
+        files: [{ path: WIFI_PASSWORD_FILE, size: secret.length, sha256: createHash('sha256').update(secret).digest('hex'), fileId: 1 }],
+      }),
+    );
+    const stream = jobs.putStream(
+      otaStreamId(CAR),
+      new Map([
+        [0, manifest],
+        [1, secret],
+      ]),
+    );
+    jobs.createJob(CAR, 'plamo-ota-8', {
+      operation: 'plamo-ota',
+      version: '9.9.9',
+      streamVersion: stream.version,
+      manifest: { size: manifest.length, sha256: createHash('sha256').update(manifest).digest('hex') },
+    });
+    const asked: number[] = [];
+    const original = b.broker.onPublish!;
+    b.broker.onPublish = (record) => {
+      if (record.topic === topics.streamGet) asked.push(JSON.parse(record.payload).f);
+      original(record);
+    };
+    await b.clock.runFor(10_000);
+    expect(jobs.describe(CAR, 'plamo-ota-8')).toMatchObject({
+      status: 'FAILED',
+      statusDetails: { reason: `refused: ${WIFI_PASSWORD_FILE} is in certs/, which an update never writes` },
+    });
+    expect(asked).toEqual([0]);
+    expect(boardFile(b, WIFI_PASSWORD_FILE)).toBe('pa"ss\\word');
+    expect(b.pico.resets).toBe(0);
+  });
+
+  test('the free flash is checked against what the files need before the download starts', async () => {
+    const b = await bench();
+    // os.statvfs() as the rp2 port gives it: 4 KB blocks, `blocks` of them free.
+    const plan = (blocks: number) =>
+      JSON.parse(
+        b.pico.eval(
+          `__import__("json").dumps(__import__("updater").plan({"version": "2", "files": [{"path": "big.py", "size": 40000, "sha256": "${'0'.repeat(64)}", "fileId": 1}]}, "2", (4096, 4096, 212, ${blocks}, ${blocks}, 0, 0, 0, 0, 255)))`,
+        ) as string,
+      );
+    // 40,000 B take 10 blocks of 4 KB, one more for littlefs's metadata, and two spare: 13 blocks.
+    expect(plan(13)).toEqual([['big.py', 40000, '0'.repeat(64), 1]]);
+    expect(() => plan(12)).toThrow('UpdateError: not enough flash: the update needs 52 KB, 48 KB are free');
   });
 });
