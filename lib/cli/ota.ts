@@ -44,13 +44,30 @@ function twinToken(pkiDir: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-async function runLocal(program: Command, carId: string, options: OtaOptions): Promise<void> {
+/** The options as numbers, every one checked before anything is read or asked. */
+interface ParsedOptions {
+  readonly status: boolean;
+  readonly port: number;
+  readonly mqttPort: number;
+  readonly timeoutMs: number;
+}
+
+function parseOptions(options: OtaOptions): ParsedOptions {
+  return {
+    status: options.status,
+    port: parsePort(options.port, '--port'),
+    mqttPort: parsePort(options.mqttPort, '--mqtt-port'),
+    timeoutMs: parseSeconds(options.timeout) * 1000,
+  };
+}
+
+async function runLocal(program: Command, carId: string, options: ParsedOptions): Promise<void> {
   const configFile: string = program.opts().config;
   const config = loadConfig(configFile);
   checkCarId(config, carId);
   const pkiDir = join(dirname(resolve(configFile)), DEFAULT_PKI_DIR);
   const plane = new LocalControlPlane({
-    url: `http://127.0.0.1:${parsePort(options.port, '--port')}`,
+    url: `http://127.0.0.1:${options.port}`,
     token: twinToken(pkiDir),
     bucketDir: join(pkiDir, OTA_BUCKET_DIR),
   });
@@ -59,12 +76,7 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     return;
   }
   // The broker and port the car's bundle names, as `plamo device --local` writes them.
-  const connection = await localDeviceConnection({
-    config,
-    carId,
-    pkiDir,
-    mqttPort: parsePort(options.mqttPort, '--mqtt-port'),
-  });
+  const connection = await localDeviceConnection({ config, carId, pkiDir, mqttPort: options.mqttPort });
   const lamps = await plane.deployPolicy(carId, config.cars[carId]);
   console.log(`✓ the twin's policy for ${carId} allows its lamps: ${lamps.join(', ')}`);
   const outcome = await runUpdate({
@@ -75,7 +87,7 @@ async function runLocal(program: Command, carId: string, options: OtaOptions): P
     mqttPort: connection.mqttPort,
     readStatus: (car) => plane.readStatus(car),
     progress: (line) => console.log(line),
-    timeoutMs: parseSeconds(options.timeout) * 1000,
+    timeoutMs: options.timeoutMs,
   });
   outcomeOrError(carId, outcome);
 }
@@ -99,7 +111,7 @@ async function awsPlane(topicRoot: string): Promise<{ plane: AwsControlPlane; en
   return { plane: new AwsControlPlane({ clients, bucket, streamRoleArn, topicRoot }), endpoint };
 }
 
-async function runAws(program: Command, carId: string, options: OtaOptions): Promise<void> {
+async function runAws(program: Command, carId: string, options: ParsedOptions): Promise<void> {
   const config = loadConfig(program.opts().config);
   checkCarId(config, carId);
   const { plane, endpoint } = await awsPlane(config.topicRoot);
@@ -117,14 +129,15 @@ async function runAws(program: Command, carId: string, options: OtaOptions): Pro
     mqttPort: MQTT_TLS_PORT,
     readStatus: (car) => plane.readStatus(car),
     progress: (line) => console.log(line),
-    timeoutMs: parseSeconds(options.timeout) * 1000,
+    timeoutMs: options.timeoutMs,
   });
   outcomeOrError(carId, outcome);
 }
 
 async function runOta(program: Command, carId: string, options: OtaOptions): Promise<void> {
-  if (options.local) await runLocal(program, carId, options);
-  else await runAws(program, carId, options);
+  const parsed = parseOptions(options);
+  if (options.local) await runLocal(program, carId, parsed);
+  else await runAws(program, carId, parsed);
 }
 
 export function registerOta(program: Command): void {
