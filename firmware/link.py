@@ -373,7 +373,7 @@ class Link:
                     # No update under way: asking the job queue is one publish, and an answer without an
                     # execution means nothing is pending.
                     if topic is None:
-                        self.publish(config.OTA_TOPICS[0], '{"clientToken":"online"}')
+                        self.publish(config.OTA_TOPICS[0], '{"includeJobDocument":true}')
                     if topic is None or b'"execution"' not in payload:
                         return
                 import updater

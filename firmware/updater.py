@@ -185,7 +185,7 @@ class Updater:
                 self._device.report("error", "ota_rolled_back", state.get("cause", ""))
             state["told"] = True
             write_state(state)
-        self._publish(config.OTA_TOPICS[0], '{"clientToken":"online"}')
+        self._publish(config.OTA_TOPICS[0], '{"includeJobDocument":true}')
 
     # --- the job ---------------------------------------------------------------------------------
 
@@ -212,6 +212,10 @@ class Updater:
         if (state is not None and state.get("phase") == "staged") or job == self._job or job == self._ignored:
             return
         if execution.get("status") not in ("QUEUED", "IN_PROGRESS"):
+            return
+        if "jobDocument" not in execution:
+            # A notification without the document: ask for it ($next/get answers with it).
+            self._publish(config.OTA_TOPICS[0], '{"includeJobDocument":true}')
             return
         document = execution.get("jobDocument")
         problem = document_problem(document)

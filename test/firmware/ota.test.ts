@@ -224,4 +224,24 @@ describe('over-the-air update on the virtual car', () => {
     expect(plan(13)).toEqual([['big.py', 40000, '0'.repeat(64), 1]]);
     expect(() => plan(12)).toThrow('UpdateError: not enough flash: the update needs 52 KB, 48 KB are free');
   });
+
+  test('a notification without the job document makes the car ask for it, then update', async () => {
+    const b = await bench();
+    const jobs = withJobs(b);
+    await boot(b);
+    const pkg = packageUpdate(renderUpdateFiles(withFogLamp, CAR, { mqttHost: HOST }));
+    const stream = jobs.putStream(otaStreamId(CAR), pkg.streamFiles);
+    // Queued behind the car's back, then announced with the execution's summary only.
+    jobs.connect(() => {});
+    jobs.createJob(CAR, 'plamo-ota-9', jobDocument(pkg, stream.version));
+    jobs.connect((topic, payload) => b.broker.send(topic, payload));
+    b.broker.send(
+      topics.notifyNext,
+      JSON.stringify({ timestamp: 1, execution: { jobId: 'plamo-ota-9', status: 'QUEUED', versionNumber: 1 } }),
+    );
+    await b.clock.runFor(60_000);
+    // Had the car judged the summary as the job, it would have rejected it for having no document.
+    expect(jobs.describe(CAR, 'plamo-ota-9')?.status).toBe('SUCCEEDED');
+    expect(statusFw(b).at(-1)).toBe(pkg.version);
+  });
 });

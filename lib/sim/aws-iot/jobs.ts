@@ -176,7 +176,7 @@ export class IotJobsEmulator {
     return (inProgress.length ? inProgress : pending).sort((a, b) => a.queuedAt - b.queuedAt)[0];
   }
 
-  private summary(execution: JobExecution): Record<string, unknown> {
+  private summary(execution: JobExecution, withDocument = true): Record<string, unknown> {
     return {
       jobId: execution.jobId,
       status: execution.status,
@@ -186,7 +186,7 @@ export class IotJobsEmulator {
       lastUpdatedAt: execution.lastUpdatedAt,
       versionNumber: execution.versionNumber,
       executionNumber: execution.executionNumber,
-      jobDocument: execution.jobDocument,
+      ...(withDocument ? { jobDocument: execution.jobDocument } : {}),
     };
   }
 
@@ -204,7 +204,8 @@ export class IotJobsEmulator {
     const message = {
       timestamp: seconds(this.now()),
       ...(body.clientToken !== undefined ? { clientToken: body.clientToken } : {}),
-      ...(next ? { execution: this.summary(next) } : {}),
+      // includeJobDocument defaults to true (DescribeJobExecution).
+      ...(next ? { execution: this.summary(next, body.includeJobDocument !== false) } : {}),
     };
     this.publish(`$aws/things/${thing}/jobs/$next/get/accepted`, JSON.stringify(message));
   }
