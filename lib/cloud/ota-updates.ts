@@ -1,7 +1,9 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnPolicy, CfnPolicyPrincipalAttachment } from 'aws-cdk-lib/aws-iot';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { deviceUpdatePolicy } from './device-update-policy';
 
 /** The key prefix of every update file; the stream role may read only below it. */
 export const OTA_KEY_PREFIX = 'ota/';
@@ -25,6 +27,8 @@ export class OtaUpdates extends Construct {
   readonly bucket: Bucket;
   /** Assumed by AWS IoT (this account only) to read `ota/*`; nothing else. */
   readonly streamRole: Role;
+  /** What a car may do for updates, on its own thing's topics only; attached to every car's certificate. */
+  readonly devicePolicy: CfnPolicy;
 
   constructor(scope: Construct, id: string, props: OtaUpdatesProps = {}) {
     super(scope, id);
@@ -50,6 +54,10 @@ export class OtaUpdates extends Construct {
       assumedBy: new ServicePrincipal('iot.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': account } }),
       description: 'AWS IoT MQTT-based file delivery reads plamo update files from the OTA bucket',
     });
+    const stack = Stack.of(this);
+    this.devicePolicy = new CfnPolicy(this, 'DevicePolicy', {
+      policyDocument: deviceUpdatePolicy((type, name) => stack.formatArn({ service: 'iot', resource: type, resourceName: name })),
+    });
     this.streamRole.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${OTA_KEY_PREFIX}*`)] }),
     );
@@ -59,5 +67,10 @@ export class OtaUpdates extends Construct {
       reason:
         'Update files are written after the deploy, under ota/<car>/<version>/, so their keys cannot be named here; the role only reads, and only below ota/ of this one bucket.',
     });
+  }
+
+  /** Lets a car's certificate use the update policy. */
+  attachTo(carId: string, certificateArn: string): void {
+    new CfnPolicyPrincipalAttachment(this, `DevicePolicy-${carId}`, { policyName: this.devicePolicy.ref, principal: certificateArn });
   }
 }

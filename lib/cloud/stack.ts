@@ -55,6 +55,7 @@ export class PlamoStack extends Stack {
 
     // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them.
     this.ota = new OtaUpdates(this, 'OtaUpdates');
+    for (const [carId, car] of Object.entries(cars)) this.ota.attachTo(carId, car.certificateArn);
     new CfnOutput(this, 'OtaBucketOutput', {
       value: this.ota.bucket.bucketName,
       description: 'bucket of the update files',

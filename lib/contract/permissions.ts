@@ -43,23 +43,11 @@ export function deviceSubscriptions(root: string, car: string, lamps: readonly s
 export function devicePermissions(root: string, car: string, lamps: readonly string[]): DevicePermissions {
   const topics = carTopics(root, car);
   const commands = deviceSubscriptions(root, car, lamps);
-  // Updates: the car's own job and stream topics only. The update topic names the job, so it is the one
-  // resource with a `*`, after the prefix every update job id has and inside the car's own `$aws/things/{car}/`.
-  const ota = otaTopics(car);
-  const updates = otaSubscriptions(car);
   return {
     clientId: car,
-    publish: [
-      ...lamps.map((lamp) => topics.lampState(lamp)),
-      topics.status,
-      topics.telemetry,
-      topics.events,
-      ota.nextGet,
-      ota.jobUpdateAny,
-      ota.streamGet,
-    ],
-    subscribe: [...commands, ...updates],
-    receive: [...commands, ...updates],
+    publish: [...lamps.map((lamp) => topics.lampState(lamp)), topics.status, topics.telemetry, topics.events],
+    subscribe: commands,
+    receive: commands,
   };
 }
 
@@ -67,6 +55,19 @@ export function devicePermissions(root: string, car: string, lamps: readonly str
  * The device's publish topics that carry the retain flag (per `DELIVERY`): lamp states and status, the last
  * will included. AWS IoT wants `iot:RetainPublish` on top of `iot:Publish` for those.
  */
+/**
+ * What every car may do for over-the-air updates, for its own thing only: ask its job queue and report on its
+ * update jobs (AWS IoT Jobs), ask its own stream for blocks (MQTT-based file delivery), and subscribe to and
+ * receive the answers. `thing` is the thing's name, or the policy variable that stands for it, so that one
+ * policy serves every car: AWS IoT puts in the name of the thing the connection is (`iot:Connection.Thing.ThingName`).
+ * The update topic names the job, so it is the one resource with a `*`, after the prefix every update job id has.
+ */
+export function deviceUpdatePermissions(thing: string): Omit<DevicePermissions, 'clientId'> {
+  const ota = otaTopics(thing);
+  const answers = otaSubscriptions(thing);
+  return { publish: [ota.nextGet, ota.jobUpdateAny, ota.streamGet], subscribe: answers, receive: answers };
+}
+
 export function deviceRetainedTopics(root: string, car: string, lamps: readonly string[]): readonly string[] {
   const topics = carTopics(root, car);
   const published: readonly [string, { readonly retain: boolean }][] = [

@@ -1,6 +1,7 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { THING_NAME_VARIABLE } from '../../lib/cloud/device-update-policy';
 import { OtaUpdates } from '../../lib/cloud/ota-updates';
 
 function synthesize() {
@@ -76,6 +77,30 @@ describe('over-the-air update storage', () => {
     expect(() => new OtaUpdates(stack, 'Ota', { expireAfter: Duration.hours(2) })).toThrow(
       'expireAfter must be a whole number of days (at least one), not 2 hours',
     );
+  });
+
+  test("the update policy lets a car use only its own thing's job and stream topics, and connect nowhere", () => {
+    const [policy] = Object.values(template.findResources('AWS::IoT::Policy'));
+    const statements = policy.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown[] }[];
+    expect(statements.map((statement) => statement.Action)).toEqual(['iot:Publish', 'iot:Subscribe', 'iot:Receive']);
+    const names = statements.flatMap((statement) =>
+      statement.Resource.map((resource) =>
+        ((resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1) as string).replace(/^:/, ''),
+      ),
+    );
+    const thing = THING_NAME_VARIABLE;
+    for (const name of names) expect(name).toMatch(/^(topic|topicfilter)\/\$aws\/things\/\$\{iot:Connection\.Thing\.ThingName\}\//);
+    expect(names.filter((name) => name.includes('*'))).toEqual([`topic/$aws/things/${thing}/jobs/plamo-ota-*/update`]);
+  });
+
+  test("each car's certificate gets the update policy", () => {
+    const stack = new Stack(new App(), 'Attach');
+    const ota = new OtaUpdates(stack, 'Ota');
+    ota.attachTo('rps13', 'arn:aws:iot:eu-west-1:123456789012:cert/abc');
+    Template.fromStack(stack).hasResourceProperties('AWS::IoT::PolicyPrincipalAttachment', {
+      PolicyName: { Ref: Match.stringLikeRegexp('^OtaDevicePolicy') },
+      Principal: 'arn:aws:iot:eu-west-1:123456789012:cert/abc',
+    });
   });
 
   test('synth passes cdk-nag, with access logging acknowledged on the bucket', () => {

@@ -3,7 +3,8 @@ import {
   controllerPermissions,
   devicePermissions,
   deviceSubscriptions,
-  otaTopics,
+  deviceUpdatePermissions,
+  otaSubscriptions,
   LIMITS,
   MAX_LAMPS_PER_CAR,
 } from '../../lib/contract';
@@ -17,39 +18,24 @@ describe('device permissions', () => {
     expect(rps13.clientId).toBe('rps13');
   });
 
-  test("a car publishes only its own lamps' states, status, telemetry and events, and its own update requests", () => {
+  test("a car publishes only its own lamps' states, status, telemetry and events", () => {
     expect(rps13.publish).toEqual([
       'cars/rps13/lamps/headlights/state',
       'cars/rps13/lamps/brake/state',
       'cars/rps13/status',
       'cars/rps13/telemetry',
       'cars/rps13/events',
-      '$aws/things/rps13/jobs/$next/get',
-      '$aws/things/rps13/jobs/plamo-ota-*/update',
-      '$aws/things/rps13/streams/plamo-ota-rps13/get/json',
     ]);
   });
 
-  test("a car subscribes to and receives exactly each configured lamp's set topic and its own update answers", () => {
-    expect(rps13.subscribe).toEqual([
-      'cars/rps13/lamps/headlights/set',
-      'cars/rps13/lamps/brake/set',
-      '$aws/things/rps13/jobs/notify-next',
-      '$aws/things/rps13/jobs/$next/get/accepted',
-      '$aws/things/rps13/streams/plamo-ota-rps13/data/json',
-      '$aws/things/rps13/streams/plamo-ota-rps13/rejected/json',
-    ]);
+  test("a car subscribes to and receives exactly each configured lamp's set topic", () => {
+    expect(rps13.subscribe).toEqual(['cars/rps13/lamps/headlights/set', 'cars/rps13/lamps/brake/set']);
     expect(rps13.receive).toEqual(rps13.subscribe);
-    expect(deviceSubscriptions('cars', 'rps13', LAMPS)).toEqual(rps13.subscribe.slice(0, LAMPS.length));
+    expect(deviceSubscriptions('cars', 'rps13', LAMPS)).toEqual(rps13.subscribe);
   });
 
-  test("no wildcard is granted anywhere but the update's job id, inside the car's own job topics", () => {
-    // A job id is new for every update, so its update topic cannot be exact; the `*` stands after the
-    // prefix every update job has, so the car still reaches no other car's jobs and no other kind of job.
-    const exact = [...rps13.publish, ...rps13.subscribe].filter((topic) => topic !== otaTopics('rps13').jobUpdateAny);
-    expect(exact).toHaveLength(rps13.publish.length + rps13.subscribe.length - 1);
-    for (const topic of exact) expect(topic).not.toMatch(/[+#*?]/);
-    expect(otaTopics('rps13').jobUpdateAny).toBe('$aws/things/rps13/jobs/plamo-ota-*/update');
+  test('no wildcard is granted anywhere: every topic and filter is exact', () => {
+    for (const topic of [...rps13.publish, ...rps13.subscribe]) expect(topic).not.toMatch(/[+#*?]/);
   });
 });
 
@@ -73,7 +59,7 @@ describe('controller permissions', () => {
 
 test("a car's lamp limit is AWS IoT Core's subscriptions per connection, less its update topics, since the device subscribes once per lamp", () => {
   const lamps = Array.from({ length: MAX_LAMPS_PER_CAR }, (_, i) => `lamp${i}`);
-  expect(devicePermissions('cars', 'rps13', lamps).subscribe).toHaveLength(LIMITS.subscriptionsPerConnection);
+  expect([...deviceSubscriptions('cars', 'rps13', lamps), ...otaSubscriptions('rps13')]).toHaveLength(LIMITS.subscriptionsPerConnection);
 });
 
 describe('command ids', () => {
@@ -85,5 +71,32 @@ describe('command ids', () => {
     for (const id of ['', 'x'.repeat(LIMITS.commandIdMaxLength + 1), 'tab\there', 'line\n', 'ü', 'ライト', '\u007f', 'a\u0000']) {
       expect(id).not.toMatch(COMMAND_ID_PATTERN);
     }
+  });
+});
+
+describe('update permissions', () => {
+  const updates = deviceUpdatePermissions('rps13');
+
+  test("a car publishes only its own job queue requests, its update jobs' reports and its own stream's block requests", () => {
+    expect(updates.publish).toEqual([
+      '$aws/things/rps13/jobs/$next/get',
+      '$aws/things/rps13/jobs/plamo-ota-*/update',
+      '$aws/things/rps13/streams/plamo-ota-rps13/get/json',
+    ]);
+  });
+
+  test('a car subscribes to and receives exactly the answers of its own job queue and stream', () => {
+    expect(updates.subscribe).toEqual([
+      '$aws/things/rps13/jobs/notify-next',
+      '$aws/things/rps13/jobs/$next/get/accepted',
+      '$aws/things/rps13/streams/plamo-ota-rps13/data/json',
+      '$aws/things/rps13/streams/plamo-ota-rps13/rejected/json',
+    ]);
+    expect(updates.receive).toEqual(updates.subscribe);
+  });
+
+  test("the one wildcard is the update job's id, after the prefix every update job has", () => {
+    const withWildcard = [...updates.publish, ...updates.subscribe].filter((topic) => /[+#*?]/.test(topic));
+    expect(withWildcard).toEqual(['$aws/things/rps13/jobs/plamo-ota-*/update']);
   });
 });

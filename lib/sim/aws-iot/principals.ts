@@ -1,4 +1,5 @@
 import { deviceIotPolicies, type IotArn } from '../../cloud/device-policy';
+import { deviceUpdatePolicy } from '../../cloud/device-update-policy';
 import { lampApiIotStatements } from '../../cloud/lamp-api-policy';
 import type { PlamoConfig } from '../../config';
 import { CONTROLLER_COMMON_NAME } from '../../pki/local-ca';
@@ -36,7 +37,8 @@ function controllerConnectStatement(): PolicyDocumentJson['Statement'] {
 export function twinPrincipals(config: PlamoConfig): ReadonlyMap<string, Principal> {
   const principals = new Map<string, Principal>();
   for (const [carId, car] of Object.entries(config.cars)) {
-    const documents = deviceIotPolicies(config.topicRoot, carId, Object.keys(car.lamps), localIotArn);
+    // The car's own policies and the update policy every car's certificate has attached.
+    const documents = [...deviceIotPolicies(config.topicRoot, carId, Object.keys(car.lamps), localIotArn), deviceUpdatePolicy(localIotArn)];
     principals.set(carId, { name: carId, thingName: carId, documents });
   }
   principals.set(CONTROLLER_COMMON_NAME, {
