@@ -34,6 +34,8 @@ export interface LocalBroker {
   readonly port: number;
   /** The retained message kept for a topic, for a look from outside MQTT (as the AWS IoT console gives). */
   retained(topic: string): RetainedMessage | undefined;
+  /** Every retained message kept, as ListRetainedMessages would page through them. */
+  allRetained(): RetainedMessage[];
   /** Called for every message the broker routes (wills included), never for `$SYS`. Returns an unsubscribe. */
   onMessage(listener: (message: BrokerMessage) => void): () => void;
   close(): Promise<void>;
@@ -98,6 +100,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
   return {
     port,
     retained: (topic) => store.get(topic),
+    allRetained: () => store.all(),
     onMessage(listener) {
       const forward = (packet: { topic: string; payload: Buffer | string; retain: boolean }, client: Client | null) => {
         if (packet.topic.startsWith('$SYS/')) return;
