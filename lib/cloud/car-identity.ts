@@ -1,9 +1,9 @@
-import { CfnOutput, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CfnOutput, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnCertificate, CfnPolicy, CfnPolicyPrincipalAttachment, CfnThing, CfnThingPrincipalAttachment } from 'aws-cdk-lib/aws-iot';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
-import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider } from './certificate-provider';
+import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider, IOT_DELETION_RESOURCE_TYPE } from './certificate-provider';
 import { DEFAULT_KEYS_DIR, readDeviceCsr } from './device-keys';
 import { deviceIotPolicies } from './device-policy';
 import { type CarOutput, carOutputKey } from './outputs';
@@ -24,12 +24,21 @@ export interface CarIdentityProps {
 interface DeviceCertificate {
   readonly id: string;
   readonly arn: string;
+  /** The step that deletes it, in "csr" mode; in "aws" mode the certificate resource deletes itself. */
+  readonly deletion?: CustomResource;
 }
 
 /**
  * One car's identity in AWS IoT: its thing, its certificate, a policy that lets it use only its own topics,
  * and the attachments that bind the three. In "aws" mode AWS makes the key and it is kept only in the
  * car's secret; in "csr" mode the key stays on the computer that ran `npx plamo keys`.
+ *
+ * AWS IoT lets go of a detached attachment only after a while ("several seconds" for a thing,
+ * DetachThingPrincipal; "up to five minutes" before a detached policy can be deleted, DeletePolicy), and
+ * CloudFormation deletes a thing, policy or certificate right after its attachments. So CloudFormation
+ * retains those three, and a `Custom::IotDeletion` beside each deletes it, retrying until AWS IoT agrees. Every
+ * attachment depends on those steps, so on a deletion (stack, rotation, a car or lamp removed) CloudFormation
+ * removes the attachments first and only then runs the steps.
  */
 export class CarIdentity extends Construct {
   readonly carId: string;
@@ -49,6 +58,9 @@ export class CarIdentity extends Construct {
     this.thingName = thing.ref;
     this.thingArn = thing.attrArn;
 
+    const provider = DeviceCertificateProvider.of(this);
+    const thingDeletion = this.deletionOf(thing, 'ThingDeletion', { Kind: 'thing', Name: thing.ref });
+
     let certificate: DeviceCertificate;
     if (car.certificate.mode === 'csr') {
       certificate = this.certificateFromCsr(carId, car.certificate.generation, props.keysDir ?? DEFAULT_KEYS_DIR);
@@ -63,19 +75,28 @@ export class CarIdentity extends Construct {
     const documents = deviceIotPolicies(props.topicRoot, carId, Object.keys(car.lamps), (resource, resourceName) =>
       stack.formatArn({ service: 'iot', resource, resourceName }),
     );
-    documents.forEach((policyDocument, index) => {
+    const attachmentSteps = [thingDeletion, ...(certificate.deletion ? [certificate.deletion] : [])];
+    const policyArns = documents.map((policyDocument, index) => {
       // The first keeps the ids a one-policy car always had, so adding lamps never replaces it.
       const suffix = index === 0 ? '' : String(index + 1);
       const policy = new CfnPolicy(this, `Policy${suffix}`, { policyDocument });
-      new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, { policyName: policy.ref, principal: certificate.arn });
+      const policyDeletion = this.deletionOf(policy, `Policy${suffix}Deletion`, { Kind: 'policy', Name: policy.ref });
+      const attachment = new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, {
+        policyName: policy.ref,
+        principal: certificate.arn,
+      });
+      for (const step of [policyDeletion, ...(certificate.deletion ? [certificate.deletion] : [])]) attachment.node.addDependency(step);
+      return policy.attrArn;
     });
     // Exclusive: this certificate can be attached to no other thing (Device Defender audit check
     // "Device certificate shared"), so it can only ever connect as this car.
-    new CfnThingPrincipalAttachment(this, 'ThingAttachment', {
+    const thingAttachment = new CfnThingPrincipalAttachment(this, 'ThingAttachment', {
       thingName: thing.ref,
       principal: certificate.arn,
       thingPrincipalType: 'EXCLUSIVE_THING',
     });
+    for (const step of attachmentSteps) thingAttachment.node.addDependency(step);
+    provider.allowCar({ thingArn: this.thingArn, policyArns, secret: this.secret });
 
     this.output('ThingName', this.thingName, `IoT thing of car ${carId}`);
     this.output('CertificateId', certificate.id, `device certificate of car ${carId} (${car.certificate.mode} mode)`);
@@ -96,9 +117,21 @@ export class CarIdentity extends Construct {
     return secret;
   }
 
+  /**
+   * CloudFormation keeps `resource` when it leaves the stack; the returned step deletes it instead, once
+   * AWS IoT has let go of its attachments.
+   */
+  private deletionOf(resource: CfnResource, id: string, properties: Record<string, string>): CustomResource {
+    resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return new CustomResource(this, id, {
+      serviceToken: DeviceCertificateProvider.of(this).serviceToken,
+      resourceType: IOT_DELETION_RESOURCE_TYPE,
+      properties,
+    });
+  }
+
   private certificateFromAws(generation: number, secret: Secret): DeviceCertificate {
     const provider = DeviceCertificateProvider.of(this);
-    provider.allowCar(this.thingArn, secret);
     const resource = new CustomResource(this, 'Certificate', {
       serviceToken: provider.serviceToken,
       resourceType: DEVICE_CERTIFICATE_RESOURCE_TYPE,
@@ -116,7 +149,12 @@ export class CarIdentity extends Construct {
       certificateSigningRequest: readDeviceCsr(carId, keysDir),
       status: 'ACTIVE',
     });
-    return { id: certificate.attrId, arn: certificate.attrArn };
+    const deletion = this.deletionOf(certificate, `CertificateGen${generation}Deletion`, {
+      Kind: 'certificate',
+      Name: certificate.attrId,
+      ThingName: this.thingName,
+    });
+    return { id: certificate.attrId, arn: certificate.attrArn, deletion };
   }
 
   private output(name: CarOutput, value: string, description: string): void {

@@ -20,9 +20,9 @@ import type { PlamoConfig } from '../config';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import type { IotArn } from './device-policy';
 import { lampApiIotStatements } from './lamp-api-policy';
-import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
+import { PlamoFunction } from './plamo-function';
 
 export { LAMBDA_BUNDLING, LAMBDA_RUNTIME };
 
@@ -151,7 +151,7 @@ export class LampApi extends Construct {
   }
 
   private lampFunction(props: LampApiProps, retention: RetentionDays): NodejsFunction {
-    const { fn, role } = plamoFunction(this, 'ApiFunction', {
+    const { fn, role } = new PlamoFunction(this, 'ApiFunction', {
       entry: LAMP_API_ENTRY,
       description: 'plamo-iot lamp API: publishes lamp commands to AWS IoT Core, reads the cars from the car store',
       timeout: Duration.seconds(10),
@@ -168,7 +168,7 @@ export class LampApi extends Construct {
   }
 
   private tokenAuthorizer(retention: RetentionDays): NodejsFunction {
-    const { fn, role } = plamoFunction(this, 'AuthorizerFunction', {
+    const { fn, role } = new PlamoFunction(this, 'AuthorizerFunction', {
       entry: AUTHORIZER_ENTRY,
       description: 'plamo-iot token authorizer: SHA-256 of the bearer token looked up in the token table',
       timeout: Duration.seconds(5),

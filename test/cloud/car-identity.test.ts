@@ -96,20 +96,28 @@ describe('certificate mode "aws"', () => {
     });
   });
 
-  test('the provider may read and write only the car secret and list and detach only the car thing principals', () => {
+  test("the provider may read and write only the car secret, and list, detach and delete only the cars' things' principals and policies", () => {
+    const things = ['rps13', 'ae-86'].map((name) => ({ 'Fn::GetAtt': [logicalIdOf('AWS::IoT::Thing', { ThingName: name }), 'Arn'] }));
+    const policies = Object.keys(template.findResources('AWS::IoT::Policy')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+    expect(policies).toHaveLength(2);
     template.hasResourceProperties('AWS::IAM::Policy', {
       PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
       PolicyDocument: {
         Statement: Match.arrayWith([
           {
+            Action: ['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
+            Effect: 'Allow',
+            Resource: Match.arrayEquals(things),
+          },
+          {
+            Action: ['iot:DeletePolicy', 'iot:DeletePolicyVersion', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'],
+            Effect: 'Allow',
+            Resource: Match.arrayEquals(policies),
+          },
+          {
             Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
             Effect: 'Allow',
             Resource: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
-          },
-          {
-            Action: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
-            Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }), 'Arn'] },
           },
         ]),
       },
@@ -144,6 +152,7 @@ describe('certificate mode "aws"', () => {
       await expect(
         bundle.handler({
           RequestType: 'Delete',
+          ResourceType: 'Custom::DeviceCertificate',
           RequestId: 'r',
           LogicalResourceId: 'L',
           StackId: 's',

@@ -56,12 +56,12 @@ test('every certificate is attached to its thing exclusively', () => {
   for (const attachment of attachments) expect(attachment.Properties.ThingPrincipalType).toBe('EXCLUSIVE_THING');
 });
 
-test("the certificate provider may list and detach only the cars' things' principals", () => {
+test("the certificate provider may list, detach and delete only the cars' things and their principals", () => {
   template.hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
       Statement: Match.arrayWith([
         Match.objectLike({
-          Action: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
+          Action: ['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
           Resource: [
             { 'Fn::GetAtt': [Match.stringLikeRegexp('^Carrps13Thing'), 'Arn'] },
             { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cars15Thing'), 'Arn'] },
