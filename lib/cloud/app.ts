@@ -2,6 +2,7 @@ import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PlamoConfig } from '../config';
 import { PlamoStack } from './stack';
+import { CAR_GROUP_COUNT } from './car-groups';
 import { guardTemplateLimits } from './template-limits';
 
 export const STACK_NAME = 'PlamoIot';
@@ -26,7 +27,16 @@ export function createApp(config: PlamoConfig, props: AppProps = {}, options: Cr
     keysDir: options.keysDir,
     description: 'plamo-iot: lamps of model cars switched over AWS IoT Core',
   });
-  guardTemplateLimits(stack, Object.values(stack.cars));
+  // The parent holds no car, only one nested stack per group; each group is priced by its cars.
+  for (const group of stack.carGroups) {
+    const ids = group.cars.map((car) => car.carId);
+    guardTemplateLimits(
+      group,
+      group.cars,
+      `A car's nested stack is one of ${CAR_GROUP_COUNT}, chosen by a hash of its id, and these ${ids.length} share ${group.node.id}: ` +
+        `${ids.join(', ')}. Remove some of them from \`cars\` in the config, or give one of them another id.`,
+    );
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
 }

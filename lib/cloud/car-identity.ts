@@ -1,4 +1,4 @@
-import { type CfnResource, CfnOutput, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnCertificate, CfnPolicy, CfnPolicyPrincipalAttachment, CfnThing, CfnThingPrincipalAttachment } from 'aws-cdk-lib/aws-iot';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
@@ -6,7 +6,7 @@ import type { CarConfig } from '../config';
 import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider, IOT_DELETION_RESOURCE_TYPE } from './certificate-provider';
 import { DEFAULT_KEYS_DIR, readDeviceCsr } from './device-keys';
 import { deviceIotPolicies } from './device-policy';
-import { type CarOutput, carOutputKey } from './outputs';
+import { THING_ATTRIBUTES } from './outputs';
 
 export interface CarIdentityProps {
   /** First level of every topic (`config.topicRoot`). */
@@ -54,20 +54,19 @@ export class CarIdentity extends Construct {
     super(scope, id);
     const { carId, car } = props;
     this.carId = carId;
-    const thing = new CfnThing(this, 'Thing', { thingName: carId });
+    if (car.certificate.mode === 'aws') this.secret = this.certificateSecret(carId);
+    // `plamo device` finds the secret through the thing (DescribeThing), so no stack output is needed per car.
+    const attributes = this.secret ? { [THING_ATTRIBUTES.certificateSecretArn]: this.secret.secretArn } : undefined;
+    const thing = new CfnThing(this, 'Thing', { thingName: carId, attributePayload: attributes && { attributes } });
     this.thingName = thing.ref;
     this.thingArn = thing.attrArn;
 
     const provider = DeviceCertificateProvider.of(this);
     const thingDeletion = this.deletionOf(thing, 'ThingDeletion', { Kind: 'thing', Name: thing.ref });
 
-    let certificate: DeviceCertificate;
-    if (car.certificate.mode === 'csr') {
-      certificate = this.certificateFromCsr(carId, car.certificate.generation, props.keysDir ?? DEFAULT_KEYS_DIR);
-    } else {
-      this.secret = this.certificateSecret(carId);
-      certificate = this.certificateFromAws(car.certificate.generation, this.secret);
-    }
+    const certificate = this.secret
+      ? this.certificateFromAws(car.certificate.generation, this.secret)
+      : this.certificateFromCsr(carId, car.certificate.generation, props.keysDir ?? DEFAULT_KEYS_DIR);
     this.certificateId = certificate.id;
     this.certificateArn = certificate.arn;
 
@@ -79,7 +78,10 @@ export class CarIdentity extends Construct {
     const policyArns = documents.map((policyDocument, index) => {
       // The first keeps the ids a one-policy car always had, so adding lamps never replaces it.
       const suffix = index === 0 ? '' : String(index + 1);
-      const policy = new CfnPolicy(this, `Policy${suffix}`, { policyDocument });
+      // Named after the car, like its thing (the names are unique in an account and region for the same reason):
+      // the certificate provider's role lists each policy's ARN, and CloudFormation's generated names in a
+      // nested stack are up to 128 characters long.
+      const policy = new CfnPolicy(this, `Policy${suffix}`, { policyName: `plamo-${carId}${suffix && `-${suffix}`}`, policyDocument });
       const policyDeletion = this.deletionOf(policy, `Policy${suffix}Deletion`, { Kind: 'policy', Name: policy.ref });
       const attachment = new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, {
         policyName: policy.ref,
@@ -97,10 +99,6 @@ export class CarIdentity extends Construct {
     });
     for (const step of attachmentSteps) thingAttachment.node.addDependency(step);
     provider.allowCar({ thingArn: this.thingArn, policyArns, secret: this.secret });
-
-    this.output('ThingName', this.thingName, `IoT thing of car ${carId}`);
-    this.output('CertificateId', certificate.id, `device certificate of car ${carId} (${car.certificate.mode} mode)`);
-    if (this.secret) this.output('CertificateSecretArn', this.secret.secretArn, `secret with the certificate and key of car ${carId}`);
   }
 
   private certificateSecret(carId: string): Secret {
@@ -155,10 +153,5 @@ export class CarIdentity extends Construct {
       ThingName: this.thingName,
     });
     return { id: certificate.attrId, arn: certificate.attrArn, deletion };
-  }
-
-  private output(name: CarOutput, value: string, description: string): void {
-    const output = new CfnOutput(this, `${name}Output`, { value, description });
-    output.overrideLogicalId(carOutputKey(this.carId, name));
   }
 }

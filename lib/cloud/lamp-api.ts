@@ -19,7 +19,7 @@ import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
 import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
 import type { IotArn } from './device-policy';
-import { lampApiIotStatements } from './lamp-api-policy';
+import { lampApiIotStatements, longestIotArn } from './lamp-api-policy';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
 import { STACK_OUTPUTS } from './outputs';
 import { PlamoFunction } from './plamo-function';
@@ -90,6 +90,9 @@ export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = 
  */
 export const PHONE_PAGE_THROTTLE = { rateLimit: 5, burstLimit: 10 } as const;
 
+/** The context key through which CDK's IAM module takes its estimate of an unresolved ARN's length. */
+const ARN_SIZE_ESTIMATE_CONTEXT = '@aws-cdk/aws-iam.arnSizeEstimate';
+
 /** How long API Gateway caches the authorizer's answer per token, and so how long a revoked token may still work. */
 export const AUTHORIZER_CACHE_TTL = Duration.seconds(300);
 
@@ -123,6 +126,8 @@ export class LampApi extends Construct {
 
   constructor(scope: Construct, id: string, props: LampApiProps) {
     super(scope, id);
+    // Before any child: the roles below read it when CDK decides whether their policies stay inline.
+    this.node.setContext(ARN_SIZE_ESTIMATE_CONTEXT, longestIotArn(props.config));
     const throttle = props.throttle ?? props.config.api;
     if (throttle.burstLimit < 1 || throttle.rateLimit < 1) {
       throw new Error(`Throttle limits must be at least 1, got rate ${throttle.rateLimit} and burst ${throttle.burstLimit}`);
