@@ -38,12 +38,15 @@ function exactStatements(config: PlamoConfig, arn: IotArn): LampApiIotStatement[
   return statements;
 }
 
+/** `{root}/*\/lamps/*\/set`: the topic pattern of every car's lamp commands. */
+const rootCommandPattern = (config: PlamoConfig) => carTopics(config.topicRoot, '*').lampSet('*');
+
 /**
  * Every car's lamp commands under the topic root, `{root}/*\/lamps/*\/set`: in an IAM resource `*` matches
  * any characters, `/` included, so it also matches deeper topics, which no car subscribes to.
  */
 function rootScopedStatements(config: PlamoConfig, arn: IotArn): LampApiIotStatement[] {
-  const commands = [arn('topic', carTopics(config.topicRoot, '*').lampSet('*'))];
+  const commands = [arn('topic', rootCommandPattern(config))];
   const statements: LampApiIotStatement[] = [{ Effect: 'Allow', Action: ['iot:Publish'], Resource: commands }];
   if (Object.values(config.cars).some((car) => retainCommands(car.powerOn))) {
     statements.push({ Effect: 'Allow', Action: ['iot:RetainPublish'], Resource: commands });
@@ -62,8 +65,12 @@ function rootScopedStatements(config: PlamoConfig, arn: IotArn): LampApiIotState
  * allowed with one root-scoped pattern instead, which no number of cars can outgrow.
  */
 export function lampApiIotStatements(config: PlamoConfig, arn: IotArn): LampApiIotStatement[] {
-  if (iotStatementsSize(exactStatements(config, WIDEST_ARN)) <= LAMP_API_IOT_POLICY_BUDGET) return exactStatements(config, arn);
-  return rootScopedStatements(config, arn);
+  return rootScopedCommands(config) ? rootScopedStatements(config, arn) : exactStatements(config, arn);
+}
+
+/** The topic pattern the lamp API's statements use when the exact topics do not fit; undefined while they do. */
+export function rootScopedCommands(config: PlamoConfig): string | undefined {
+  return iotStatementsSize(exactStatements(config, WIDEST_ARN)) > LAMP_API_IOT_POLICY_BUDGET ? rootCommandPattern(config) : undefined;
 }
 
 /**

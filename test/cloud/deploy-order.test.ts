@@ -6,6 +6,7 @@ import { createApp, STACK_NAME } from '../../lib/cloud/app';
 import { DELETION_POLL } from '../../lib/cloud/certificate-provider';
 import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
 import { parseConfig } from '../../lib/config';
+import { carTemplates } from '../support/car-templates';
 
 /** The order CloudFormation creates (and, reversed, deletes) things in, where AWS is eventually consistent. */
 const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };
@@ -16,15 +17,22 @@ const config = parseConfig({
   },
 });
 
+/** The parent stack: topic rules and the lamp API. */
 let template: Template;
+/** The car group holding both cars (rps13 and s15 hash into the same one): things, certificates, provider. */
+let cars: Template;
 let outDir: string;
 
 beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'plamo-order-'));
   const keysDir = join(outDir, 'keys');
   writeDeviceKeyPair(deviceKeyPaths('s15', keysDir), await createDeviceKeyPair('s15'));
-  const { app } = createApp(config, { outdir: join(outDir, 'cdk.out') }, { keysDir });
-  template = Template.fromJSON(app.synth().getStackByName(STACK_NAME).template);
+  const { app, stack } = createApp(config, { outdir: join(outDir, 'cdk.out') }, { keysDir });
+  const assembly = app.synth();
+  template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+  const groups = carTemplates(assembly, stack);
+  cars = groups.ofCar('rps13');
+  expect(groups.ofCar('s15')).toBe(cars);
 });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -78,7 +86,7 @@ function deletionOf(resources: Record<string, Resource>, logicalId: string): str
 const RETAINED = ['AWS::IoT::Thing', 'AWS::IoT::Policy', 'AWS::IoT::Certificate'];
 
 test('CloudFormation keeps every thing, policy and CSR certificate; a deletion step of its own deletes each', () => {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
   const retained = Object.entries(resources).filter(([, r]) => RETAINED.includes(r.Type));
   // Two things, two policies, the s15 certificate (rps13's is the provider's own Custom::DeviceCertificate).
   expect(retained.map(([, r]) => r.Type).sort()).toEqual([
@@ -100,7 +108,7 @@ test('CloudFormation keeps every thing, policy and CSR certificate; a deletion s
 });
 
 test('every attachment is deleted before the deletion steps of what it binds, so they run once it is detached', () => {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
   const attachments = Object.entries(resources).filter(([, r]) =>
     ['AWS::IoT::ThingPrincipalAttachment', 'AWS::IoT::PolicyPrincipalAttachment'].includes(r.Type),
   );
@@ -120,8 +128,8 @@ test('every attachment is deleted before the deletion steps of what it binds, so
 });
 
 test('the aws-mode certificate is deleted by its own resource, after its attachments (they refer to it)', () => {
-  const resources = template.toJSON().Resources as Record<string, Resource>;
-  const [certificate] = Object.keys(template.findResources('Custom::DeviceCertificate'));
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
+  const [certificate] = Object.keys(cars.findResources('Custom::DeviceCertificate'));
   const users = Object.values(resources)
     .filter((r) => JSON.stringify(r.Properties).includes(`"${certificate}"`))
     .map((r) => r.Type);
@@ -129,7 +137,7 @@ test('the aws-mode certificate is deleted by its own resource, after its attachm
 });
 
 test('the provider polls deletions with isComplete through a waiter, bounded by its total timeout', () => {
-  const [waiter] = Object.values(template.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+  const [waiter] = Object.values(cars.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
   const definition = JSON.stringify(waiter.Properties.DefinitionString);
   const interval = DELETION_POLL.queryInterval.toSeconds();
   expect(definition).toContain(`\\"IntervalSeconds\\":${interval}`);

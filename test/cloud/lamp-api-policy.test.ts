@@ -100,7 +100,11 @@ test("at the boundary the synthesized role keeps all of it inline, under IAM's 1
   }
 });
 
-const WIDEST_PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws-iso-b', 'AWS::Region': 'ap-southeast-9', 'AWS::AccountId': '123456789012' };
+const WIDEST_PSEUDO: Record<string, string> = {
+  'AWS::Partition': 'aws-iso-b',
+  'AWS::Region': 'ap-southeast-9',
+  'AWS::AccountId': '123456789012',
+};
 
 function resolveWidest(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(resolveWidest);

@@ -27,7 +27,9 @@ function templateAt(mode: 'aws' | 'csr', generation: number): Record<string, { T
     },
   });
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new PlamoStack(app, 'PlamoIot', { config, keysDir })).toJSON().Resources;
+  // The car's resources are in the nested stack of its car group.
+  const [group] = new PlamoStack(app, 'PlamoIot', { config, keysDir }).carGroups;
+  return Template.fromStack(group).toJSON().Resources;
 }
 
 test('bumping the generation in mode "aws" changes only the Generation of the certificate resource', () => {
