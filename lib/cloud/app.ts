@@ -15,6 +15,12 @@ export interface CreateAppOptions {
   readonly keysDir?: string;
 }
 
+/** The first dozen of `ids`, and how many more there are. */
+function listed(ids: readonly string[]): string {
+  const shown = ids.slice(0, 12).join(', ');
+  return ids.length > 12 ? `${shown} and ${ids.length - 12} more` : shown;
+}
+
 /**
  * The CDK app with cdk-nag's AwsSolutions and Serverless packs as validation plugins: synth fails on any
  * finding that is not acknowledged (with a reason) on the construct it concerns.
@@ -34,7 +40,7 @@ export function createApp(config: PlamoConfig, props: AppProps = {}, options: Cr
       group,
       group.cars,
       `A car's nested stack is one of ${CAR_GROUP_COUNT}, chosen by a hash of its id, and these ${ids.length} share ${group.node.id}: ` +
-        `${ids.join(', ')}. Remove some of them from \`cars\` in the config, or give one of them another id.`,
+        `${listed(ids)}. Remove some of them from \`cars\` in the config, or give one of them another id.`,
     );
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -39,8 +39,8 @@ export class DeviceCertificateProvider extends Construct {
   /** The one provider of a stack, created on first use. */
   static of(scope: Construct): DeviceCertificateProvider {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild('DeviceCertificateProvider');
-    return existing instanceof DeviceCertificateProvider ? existing : new DeviceCertificateProvider(stack, 'DeviceCertificateProvider');
+    const existing = stack.node.children.find((child) => child instanceof DeviceCertificateProvider);
+    return (existing as DeviceCertificateProvider | undefined) ?? new DeviceCertificateProvider(stack, 'DeviceCertificateProvider');
   }
 
   readonly serviceToken: string;
@@ -128,6 +128,7 @@ export class DeviceCertificateProvider extends Construct {
     this.carSecrets.addResources(car.secret.secretArn);
   }
 
+  /** The policy `Role.addToPrincipalPolicy` makes on first use, named `DefaultPolicy` as documented by aws-iam. */
   private defaultPolicy(): Policy {
     return this.handler.role.node.findChild('DefaultPolicy') as Policy;
   }

@@ -21,6 +21,17 @@ function countIn(scope: IConstruct, stack: Stack): Record<Counted, number> {
   return counts;
 }
 
+/** What one car (the first of `cars`; they are all alike) and what the rest of `stack` put in its template. */
+export function templateCosts(
+  stack: Stack,
+  cars: readonly IConstruct[],
+): { perCar: Record<Counted, number>; shared: Record<Counted, number> } {
+  const total = countIn(stack, stack);
+  const perCar = cars.length > 0 ? countIn(cars[0], stack) : { resources: 0, outputs: 0 };
+  const shared = { resources: total.resources - perCar.resources * cars.length, outputs: total.outputs - perCar.outputs * cars.length };
+  return { perCar, shared };
+}
+
 const DEFAULT_FIX = 'Deploy at most that many cars from one config (docs/performance.md explains the limit).';
 
 /**
