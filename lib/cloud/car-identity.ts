@@ -3,10 +3,10 @@ import { CfnCertificate, CfnPolicy, CfnPolicyPrincipalAttachment, CfnThing, CfnT
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
+import { DEFAULT_KEYS_DIR, readDeviceCsr } from '../pki/device-keys';
+import { THING_ATTRIBUTES } from '../contract/stack';
 import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider, IOT_DELETION_RESOURCE_TYPE } from './certificate-provider';
-import { DEFAULT_KEYS_DIR, readDeviceCsr } from './device-keys';
 import { deviceIotPolicies } from './device-policy';
-import { THING_ATTRIBUTES } from './outputs';
 
 export interface CarIdentityProps {
   /** First level of every topic (`config.topicRoot`). */

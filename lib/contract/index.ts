@@ -1,3 +1,5 @@
+export * from './broker';
 export * from './payloads';
 export * from './permissions';
+export * from './stack';
 export * from './topics';

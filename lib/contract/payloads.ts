@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LAMP_MODES } from '../config/schema';
+import { LAMP_MODES } from './lamp-modes';
 import { COMMAND_ID_PATTERN, LIMITS } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.

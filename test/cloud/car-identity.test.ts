@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp } from '../../lib/cloud/app';
-import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
-import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/cloud/outputs';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
+import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/contract/stack';
 import { type CarTemplates, carTemplates } from '../support/car-templates';
 import { parseConfig } from '../../lib/config';
 

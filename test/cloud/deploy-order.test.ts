@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp, STACK_NAME } from '../../lib/cloud/app';
 import { DELETION_POLL } from '../../lib/cloud/certificate-provider';
-import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
 import { parseConfig } from '../../lib/config';
 import { carTemplates } from '../support/car-templates';
 

@@ -8,7 +8,7 @@ import { iotStatementsSize, LAMP_API_IOT_POLICY_BUDGET, lampApiIotStatements } f
 import { loadConfig, type PlamoConfig, parseConfig } from '../../lib/config';
 import { carTopics } from '../../lib/contract';
 import { isAuthorized, localIotArn, twinPrincipals } from '../../lib/sim/aws-iot/principals';
-import { CONTROLLER_COMMON_NAME } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME } from '../../lib/pki/local-ca';
 
 /** The lamp API's role lists every lamp's command topic while IAM's inline policy size allows, then one root pattern. */
 const example = loadConfig('plamo.config.ts');

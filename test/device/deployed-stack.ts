@@ -2,7 +2,7 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import { DescribeCertificateCommand, DescribeThingCommand, type IoTClient, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/cloud/outputs';
+import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/contract/stack';
 import type { TestCredentials } from './test-certificates';
 
 export interface DeployedStack {

@@ -15,7 +15,7 @@ import { type CertificateDeps, completeCertificateDelete, onCertificateEvent } f
 import { DELETE_WAIT_BOUND_MS } from '../../lambda/certificate-provider/deletion';
 import type { CertificateEvent, CertificateResponse, DeleteCompletionEvent } from '../../lambda/certificate-provider/event';
 import { handler } from '../../lambda/certificate-provider/index';
-import { certificateSecretSchema } from '../../lib/cloud/outputs';
+import { certificateSecretSchema } from '../../lib/contract/certificate-secret';
 
 const iot = mockClient(IoTClient);
 const secrets = mockClient(SecretsManagerClient);

@@ -1,0 +1,2 @@
+/** What a lamp command asks for, the `mode` of every `set` and `state` payload. Zod-free for the lamp API bundle. */
+export const LAMP_MODES = ['on', 'off', 'blink'] as const;
