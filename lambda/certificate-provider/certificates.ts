@@ -11,7 +11,14 @@ import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient
 import { z } from 'zod';
 import type { CertificateSecret } from '../../lib/contract/certificate-secret';
 import { deleteIotResource } from './deletion';
-import type { CertificateEvent, CertificateProperties, CertificateResponse, DeleteCompletionEvent, ProviderCompletion } from './event';
+import {
+  type CertificateEvent,
+  type CertificateProperties,
+  type CertificateResponse,
+  certificatePropertiesSchema,
+  type DeleteCompletionEvent,
+  type ProviderCompletion,
+} from './event';
 
 export interface CertificateLog {
   info(message: string, extra: Record<string, string | undefined>): void;
@@ -342,9 +349,8 @@ export async function onCertificateEvent(event: CertificateEvent, deps: Certific
 export function completeCertificateDelete(event: DeleteCompletionEvent, deps: CertificateDeps): Promise<ProviderCompletion> {
   const certificateId = event.PhysicalResourceId;
   return deleteIotResource(event, `certificate ${certificateId}`, deps, async () => {
-    if ((await thingCertificateIds(event.ResourceProperties.ThingName as string, deps)).has(certificateId)) {
-      return `it is still among the principals of thing ${event.ResourceProperties.ThingName}`;
-    }
+    const { ThingName } = certificatePropertiesSchema.parse(event.ResourceProperties);
+    if ((await thingCertificateIds(ThingName, deps)).has(certificateId)) return `it is still among the principals of thing ${ThingName}`;
     await deps.iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }));
     deps.log.info('certificate deleted', { certificateId });
     return undefined;
