@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AssetStaging } from 'aws-cdk-lib';
@@ -101,7 +101,7 @@ function synthOnce(config: PlamoConfig): Synthesized {
     countTypes(byType, artifact.template);
     const groups = stack.carGroups.map((group) => {
       const file = join(outdir, group.templateFile);
-      const template = require(file) as Template;
+      const template = JSON.parse(readFileSync(file, 'utf8')) as Template;
       countTypes(byType, template);
       return { ...figuresOf(template, file), cars: group.cars.length };
     });
