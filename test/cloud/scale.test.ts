@@ -59,3 +59,15 @@ test('a car with many lamps gets several IoT policies, all attached to its certi
   );
   expect(principals.size).toBe(1);
 });
+
+test('the groups of deployed cars never change: the hash is part of every deployment', () => {
+  // Moving a car to another group replaces its thing and certificate, so these must stay as deployed stacks have them.
+  expect(Object.fromEntries(['rps13', 'ae-86', 's15', 'ae86-trueno', 'car001'].map((id) => [id, carGroupOf(id)]))).toEqual({
+    rps13: 13,
+    'ae-86': 15,
+    s15: 13,
+    'ae86-trueno': 4,
+    car001: 4,
+  });
+  expect(CAR_GROUP_COUNT).toBe(16);
+});
