@@ -1,7 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PlamoConfig } from '../config';
-import { CarIdentity } from './car-identity';
+import type { Car } from './car';
+import { CarGroupStack, carGroupId, carGroups } from './car-groups';
 import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
 import { IotLogging } from './iot-logging';
@@ -23,8 +24,10 @@ export interface PlamoStackProps extends StackProps {
 export class PlamoStack extends Stack {
   /** The account's AWS IoT data endpoint (ATS) host name; a deploy-time token. */
   readonly iotEndpoint: string;
-  /** Each car's thing, certificate and policy, by car id. */
-  readonly cars: Readonly<Record<string, CarIdentity>>;
+  /** Each car's cloud resources, by car id; they live in nested stacks (`carGroups`). */
+  readonly cars: Readonly<Record<string, Car>>;
+  /** The nested stacks of cars, only those that have cars. */
+  readonly carGroups: readonly CarGroupStack[];
   /** The phones' way in: HTTP API, token authorizer and token table. */
   readonly lampApi: LampApi;
 
@@ -39,11 +42,10 @@ export class PlamoStack extends Stack {
       description: 'AWS IoT data endpoint (ATS) the cars connect to',
     }).overrideLogicalId(STACK_OUTPUTS.iotEndpoint);
 
-    const cars: Record<string, CarIdentity> = {};
-    for (const [carId, car] of Object.entries(config.cars)) {
-      cars[carId] = new CarIdentity(this, `Car-${carId}`, { topicRoot: config.topicRoot, carId, car, keysDir: props.keysDir });
-    }
-    this.cars = cars;
+    this.carGroups = [...carGroups(config)].map(
+      ([group, carIds]) => new CarGroupStack(this, carGroupId(group), { config, carIds, keysDir: props.keysDir }),
+    );
+    this.cars = Object.fromEntries(this.carGroups.flatMap((group) => group.cars.map((car) => [car.carId, car])));
 
     const deviceRules = new DeviceTopicRules(this, 'DeviceTopicRules', { topicRoot: config.topicRoot });
     const carStore = new CarStoreTable(this, 'CarStore', { topicRoot: config.topicRoot, errorLogs: deviceRules.errorLogs });

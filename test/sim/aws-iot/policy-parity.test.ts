@@ -59,7 +59,9 @@ let templateDocuments: Map<Identity, PolicyDocumentJson[]>;
 beforeAll(async () => {
   const { stack } = createApp(config);
   const template = Template.fromStack(stack);
-  templateDocuments = iotPoliciesByThing(template);
+  // Each car's thing and policies are in the nested stack of its car group.
+  templateDocuments = new Map(stack.carGroups.flatMap((group) => [...iotPoliciesByThing(Template.fromStack(group))]));
+  expect([...templateDocuments.keys()].sort()).toEqual([...carIds].sort());
   templateDocuments.set(API, [iotStatementsOfFunctionRole(template, 'IOT_DATA_ENDPOINT')]);
   pki = await temporaryPki(carIds);
   broker = await startLocalBroker({ config, pki, port: 0 });
