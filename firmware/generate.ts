@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
-import { checkPin } from '../lib/config';
+import { checkPin, LAMP_TRAITS } from '../lib/config';
 import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
@@ -119,7 +119,10 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     const lamp = car.lamps[name];
     const pin = checkPin(lamp.pin);
     if (!pin.ok) throw new Error(`cars.${carId}.lamps.${name}.pin: ${pin.message}`);
-    return `(${[pyStr(name), pin.gpio, pyStr(lamp.kind), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
+    const traits = LAMP_TRAITS[lamp.kind];
+    // The firmware needs only what the kind does: a lamp that dims is a PWM output at the kind's frequency.
+    const pwmHz = traits.dims ? traits.pwmHz : null;
+    return `(${[pyStr(name), pin.gpio, pyValue(pwmHz), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
   });
   const lines = [
     `${GENERATED_HEADER} Made from plamo.config.ts and the MQTT contract (lib/contract).`,
@@ -164,7 +167,8 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
-    '# (name, GPIO, kind, default brightness %, tail level % or None); the order matches the topic tuples.',
+    '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None), from the',
+    "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
     '',
   ];

@@ -11,9 +11,6 @@ ON = const(1)
 BLINK = const(2)
 MODES = ("off", "on", "blink")
 
-# 1 kHz is far above what the eye resolves and low enough for the RP2040's 16-bit PWM counter to keep
-# its full resolution (125 MHz / 65536 ≈ 1.9 kHz).
-_PWM_HZ = const(1000)
 _FULL = const(65535)
 
 
@@ -28,12 +25,12 @@ def gamma_duty(percent):
 
 class Lamps:
     def __init__(self, specs, blink_per_min):
-        # specs: config.LAMPS rows (name, gpio, kind, default brightness, tail level or None).
+        # specs: config.LAMPS rows (name, gpio, PWM Hz or None, default brightness, tail level or None).
         n = len(specs)
         self._default = tuple(spec[3] for spec in specs)
         self._tail = tuple(spec[4] for spec in specs)
-        self._dims = tuple(spec[2] == "pwm" for spec in specs)
-        self._out = [self._output(spec[1], spec[2] == "pwm") for spec in specs]
+        self._dims = tuple(spec[2] is not None for spec in specs)
+        self._out = [self._output(spec[1], spec[2]) for spec in specs]
         self.mode = [OFF] * n
         self.brightness = [0] * n
         self.command_id = [None] * n
@@ -49,12 +46,12 @@ class Lamps:
         self.lit = True
 
     @staticmethod
-    def _output(gpio, dims):
+    def _output(gpio, pwm_hz):
         pin = Pin(gpio, Pin.OUT, value=0)
-        if not dims:
+        if pwm_hz is None:
             return pin
         pwm = PWM(pin)
-        pwm.freq(_PWM_HZ)
+        pwm.freq(pwm_hz)
         pwm.duty_u16(0)
         return pwm
 

@@ -120,9 +120,14 @@ function carStatus(car) {
   return { text: t('online'), kind: 'online', usable: true };
 }
 
+/** Whether every lamp of a control is of a kind that blinks when switched on (turn signals); the API says which. */
+function allBlinkByDefault(car, lampNames) {
+  return lampNames.every((lamp) => car.lampMeta.get(lamp)?.blinksByDefault === true);
+}
+
 /** The mode a toggle switches to: turn signals and groups of them blink, other lamps light. */
 function onMode(car, lampNames) {
-  return lampNames.every((lamp) => car.lampMeta.get(lamp)?.kind === 'blinker') ? 'blink' : 'on';
+  return allBlinkByDefault(car, lampNames) ? 'blink' : 'on';
 }
 
 function isOn(car, lamp) {
@@ -205,7 +210,7 @@ function arrowOf(car, lampNames) {
   const sides = new Set(lampNames.map((lamp) => car.lampMeta.get(lamp)?.position));
   const left = [...sides].every((side) => side === 'left' || side === 'frontLeft' || side === 'rearLeft');
   const right = [...sides].every((side) => side === 'right' || side === 'frontRight' || side === 'rearRight');
-  if (!lampNames.every((lamp) => car.lampMeta.get(lamp)?.kind === 'blinker')) return '';
+  if (!allBlinkByDefault(car, lampNames)) return '';
   if (left) return '◀';
   if (right) return '▶';
   return lampNames.length > 1 ? '◀▶' : '';

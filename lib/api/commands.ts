@@ -1,5 +1,6 @@
 import type { CarConfig, LampMode, PlamoConfig } from '../config';
-import { LAMP_MODES } from '../config/modes';
+import { kindsThat, traitsOf } from '../config/lamp-traits';
+import { LAMP_MODES, MODES_TEXT } from '../config/modes';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
@@ -44,8 +45,6 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const isMode = (value: unknown): value is LampMode => typeof value === 'string' && (LAMP_MODES as readonly string[]).includes(value);
 
-const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
-
 /** `field` prefixes every message, so the phone can show which key was wrong. */
 function qualified(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
@@ -86,12 +85,12 @@ export function knownTargets(car: ApiCar): string {
   return [...Object.keys(car.lamps), ...Object.keys(car.groups)].join(', ');
 }
 
-/** Only `pwm` lamps can dim; a brightness for any other is refused rather than silently ignored. */
+/** Only lamps whose kind dims take a brightness; for any other it is refused rather than silently ignored. */
 function checkDimmable(car: ApiCar, lamps: readonly string[], intent: LampIntent, field: string): void {
   if (intent.brightness === undefined) return;
-  const fixed = lamps.filter((lamp) => car.lamps[lamp].kind !== 'pwm');
+  const fixed = lamps.filter((lamp) => !traitsOf(car.lamps[lamp].kind)?.dims);
   if (fixed.length > 0) {
-    throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (only kind "pwm" lamps can); leave brightness out`);
+    throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (only kind ${kindsThat('dims')} lamps can); leave brightness out`);
   }
 }
 

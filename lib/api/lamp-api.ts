@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assumedLedColour, lampPosition } from '../config/appearance';
+import { LAMP_TRAITS } from '../config/lamp-traits';
 import { encodePayload } from '../contract/encode';
 import { carTopics, DELIVERY, LIMITS, retainCommands } from '../contract/topics';
 import type { CarStore } from './car-store';
@@ -283,7 +284,8 @@ function describeCar(id: string, car: ApiCar) {
       name,
       label: lamp.label ?? null,
       kind: lamp.kind,
-      dimmable: lamp.kind === 'pwm',
+      dimmable: LAMP_TRAITS[lamp.kind].dims,
+      blinksByDefault: LAMP_TRAITS[lamp.kind].blinksByDefault,
       colour: lamp.colour ?? assumedLedColour(name, lamp),
       position: lampPosition(name, lamp),
       tailLevel: lamp.tailLevel ?? null,

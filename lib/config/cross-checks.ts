@@ -1,4 +1,5 @@
 import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
+import { kindsThat, traitsOf } from './lamp-traits';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
 
 /**
@@ -59,6 +60,9 @@ function viewOf(car: Raw): CarView {
   return { lamps, lampsWritten: isRecord(car.lamps), groups, scenes, labels: Object.keys(recordAt(car.labels)) };
 }
 
+/** A kind that is written and cannot dim; a kind the schema refuses counts as one that cannot. */
+const cannotDim = (kind: string | undefined) => kind !== undefined && traitsOf(kind)?.dims !== true;
+
 /** A list of names for a message, each once, in the order first seen. */
 const known = (names: Iterable<string>) => [...new Set(names)].join(', ') || 'none';
 
@@ -70,14 +74,14 @@ function checkLamps(car: CarView, report: Report): void {
       `${car.lamps.size} lamps need ${car.lamps.size} MQTT subscriptions, over AWS IoT Core's ${MAX_LAMPS_PER_CAR} per connection; give this car at most ${MAX_LAMPS_PER_CAR} lamps`,
     );
   for (const [name, lamp] of car.lamps) {
-    const dims = lamp.kind === 'pwm';
-    if (lamp.kind !== undefined && !dims && lamp.written.tailLevel !== undefined)
-      report(['lamps', name, 'tailLevel'], 'a tail level needs dimming; set kind: "pwm" or remove tailLevel');
+    const fixed = cannotDim(lamp.kind);
+    if (fixed && lamp.written.tailLevel !== undefined)
+      report(['lamps', name, 'tailLevel'], `a tail level needs dimming; set kind: ${kindsThat('dims')} or remove tailLevel`);
     // The default (100) is what a validated config carries for every lamp, so only another value is refused.
-    if (lamp.kind !== undefined && !dims && lamp.written.defaultBrightness !== undefined && lamp.written.defaultBrightness !== 100)
+    if (fixed && lamp.written.defaultBrightness !== undefined && lamp.written.defaultBrightness !== 100)
       report(
         ['lamps', name, 'defaultBrightness'],
-        `has no effect on a "${lamp.kind}" lamp, which is only on or off; remove defaultBrightness or set kind: "pwm"`,
+        `has no effect on a "${lamp.kind}" lamp, which is only on or off; remove defaultBrightness or set kind: ${kindsThat('dims')}`,
       );
     if (lamp.driver === 'gpio' && lamp.currentMa !== undefined && lamp.currentMa > MAX_PIN_CURRENT_MA)
       report(
@@ -133,12 +137,11 @@ function checkScenes(car: CarView, report: Report): void {
         continue;
       }
       if (!isRecord(command) || command.brightness === undefined) continue;
-      const fixed = members.filter((lamp): lamp is string => typeof lamp === 'string' && car.lamps.get(lamp)?.kind !== 'pwm');
-      const cannotDim = fixed.filter((lamp) => car.lamps.get(lamp)?.kind !== undefined);
-      if (cannotDim.length > 0)
+      const fixed = members.filter((lamp): lamp is string => typeof lamp === 'string' && cannotDim(car.lamps.get(lamp)?.kind));
+      if (fixed.length > 0)
         report(
           ['scenes', scene, target, 'brightness'],
-          `${cannotDim.join(', ')} cannot dim; remove brightness or make the lamp kind: "pwm"`,
+          `${fixed.join(', ')} cannot dim; remove brightness or make the lamp kind: ${kindsThat('dims')}`,
         );
     }
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LAMP_KINDS, LAMP_MODES, LED_COLOURS } from './modes';
+import { type LampKind, LAMP_KINDS } from './lamp-traits';
+import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
 
@@ -24,7 +25,7 @@ const lampSchema = z.strictObject({
     const check = checkPin(pin);
     if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
   }),
-  /** `switch`: on/off; `pwm`: dimmable; `blinker`: on/off, made for blinking (turn signals). All can blink. */
+  /** What the lamp can do (dim, blink by default): the rows of LAMP_TRAITS. All can blink. */
   kind: z.enum(LAMP_KINDS),
   /** LED current at full brightness, in mA, as set by its resistor. */
   currentMa: z.number().positive().max(1000),
@@ -41,8 +42,6 @@ const lampSchema = z.strictObject({
   /** Where the lamp is drawn on the phone page's picture; guessed from the name when left out. */
   position: z.enum(LAMP_POSITIONS).optional(),
 });
-
-const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
 
 const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional() })], {
   // Without it a value that fits neither form (e.g. "dim") reads only "Invalid input".
@@ -118,6 +117,6 @@ export type PlamoConfigInput = z.input<typeof configSchema>;
 export type PlamoConfig = z.output<typeof configSchema>;
 export type CarConfig = PlamoConfig['cars'][string];
 export type LampConfig = CarConfig['lamps'][string];
-export type LampKind = (typeof LAMP_KINDS)[number];
+export type { LampKind };
 export type LampMode = (typeof LAMP_MODES)[number];
 export type SceneCommand = z.output<typeof lampCommandSchema>;

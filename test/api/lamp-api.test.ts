@@ -37,10 +37,12 @@ describe('lamp API core: reading', () => {
       label: 'Headlights',
       kind: 'pwm',
       dimmable: true,
+      blinksByDefault: false,
       colour: 'white',
       position: 'front',
       tailLevel: null,
     });
+    expect(json.cars[0].lamps[1]).toMatchObject({ name: 'turnLeft', kind: 'blinker', dimmable: false, blinksByDefault: true });
     expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
     expect(json.cars[0].groups).toEqual([{ name: 'hazard', label: 'Hazard lights', lamps: ['turnLeft', 'turnRight'] }]);
     expect(json.cars[0].scenes).toEqual([

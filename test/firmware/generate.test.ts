@@ -1,3 +1,4 @@
+import { LAMP_TRAITS } from '../../lib/config';
 import { carTopics, LIMITS } from '../../lib/contract';
 import { VirtualClock, VirtualPico, ScriptedBroker } from '../../lib/sim/pico';
 import { DEFAULT_CERT_FILES, firmwareModules, packageVersion, pyStr, renderConfigPy, renderFirmwareFiles } from '../../firmware/generate';
@@ -51,10 +52,11 @@ describe('config.py generator', () => {
     expect(text).not.toContain('"cars/');
   });
 
-  test('lists lamps with GPIO number, kind, default brightness and tail level', () => {
+  test("lists lamps with GPIO number, their kind's PWM frequency (None: on/off), default brightness and tail level", () => {
     const text = renderConfigPy(testConfig(), CAR, OPTIONS);
-    expect(text).toContain('("headlights", 2, "pwm", 100, None),');
-    expect(text).toContain('("brake", 5, "pwm", 100, 20),');
+    expect(text).toContain(`("headlights", 2, ${LAMP_TRAITS.pwm.pwmHz}, 100, None),`);
+    expect(text).toContain(`("brake", 5, ${LAMP_TRAITS.pwm.pwmHz}, 100, 20),`);
+    expect(text).toContain('("turnLeft", 3, None, 100, None),');
   });
 
   test('writes blink rate, powerOn, keepalive, endpoint, port, certificate files and the package version', () => {
