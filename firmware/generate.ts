@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
-import { checkPin, LAMP_TRAITS } from '../lib/config';
+import { checkPin, LAMP_TRAITS, SERVO_PWM_HZ } from '../lib/config';
 import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
@@ -124,6 +124,12 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     const pwmHz = traits.dims ? traits.pwmHz : null;
     return `(${[pyStr(name), pin.gpio, pyValue(pwmHz), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
   });
+  const servoRows = Object.entries(car.servos).map(([name, servo]) => {
+    const pin = checkPin(servo.pin);
+    if (!pin.ok) throw new Error(`cars.${carId}.servos.${name}.pin: ${pin.message}`);
+    const carried = servo.carries.map((lamp) => `${lampNames.indexOf(lamp)},`).join(' ');
+    return `(${[pyStr(name), pin.gpio, servo.upUs * 1000, servo.downUs * 1000, servo.travelMs, `(${carried})`].join(', ')})`;
+  });
   const lines = [
     `${GENERATED_HEADER} Made from plamo.config.ts and the MQTT contract (lib/contract).`,
     `# Change the config and run \`npx plamo device ${carId}\` (or \`npx plamo firmware ${carId}\`) again instead.`,
@@ -170,6 +176,9 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None), from the',
     "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
+    `SERVO_HZ = ${SERVO_PWM_HZ}`,
+    '# (name, GPIO, up pulse ns, down pulse ns, travel ms, indices in LAMPS of the lamps it raises).',
+    `SERVOS = ${pyTuple(servoRows)}`,
     '',
   ];
   return lines.join('\n');

@@ -360,11 +360,13 @@ class Link:
         # The lamp's state now, retained, QoS 1; kept as unacknowledged until its PUBACK.
         lamps = self._lamps
         lamps.dirty[lamp] = False
-        payload = '{"mode":"%s","brightness":%d,"id":%s,"ts":%d}' % (
+        pod = lamps.pod[lamp]
+        payload = '{"mode":"%s","brightness":%d,"id":%s,"ts":%d%s}' % (
             MODES[lamps.mode[lamp]],
             lamps.brightness[lamp],
             _json_str(lamps.command_id[lamp]),
             clock.epoch_s() * 1000,
+            "" if pod is None else ',"pod":"%s"' % pod,
         )
         packet_id = self._next_packet_id()
         self._unacked[lamp] = packet_id
@@ -409,6 +411,11 @@ class Link:
             for lamp in range(len(self._lamps.dirty)):
                 if self._lamps.dirty[lamp]:
                     self._report(lamp)
+        # A lamp that changed with no command (its pod arrived) is reported as it changes.
+        lamps = self._lamps
+        for lamp in range(len(lamps.dirty)):
+            if lamps.dirty[lamp] and lamps.command_id[lamp] is not None:
+                self._report(lamp)
         if clock.ticks_diff(now, self._reported) >= config.TELEMETRY_INTERVAL_S * 1000:
             self._reported = now
             self.publish_telemetry()

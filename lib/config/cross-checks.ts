@@ -1,6 +1,7 @@
 import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
 import { kindsThat, traitsOf } from './lamp-traits';
-import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from './pins';
+import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA, pwmSliceOf, USABLE_GPIOS } from './pins';
+import { SERVO_PWM_HZ } from './servo';
 
 /**
  * The rules that look at more than one value: pins shared, current budgets, group and scene members, settings
@@ -34,9 +35,18 @@ interface LampView {
   readonly written: Raw;
 }
 
-/** A car as written: its lamps, groups (name → members) and scenes (name → target → command). */
+/** A servo as written, with only the fields of the right type. */
+interface ServoView {
+  readonly pin?: string;
+  readonly carries: readonly unknown[];
+  readonly upUs?: number;
+  readonly downUs?: number;
+}
+
+/** A car as written: its lamps, servos, groups (name → members) and scenes (name → target → command). */
 interface CarView {
   readonly lamps: ReadonlyMap<string, LampView>;
+  readonly servos: ReadonlyMap<string, ServoView>;
   readonly lampsWritten: boolean;
   readonly groups: ReadonlyMap<string, readonly unknown[]>;
   readonly scenes: ReadonlyMap<string, Raw>;
@@ -55,9 +65,15 @@ function viewOf(car: Raw): CarView {
       written,
     });
   }
+  const servos = new Map<string, ServoView>();
+  for (const [name, written] of Object.entries(recordAt(car.servos))) {
+    if (!isRecord(written)) continue;
+    const carries = Array.isArray(written.carries) ? written.carries : [];
+    servos.set(name, { pin: stringAt(written.pin), carries, upUs: numberAt(written.upUs), downUs: numberAt(written.downUs) });
+  }
   const groups = new Map(Object.entries(recordAt(car.groups)).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
   const scenes = new Map(Object.entries(recordAt(car.scenes)).filter((entry): entry is [string, Raw] => isRecord(entry[1])));
-  return { lamps, lampsWritten: isRecord(car.lamps), groups, scenes, labels: Object.keys(recordAt(car.labels)) };
+  return { lamps, servos, lampsWritten: isRecord(car.lamps), groups, scenes, labels: Object.keys(recordAt(car.labels)) };
 }
 
 /** A kind that is written and cannot dim; a kind the schema refuses counts as one that cannot. */
@@ -99,16 +115,82 @@ function checkPinsAndBudget(car: CarView, report: Report): void {
     const pin = lamp.pin === undefined ? undefined : checkPin(lamp.pin);
     if (pin?.ok) {
       const owner = usedPins.get(pin.gpio);
-      if (owner) report(['lamps', name, 'pin'], `${lamp.pin} is already used by lamp '${owner}'; give each lamp its own pin`);
-      else usedPins.set(pin.gpio, name);
+      if (owner) report(['lamps', name, 'pin'], `${lamp.pin} is already used by ${owner}; give each lamp its own pin`);
+      else usedPins.set(pin.gpio, `lamp '${name}'`);
     }
     if (lamp.driver === 'gpio' && lamp.currentMa !== undefined && lamp.currentMa > 0) gpioCurrent += lamp.currentMa;
+  }
+  // A servo's signal pin draws next to nothing (its motor runs from 5 V), so it takes a pin but no current.
+  for (const [name, servo] of car.servos) {
+    const pin = servo.pin === undefined ? undefined : checkPin(servo.pin);
+    if (!pin?.ok) continue;
+    const owner = usedPins.get(pin.gpio);
+    if (owner) report(['servos', name, 'pin'], `${servo.pin} is already used by ${owner}; give the servo its own pin`);
+    else usedPins.set(pin.gpio, `servo '${name}'`);
   }
   if (gpioCurrent > MAX_TOTAL_GPIO_CURRENT_MA)
     report(
       ['lamps'],
       `${gpioCurrent} mA drawn straight from GPIOs is over the RP2040's ${MAX_TOTAL_GPIO_CURRENT_MA} mA total; lower the currents or drive some lamps with driver: "transistor"`,
     );
+}
+
+/** The lamps that run PWM at another frequency than a servo's (the dimmed ones), by GPIO. */
+function dimmedLampGpios(car: CarView): Map<number, { readonly lamp: string; readonly hz: number }> {
+  const gpios = new Map<number, { lamp: string; hz: number }>();
+  for (const [lamp, written] of car.lamps) {
+    const hz = traitsOf(written.kind)?.pwmHz;
+    const pin = written.pin === undefined ? undefined : checkPin(written.pin);
+    if (typeof hz === 'number' && hz !== SERVO_PWM_HZ && pin?.ok) gpios.set(pin.gpio, { lamp, hz });
+  }
+  return gpios;
+}
+
+/** The first free GPIO on a slice no dimmed lamp runs, to suggest; undefined when there is none. */
+function freeServoPin(car: CarView, dimmed: ReadonlyMap<number, unknown>): string | undefined {
+  const taken = new Set<number>();
+  for (const item of [...car.lamps.values(), ...car.servos.values()]) {
+    const pin = item.pin === undefined ? undefined : checkPin(item.pin);
+    if (pin?.ok) taken.add(pin.gpio);
+  }
+  const busySlices = new Set([...dimmed.keys()].map((gpio) => pwmSliceOf(gpio).slice));
+  const gpio = USABLE_GPIOS.find((candidate) => !taken.has(candidate) && !busySlices.has(pwmSliceOf(candidate).slice));
+  return gpio === undefined ? undefined : `GP${gpio}`;
+}
+
+function checkServos(car: CarView, report: Report): void {
+  const carriedBy = new Map<string, string>();
+  const dimmed = dimmedLampGpios(car);
+  for (const [name, servo] of car.servos) {
+    servo.carries.forEach((lamp, index) => {
+      if (typeof lamp !== 'string') return;
+      if (!car.lamps.has(lamp))
+        report(['servos', name, 'carries', index], `'${lamp}' is not a lamp of this car; known lamps: ${known(car.lamps.keys())}`);
+      else if (carriedBy.get(lamp) === name) report(['servos', name, 'carries', index], `'${lamp}' is listed twice; name each lamp once`);
+      else if (carriedBy.has(lamp))
+        report(
+          ['servos', name, 'carries', index],
+          `'${lamp}' is already carried by servo '${carriedBy.get(lamp)}'; a lamp rides on one servo`,
+        );
+      else carriedBy.set(lamp, name);
+    });
+    if (servo.upUs !== undefined && servo.upUs === servo.downUs)
+      report(
+        ['servos', name, 'downUs'],
+        `is the same pulse as upUs (${servo.upUs} µs), so the servo would never move; give up and down different pulses`,
+      );
+    const pin = servo.pin === undefined ? undefined : checkPin(servo.pin);
+    if (!pin?.ok) continue;
+    const { slice } = pwmSliceOf(pin.gpio);
+    const sharing = [...dimmed].filter(([gpio]) => pwmSliceOf(gpio).slice === slice);
+    if (sharing.length === 0) continue;
+    const lamps = sharing.map(([gpio, { lamp, hz }]) => `'${lamp}' (GP${gpio}, ${hz} Hz)`).join(', ');
+    const free = freeServoPin(car, dimmed);
+    report(
+      ['servos', name, 'pin'],
+      `${servo.pin} is on PWM slice ${slice} with dimmed lamp ${lamps}, and the two GPIOs of a slice (and GPIO n and n+16) run at one frequency, the servo's ${SERVO_PWM_HZ} Hz; ${free ? `move the servo to ${free}` : 'move the servo to a slice of its own'} or make the lamp an on/off kind`,
+    );
+  }
 }
 
 function checkGroups(car: CarView, report: Report): void {
@@ -159,6 +241,7 @@ function checkLabels(car: CarView, report: Report): void {
 const CAR_RULES: readonly ((car: CarView, report: Report) => void)[] = [
   checkLamps,
   checkPinsAndBudget,
+  checkServos,
   checkGroups,
   checkScenes,
   checkLabels,

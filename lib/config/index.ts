@@ -3,3 +3,5 @@ export { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA, USABLE_PINS_HI
 export * from './schema';
 export * from './appearance';
 export { type LampTraits, LAMP_TRAITS, traitsOf } from './lamp-traits';
+export * from './servo';
+export { pwmSliceOf, USABLE_GPIOS } from './pins';

@@ -3,6 +3,7 @@ import { type LampKind, LAMP_KINDS } from './lamp-traits';
 import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
+import { SERVO_DEFAULTS, SERVO_PULSE_MAX_US, SERVO_PULSE_MIN_US, SERVO_TRAVEL_MAX_MS } from './servo';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
 export const CAR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -19,12 +20,34 @@ export { LAMP_KINDS, LAMP_MODES };
 const nameKey = (what: string, example: string) =>
   z.string().regex(NAME_PATTERN, `not a valid ${what} name; use a letter, then letters or digits (≤ 32), like '${example}'`);
 
+const pinSchema = z.string().superRefine((pin, ctx) => {
+  const check = checkPin(pin);
+  if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
+});
+
+const pulseUs = z
+  .number()
+  .int()
+  .min(SERVO_PULSE_MIN_US, `a servo pulse is ${SERVO_PULSE_MIN_US}–${SERVO_PULSE_MAX_US} µs`)
+  .max(SERVO_PULSE_MAX_US, `a servo pulse is ${SERVO_PULSE_MIN_US}–${SERVO_PULSE_MAX_US} µs`);
+
+/** A hobby servo at 50 Hz that raises lamps (pop-up headlight pods) before they light and lowers them after. */
+const servoSchema = z.strictObject({
+  /** GPIO of the servo's signal wire; its PWM slice runs at 50 Hz, so no dimmed lamp may share the slice. */
+  pin: pinSchema,
+  /** The lamps it raises: they light only once it is up, and it lowers once they are all off. */
+  carries: z.array(z.string()).min(1, 'name the lamps the servo raises, e.g. ["headlights"]'),
+  /** Pulse width, in µs, that puts the pods up. */
+  upUs: pulseUs.default(SERVO_DEFAULTS.upUs),
+  /** Pulse width, in µs, that puts the pods down. */
+  downUs: pulseUs.default(SERVO_DEFAULTS.downUs),
+  /** How long the servo takes from one end to the other; the lamps light after it. */
+  travelMs: z.number().int().min(0).max(SERVO_TRAVEL_MAX_MS).default(SERVO_DEFAULTS.travelMs),
+});
+
 const lampSchema = z.strictObject({
   /** GPIO the LED (or its transistor) hangs on, e.g. `GP2`. */
-  pin: z.string().superRefine((pin, ctx) => {
-    const check = checkPin(pin);
-    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.message });
-  }),
+  pin: pinSchema,
   /** What the lamp can do (dim, blink by default): the rows of LAMP_TRAITS. All can blink. */
   kind: z.enum(LAMP_KINDS),
   /** LED current at full brightness, in mA, as set by its resistor. */
@@ -78,6 +101,8 @@ const carObjectSchema = z.strictObject({
     })
     .default({ generation: 1, mode: 'aws' }),
   lamps: z.record(nameKey('lamp', 'turnLeft'), lampSchema),
+  /** Servos that raise lamps, e.g. `{ pods: { pin: 'GP6', carries: ['headlights'] } }`. */
+  servos: z.record(nameKey('servo', 'pods'), servoSchema).default({}),
   groups: z.record(nameKey('group', 'hazard'), z.array(z.string()).min(1)).default({}),
   scenes: z.record(nameKey('scene', 'night'), z.record(z.string(), lampCommandSchema)).default({}),
   /** Phone-page labels of groups and scenes, e.g. `{ hazard: 'Hazard lights' }`; the name made readable when left out. */
@@ -117,6 +142,7 @@ export type PlamoConfigInput = z.input<typeof configSchema>;
 export type PlamoConfig = z.output<typeof configSchema>;
 export type CarConfig = PlamoConfig['cars'][string];
 export type LampConfig = CarConfig['lamps'][string];
+export type ServoConfig = CarConfig['servos'][string];
 export type { LampKind };
 export type LampMode = (typeof LAMP_MODES)[number];
 export type SceneCommand = z.output<typeof lampCommandSchema>;

@@ -42,33 +42,120 @@ class Pin:
         return self.value(value)
 
 
+_SYS_HZ = 125000000  # what freq() below reports: the RP2040's clock as MicroPython runs it
+# RP2040 datasheet 4.5.2: 8 slices of two channels; GPIO n drives slice (n >> 1) & 7, channel n & 1, so GPIO n
+# and n+16 are the same channel and put out the same signal. A slice's divider (in 16ths) and TOP are shared
+# by both its channels: a frequency set through one pin is the frequency of every pin on the slice. The
+# state below is per channel (index slice * 2 + channel), as the C module keeps one object per channel.
+# Reset values: divider 1, TOP 0xffff.
+_slice_div16 = [16] * 8
+_slice_top = [0xFFFF] * 8
+_duty_kind = [None] * 16  # "u16" or "ns": how the channel's duty was last set
+_duty_value = [0] * 16
+_level = [0] * 16  # the channel's compare level, in counts
+_pins = [[] for _ in range(16)]  # GPIOs routed to the channel
+
+
+def _slice_hz(s):
+    return (16 * _SYS_HZ + _slice_div16[s] // 2) // _slice_div16[s]
+
+
 class PWM:
-    def __init__(self, pin, *, freq=None, duty_u16=None):
+    # Follows ports/rp2/machine_pwm.c: freq() picks the divider and TOP, duty_u16() and duty_ns() set the
+    # channel's compare level from them, a new frequency re-applies both channels' duties, and the same
+    # ValueErrors are raised for what the hardware cannot do.
+    def __init__(self, pin, *, freq=None, duty_u16=None, duty_ns=None, invert=None):
         self._id = pin._id
-        self._freq = 0
-        self._duty = 0
+        gpio = int(self._id)
+        self._slice = (gpio >> 1) & 7
+        self._i = self._slice * 2 + (gpio & 1)
+        if self._id not in _pins[self._i]:
+            _pins[self._i].append(self._id)
         pico_host.pin_mode(self._id, "pwm")
         if freq is not None:
             self.freq(freq)
         if duty_u16 is not None:
             self.duty_u16(duty_u16)
+        if duty_ns is not None:
+            self.duty_ns(duty_ns)
 
     def freq(self, value=None):
+        s = self._slice
         if value is None:
-            return self._freq
-        self._freq = value
-        pico_host.pwm_freq(self._id, value)
+            period = _slice_div16[s] * (_slice_top[s] + 1)
+            return (16 * _SYS_HZ + period // 2) // period
+        if value <= 0:
+            raise ValueError("freq too small")
+        if (_SYS_HZ + value // 2) // value < 65534:
+            div16 = 16
+            top = (_SYS_HZ + value // 2) // value - 1
+        else:
+            div16 = -(-16 * _SYS_HZ // (65534 * value))
+            top = (16 * _SYS_HZ + div16 * value // 2) // (div16 * value) - 1
+        if div16 < 16:
+            raise ValueError("freq too large")
+        if div16 >= 256 * 16:
+            raise ValueError("freq too small")
+        _slice_div16[s] = div16
+        _slice_top[s] = top
+        for i in (s * 2, s * 2 + 1):
+            if _duty_kind[i] == "u16":
+                _set_u16(i, _duty_value[i])
+            elif _duty_kind[i] == "ns":
+                _set_ns(i, _duty_value[i])
+            else:
+                _report(i)
 
     def duty_u16(self, value=None):
         if value is None:
-            return self._duty
+            top = _slice_top[self._slice]
+            return (_level[self._i] * 65535 + (top + 1) // 2) // (top + 1)
         if not 0 <= value <= 65535:
             raise ValueError("duty_u16 must be 0-65535")
-        self._duty = value
-        pico_host.pwm_duty(self._id, value)
+        _set_u16(self._i, value)
+
+    def duty_ns(self, value=None):
+        if value is None:
+            hz = _slice_hz(self._slice)
+            return (_level[self._i] * 1000000000 + hz // 2) // hz
+        _set_ns(self._i, value)
 
     def deinit(self):
         self.duty_u16(0)
+
+
+def _set_u16(i, value):
+    top = _slice_top[i >> 1]
+    _level[i] = (value * (top + 1) + 65535 // 2) // 65535
+    _duty_kind[i] = "u16"
+    _duty_value[i] = value
+    _report(i, value)
+
+
+def _set_ns(i, value):
+    level = (value * _slice_hz(i >> 1) + 500000000) // 1000000000
+    if level > 65535:
+        raise ValueError("duty larger than period")
+    _level[i] = level
+    _duty_kind[i] = "ns"
+    _duty_value[i] = value
+    _report(i)
+
+
+def _report(i, duty=None):
+    # To the host, for every pin on the channel: the slice's frequency, the duty as a fraction of 65535
+    # (as asked, when set with duty_u16) and the width of the pulses the pin puts out.
+    s = i >> 1
+    top = _slice_top[s]
+    level = min(_level[i], top + 1)
+    if duty is None:
+        duty = (level * 65535 + (top + 1) // 2) // (top + 1)
+    hz = _slice_hz(s)
+    period = _slice_div16[s] * (top + 1)
+    freq = (16 * _SYS_HZ + period // 2) // period
+    for pin in _pins[i]:
+        pico_host.pwm_freq(pin, freq)
+        pico_host.pwm_duty(pin, duty, (level * 1000000000 + hz // 2) // hz)
 
 
 class WDT:
