@@ -13,8 +13,8 @@ const podConfig = () =>
     input.cars.rps13.servos = { pods: { pin: `GP${SERVO}`, carries: ['headlights'], upUs: 2000, downUs: 1000, travelMs: TRAVEL_MS } };
   });
 
-async function podCar(setup?: Parameters<typeof bench>[0]['setup']): Promise<Bench> {
-  const b = await bench({ config: podConfig(), setup });
+async function podCar(): Promise<Bench> {
+  const b = await bench({ config: podConfig() });
   await boot(b);
   return b;
 }
