@@ -18,6 +18,11 @@ export default defineConfig({
         // Brake/tail: glows at 20 % as a tail lamp, full when braking.
         brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20, colour: 'red' },
       },
+      // The pods rise on an SG90 micro servo before the headlights light, and fall once they are off. GP6 is on
+      // PWM slice 3, which no dimmed lamp uses (a slice runs at one frequency; the servo needs 50 Hz).
+      servos: {
+        pods: { pin: 'GP6', carries: ['headlights'], upUs: 2000, downUs: 1000, travelMs: 500 },
+      },
       groups: {
         hazard: ['turnLeft', 'turnRight'],
       },

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
-import { checkPin, LAMP_TRAITS, SERVO_PWM_HZ } from '../lib/config';
+import { checkPin, LAMP_TRAITS, POD_POSITIONS, SERVO_PWM_HZ } from '../lib/config';
 import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
@@ -176,9 +176,16 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None), from the',
     "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
-    `SERVO_HZ = ${SERVO_PWM_HZ}`,
     '# (name, GPIO, up pulse ns, down pulse ns, travel ms, indices in LAMPS of the lamps it raises).',
     `SERVOS = ${pyTuple(servoRows)}`,
+    // Only a car with servos gets their settings: every name in config.py takes RAM on every car.
+    ...(servoRows.length === 0
+      ? []
+      : [
+          `SERVO_HZ = ${SERVO_PWM_HZ}`,
+          "# Where a carried lamp's pod is, as its state reports it (lampStateSchema's `pod`).",
+          ...POD_POSITIONS.map((position) => `POD_${position.toUpperCase()} = ${pyStr(position)}`),
+        ]),
     '',
   ];
   return lines.join('\n');

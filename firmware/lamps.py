@@ -24,7 +24,7 @@ def gamma_duty(percent):
 
 
 class Lamps:
-    def __init__(self, specs, blink_per_min, servos=()):
+    def __init__(self, specs, blink_per_min, pods=()):
         # specs: config.LAMPS rows (name, gpio, PWM Hz or None, default brightness, tail level or None).
         n = len(specs)
         self._default = tuple(spec[3] for spec in specs)
@@ -39,23 +39,23 @@ class Lamps:
         self.dirty = [False] * n
         self._lit_duty = [0] * n
         self._dark_duty = [0] * n
-        self._written = [0] * n
+        self.written = [0] * n
         # One phase clock for all lamps: flash period from the configured rate, lit for the first half.
         self._period = 60000 // blink_per_min
         self._phase = 0
         self._last = ticks_ms()
         self.lit = True
         # Lamps a servo carries are held dark until it is up; pod is where it is, for the state report.
-        self._held = [False] * n
+        self.held = [False] * n
         self.pod = [None] * n
         # Set when a pod moved a lamp's state without a command, so the supervisor lets the link report it.
         self.moved = False
+        # pods: config.SERVOS rows. Only a car with pop-up pods pays for their module.
         self.pods = None
-        if servos:
-            # Only a car with pop-up pods pays for their module.
+        if pods:
             from pods import Pods
 
-            self.pods = Pods(servos, self)
+            self.pods = Pods(pods, self)
 
     @staticmethod
     def _output(gpio, pwm_hz):
@@ -96,17 +96,13 @@ class Lamps:
 
     def hold(self, lamp, held, pod):
         # Keeps a lamp dark (its pod is not up) or lets it light; pod is reported with its state.
-        if self._held[lamp] == held and self.pod[lamp] == pod:
+        if self.held[lamp] == held and self.pod[lamp] == pod:
             return
-        self._held[lamp] = held
+        self.held[lamp] = held
         self.pod[lamp] = pod
         self.dirty[lamp] = True
         self.moved = True
         self._write(lamp)
-
-    def level_now(self, lamp):
-        # Whether the lamp's output is anything but dark right now.
-        return self._written[lamp] != 0
 
     def mark_unset_dirty(self):
         # Lamps no command has set since power-up, to be reported as they are (off, id None).
@@ -116,13 +112,14 @@ class Lamps:
 
     def _write(self, lamp):
         mode = self.mode[lamp]
-        if self._held[lamp]:
+        if self.held[lamp]:
             value = 0
         elif mode == ON or (mode == BLINK and self.lit):
             value = self._lit_duty[lamp]
         else:
             value = self._dark_duty[lamp] if mode == BLINK else 0
-        self._written[lamp] = value
+        # What the pin is set to now; a pod waits for its lamps to be dark before it lowers.
+        self.written[lamp] = value
         out = self._out[lamp]
         if self._dims[lamp]:
             out.duty_u16(value)

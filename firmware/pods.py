@@ -13,7 +13,8 @@ import config
 DOWN = const(0)
 MOVING = const(1)
 UP = const(2)
-POSITIONS = ("down", "moving", "up")
+# Indexed by the constants above; the names are the contract's.
+POSITIONS = (config.POD_DOWN, config.POD_MOVING, config.POD_UP)
 _IDLE_MS = const(60000)
 
 
@@ -37,7 +38,7 @@ class Pods:
     def _wanted(self, servo):
         lamps = self._lamps
         for lamp in self._carries[servo]:
-            if lamps.mode[lamp] != 0 or lamps.level_now(lamp):
+            if lamps.mode[lamp] != 0 or lamps.written[lamp]:
                 return True
         return False
 

@@ -4,7 +4,7 @@ import { LAMP_MODES, MODES_TEXT } from '../config/modes';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
-export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'groups' | 'scenes' | 'labels'>;
+export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'servos' | 'groups' | 'scenes' | 'labels'>;
 
 /** The parts of the config the lamp API needs; a `PlamoConfig` is one. */
 export interface ApiConfig {
@@ -31,6 +31,7 @@ export function apiConfigOf(config: PlamoConfig): ApiConfig {
         powerOn: car.powerOn,
         blinkPerMin: car.blinkPerMin,
         lamps: car.lamps,
+        servos: car.servos,
         groups: car.groups,
         scenes: car.scenes,
         labels: car.labels,

@@ -276,6 +276,8 @@ function toApiError(error: unknown): ApiError {
  * Wi-Fi. `label` is null where the config gives none, so the page can show the name in the phone's language.
  */
 function describeCar(id: string, car: ApiCar) {
+  const servos = Object.entries(car.servos);
+  const podOf = (lamp: string) => servos.find(([, servo]) => servo.carries.includes(lamp))?.[0] ?? null;
   return {
     id,
     name: car.name ?? id,
@@ -289,6 +291,8 @@ function describeCar(id: string, car: ApiCar) {
       colour: lamp.colour ?? assumedLedColour(name, lamp),
       position: lampPosition(name, lamp),
       tailLevel: lamp.tailLevel ?? null,
+      /** The servo whose pop-up pod carries the lamp, or null. */
+      pod: podOf(name),
     })),
     groups: Object.entries(car.groups).map(([name, lamps]) => ({ name, label: car.labels[name] ?? null, lamps })),
     scenes: Object.keys(car.scenes).map((name) => ({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LAMP_MODES } from '../config/schema';
+import { POD_POSITIONS } from '../config/servo';
 import { COMMAND_ID_PATTERN, LIMITS } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
@@ -17,12 +18,16 @@ export const lampCommandSchema = z.strictObject({
   ts: epochMs,
 });
 
-/** `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. */
+/**
+ * `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. `pod` only for a lamp a
+ * servo carries: where its pod is (the lamp is lit only while it is `up`).
+ */
 export const lampStateSchema = z.object({
   mode: z.enum(LAMP_MODES),
   brightness,
   id: commandId.nullable(),
   ts: epochMs,
+  pod: z.enum(POD_POSITIONS).optional(),
 });
 
 /** `{root}/{car}/status`; the last will is `{"online":false}`. */

@@ -41,6 +41,7 @@ describe('lamp API core: reading', () => {
       colour: 'white',
       position: 'front',
       tailLevel: null,
+      pod: null,
     });
     expect(json.cars[0].lamps[1]).toMatchObject({ name: 'turnLeft', kind: 'blinker', dimmable: false, blinksByDefault: true });
     expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
@@ -67,6 +68,15 @@ describe('lamp API core: reading', () => {
       pending: false,
     });
     expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
+  });
+
+  test("a lamp's reported pod position is passed on; anything else in its place is dropped", async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":100,"id":"a","ts":2,"pod":"moving"}', 2000);
+    store.ingest(topics('rps13').lampState('brake'), '{"mode":"on","brightness":100,"id":"a","ts":2,"pod":"<b>"}', 2000);
+    const { json } = await call('GET', '/api/cars/rps13');
+    expect(json.lamps.headlights.reported).toEqual({ mode: 'on', brightness: 100, id: 'a', ts: 2, pod: 'moving' });
+    expect(json.lamps.brake.reported).toEqual({ mode: 'on', brightness: 100, id: 'a', ts: 2 });
   });
 
   test('a command the car got on reconnecting counts for no latency', async () => {

@@ -27,6 +27,12 @@ describe('device payloads', () => {
     expect(lampStateSchema.safeParse({ mode: 'off', brightness: 0, ts: 1 }).success).toBe(false);
   });
 
+  test("a lamp on a servo's pod reports where the pod is: down, moving or up", () => {
+    for (const pod of ['down', 'moving', 'up'])
+      expect(lampStateSchema.safeParse({ mode: 'on', brightness: 100, id: 'a', ts: 1, pod }).success).toBe(true);
+    expect(lampStateSchema.safeParse({ mode: 'on', brightness: 100, id: 'a', ts: 1, pod: 'half' }).success).toBe(false);
+  });
+
   test('status is either online with firmware and address, or the offline last will', () => {
     expect(statusSchema.safeParse({ online: true, fw: '0.1.0', ip: '192.0.2.7' }).success).toBe(true);
     expect(statusSchema.safeParse({ online: false }).success).toBe(true);

@@ -1,4 +1,5 @@
 import { SERVO_PWM_HZ } from '../../lib/config';
+import { lampStateSchema } from '../../lib/contract';
 import { type Bench, bench, boot, command, PINS, testConfig } from './support';
 
 const SERVO = 6;
@@ -66,6 +67,7 @@ describe('pop-up headlight pods', () => {
       expect.objectContaining({ mode: 'on', pod: 'moving' }),
       expect.objectContaining({ mode: 'on', pod: 'up' }),
     ]);
+    for (const state of headlightStates(b)) expect(lampStateSchema.safeParse(state).success).toBe(true);
   });
 
   test('off: the lamps go dark first, then the pods lower', async () => {
