@@ -7,7 +7,7 @@ import json
 import config
 from lamps import MODES
 
-_FIELDS = ("mode", "brightness", "id", "ts")
+_FIELDS = ("mode", "brightness", "transitionMs", "id", "ts")
 
 
 def lamp_of(topic):
@@ -27,7 +27,8 @@ def _is_int(value):
 
 
 def parse(topic, msg, out):
-    # Fills out = [lamp, mode, brightness or None, id, ts]; returns None, or why the command is refused.
+    # Fills out = [lamp, mode, brightness or None, id, ts, transition ms or None]; returns None, or why the
+    # command is refused.
     lamp = lamp_of(topic)
     if lamp == -2:
         return "unexpected_topic"
@@ -52,6 +53,11 @@ def parse(topic, msg, out):
         brightness = doc["brightness"]
         if not _is_int(brightness) or not 0 <= brightness <= 100:
             return "bad_brightness"
+    transition = None
+    if "transitionMs" in doc:
+        transition = doc["transitionMs"]
+        if not _is_int(transition) or not 0 <= transition <= config.TRANSITION_MAX_MS:
+            return "bad_transition"
     command_id = doc.get("id")
     if type(command_id) is not str or not 0 < len(command_id) <= config.COMMAND_ID_MAX_LENGTH:
         return "bad_id"
@@ -63,4 +69,5 @@ def parse(topic, msg, out):
     out[2] = brightness
     out[3] = command_id
     out[4] = ts
+    out[5] = transition
     return None

@@ -122,7 +122,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     const traits = LAMP_TRAITS[lamp.kind];
     // The firmware needs only what the kind does: a lamp that dims is a PWM output at the kind's frequency.
     const pwmHz = traits.dims ? traits.pwmHz : null;
-    return `(${[pyStr(name), pin.gpio, pyValue(pwmHz), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
+    return `(${[pyStr(name), pin.gpio, pyValue(pwmHz), lamp.defaultBrightness, pyValue(lamp.tailLevel), lamp.transitionMs].join(', ')})`;
   });
   const servoRows = Object.entries(car.servos).map(([name, servo]) => {
     const pin = checkPin(servo.pin);
@@ -168,12 +168,13 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `QOS_EVENTS = ${DELIVERY.events.qos}`,
     `PAYLOAD_MAX_BYTES = ${LIMITS.payloadMaxBytes}`,
     `COMMAND_ID_MAX_LENGTH = ${LIMITS.commandIdMaxLength}`,
+    `TRANSITION_MAX_MS = ${LIMITS.transitionMaxMs}`,
     `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
     `SUBSCRIBE_FILTERS_MAX = ${LIMITS.filtersPerSubscribe}`,
     '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
-    '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None), from the',
+    '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None, fade ms), from the',
     "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
     '# (name, GPIO, up pulse ns, down pulse ns, travel ms, indices in LAMPS of the lamps it raises).',

@@ -12,6 +12,8 @@ BLINK = const(2)
 MODES = ("off", "on", "blink")
 
 _FULL = const(65535)
+# A fade moves its lamp every 20 ms (50 steps a second): smooth to the eye, cheap for the loop.
+_FADE_STEP_MS = const(20)
 
 
 def gamma_duty(percent):
@@ -25,8 +27,10 @@ def gamma_duty(percent):
 
 class Lamps:
     def __init__(self, specs, blink_per_min, pods=()):
-        # specs: config.LAMPS rows (name, gpio, PWM Hz or None, default brightness, tail level or None).
+        # specs: config.LAMPS rows (name, gpio, PWM Hz or None, default brightness, tail level or None,
+        # fade ms).
         n = len(specs)
+        self._transition = tuple(spec[5] for spec in specs)
         self._default = tuple(spec[3] for spec in specs)
         self._tail = tuple(spec[4] for spec in specs)
         self._dims = tuple(spec[2] is not None for spec in specs)
@@ -40,6 +44,12 @@ class Lamps:
         self._lit_duty = [0] * n
         self._dark_duty = [0] * n
         self.written = [0] * n
+        # A fade: the perceived level (%) it started from, when, and how long it takes (0: none running).
+        # Levels, not duties, are what fade, so the gamma curve makes it look even.
+        self._shown = [0] * n
+        self._fade_from = [0] * n
+        self._fade_at = [0] * n
+        self._fade_ms = [0] * n
         # One phase clock for all lamps: flash period from the configured rate, lit for the first half.
         self._period = 60000 // blink_per_min
         self._phase = 0
@@ -67,8 +77,8 @@ class Lamps:
         pwm.duty_u16(0)
         return pwm
 
-    def apply(self, lamp, mode, brightness, command_id):
-        # Puts one lamp into a mode; brightness None means the lamp's default.
+    def apply(self, lamp, mode, brightness, command_id, transition=None):
+        # Puts one lamp into a mode; brightness None means the lamp's default, transition None its fade.
         if mode == OFF:
             level = 0
         elif not self._dims[lamp]:
@@ -88,6 +98,12 @@ class Lamps:
         # Brake over tail: a brake lamp that flashes drops back to its tail level, never to dark.
         tail = self._tail[lamp]
         self._dark_duty[lamp] = gamma_duty(tail) if mode == BLINK and tail is not None else 0
+        if transition is None:
+            transition = self._transition[lamp]
+        # Only a lamp that dims fades, and a blinking one flashes as it always does.
+        self._fade_ms[lamp] = transition if self._dims[lamp] and mode != BLINK else 0
+        self._fade_from[lamp] = self._shown[lamp]
+        self._fade_at[lamp] = ticks_ms()
         self.dirty[lamp] = True
         self._write(lamp)
         if self.pods is not None:
@@ -110,14 +126,40 @@ class Lamps:
             if self.command_id[lamp] is None:
                 self.dirty[lamp] = True
 
+    def _fading(self, lamp):
+        # The duty of a running fade now, or None once it has ended (or there is none).
+        fade = self._fade_ms[lamp]
+        if not fade:
+            return None
+        elapsed = ticks_diff(ticks_ms(), self._fade_at[lamp])
+        if elapsed >= fade:
+            self._fade_ms[lamp] = 0
+            return None
+        start = self._fade_from[lamp]
+        target = self.brightness[lamp]
+        level = start + (target - start) * elapsed / fade
+        self._shown[lamp] = level
+        return gamma_duty(level)
+
     def _write(self, lamp):
         mode = self.mode[lamp]
         if self.held[lamp]:
+            # Dark on a pod that is not up; a fade-in starts from dark once it is.
             value = 0
+            self._shown[lamp] = 0
+            self._fade_from[lamp] = 0
+            self._fade_at[lamp] = ticks_ms()
+        elif mode != BLINK and self._fade_ms[lamp]:
+            value = self._fading(lamp)
+            if value is None:
+                value = self._lit_duty[lamp] if mode == ON else 0
+                self._shown[lamp] = self.brightness[lamp]
         elif mode == ON or (mode == BLINK and self.lit):
             value = self._lit_duty[lamp]
+            self._shown[lamp] = self.brightness[lamp]
         else:
             value = self._dark_duty[lamp] if mode == BLINK else 0
+            self._shown[lamp] = self._tail[lamp] if value else 0
         # What the pin is set to now; a pod waits for its lamps to be dark before it lowers.
         self.written[lamp] = value
         out = self._out[lamp]
@@ -140,6 +182,10 @@ class Lamps:
                 if self.mode[lamp] == BLINK:
                     self._write(lamp)
         edge = (half if lit else self._period) - self._phase
+        for lamp in range(len(self.mode)):
+            if self._fade_ms[lamp]:
+                self._write(lamp)
+                edge = min(edge, _FADE_STEP_MS)
         if self.pods is not None:
             edge = min(edge, self.pods.update())
         return edge

@@ -112,7 +112,7 @@ class Link:
         self._subacks_due = []
         # Packet id of each lamp's state report until its PUBACK: what a drop leaves here is sent again.
         self._unacked = [0] * len(config.LAMP_SET_TOPICS)
-        self._parsed = [0, 0, None, None, 0]
+        self._parsed = [0, 0, None, None, 0, None]
         self._deadline = 0
         self._heard = 0
         self._pinged = 0
@@ -347,7 +347,7 @@ class Link:
             # Retained from before this power-up; with powerOn "off" the car starts dark.
             self._device.report("info", "stale_command_ignored", _detail(topic))
             return -1
-        self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3])
+        self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3], parsed[5])
         return parsed[0]
 
     def _on_puback(self, packet_id):

@@ -1,6 +1,7 @@
 import type { CarConfig, LampMode, PlamoConfig } from '../config';
 import { kindsThat, traitsOf } from '../config/lamp-traits';
 import { LAMP_MODES, MODES_TEXT } from '../config/modes';
+import { LIMITS } from '../contract/topics';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
@@ -16,6 +17,8 @@ export interface ApiConfig {
 export interface LampIntent {
   readonly mode: LampMode;
   readonly brightness?: number;
+  /** Fade in ms (dimmable lamps); the lamp's configured `transitionMs` when left out. */
+  readonly transitionMs?: number;
 }
 
 /** Commands per lamp name, in the order they were given. */
@@ -51,19 +54,31 @@ function qualified(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
 }
 
-/** `{ "mode": …, "brightness"?: … }` with nothing else in it. */
+const INTENT_FIELDS = ['mode', 'brightness', 'transitionMs'];
+
+const isWholeIn = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/** `{ "mode": …, "brightness"?: …, "transitionMs"?: … }` with nothing else in it. */
 export function parseIntentObject(value: unknown, prefix = ''): LampIntent {
   const where = prefix === '' ? 'body' : prefix;
   if (!isPlainObject(value)) throw badRequest(`${where}: expected a JSON object like {"mode":"on"}`);
-  const unknownKey = Object.keys(value).find((key) => key !== 'mode' && key !== 'brightness');
-  if (unknownKey !== undefined) throw badRequest(`${qualified(prefix, shorten(unknownKey))}: unknown field; use "mode" and "brightness"`);
+  const unknownKey = Object.keys(value).find((key) => !INTENT_FIELDS.includes(key));
+  if (unknownKey !== undefined)
+    throw badRequest(`${qualified(prefix, shorten(unknownKey))}: unknown field; use ${INTENT_FIELDS.map((key) => `"${key}"`).join(', ')}`);
   if (!isMode(value.mode)) throw badRequest(`${qualified(prefix, 'mode')}: must be one of ${MODES_TEXT}`);
-  if (value.brightness === undefined) return { mode: value.mode };
-  const { brightness } = value;
-  if (typeof brightness !== 'number' || !Number.isInteger(brightness) || brightness < 0 || brightness > 100) {
+  const { brightness, transitionMs } = value;
+  if (brightness !== undefined && !isWholeIn(brightness, 0, 100)) {
     throw badRequest(`${qualified(prefix, 'brightness')}: must be a whole number from 0 to 100`);
   }
-  return { mode: value.mode, brightness };
+  if (transitionMs !== undefined && !isWholeIn(transitionMs, 0, LIMITS.transitionMaxMs)) {
+    throw badRequest(`${qualified(prefix, 'transitionMs')}: must be a whole number of ms from 0 to ${LIMITS.transitionMaxMs}`);
+  }
+  return {
+    mode: value.mode,
+    ...(brightness === undefined ? {} : { brightness }),
+    ...(transitionMs === undefined ? {} : { transitionMs }),
+  };
 }
 
 /** A PATCH or scene entry: a bare mode (`"on"`) or the object form. */
@@ -86,13 +101,17 @@ export function knownTargets(car: ApiCar): string {
   return [...Object.keys(car.lamps), ...Object.keys(car.groups)].join(', ');
 }
 
-/** Only lamps whose kind dims take a brightness; for any other it is refused rather than silently ignored. */
+/**
+ * Only lamps whose kind dims take a brightness or a fade; for any other it is refused rather than silently
+ * ignored. `field` is where the brightness is (`brightness`, `turnLeft.brightness`); a fade's is beside it.
+ */
 function checkDimmable(car: ApiCar, lamps: readonly string[], intent: LampIntent, field: string): void {
-  if (intent.brightness === undefined) return;
   const fixed = lamps.filter((lamp) => !traitsOf(car.lamps[lamp].kind)?.dims);
-  if (fixed.length > 0) {
-    throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (only kind ${kindsThat('dims')} lamps can); leave brightness out`);
-  }
+  if (fixed.length === 0) return;
+  const only = `only kind ${kindsThat('dims')} lamps can`;
+  if (intent.brightness !== undefined) throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (${only}); leave brightness out`);
+  if (intent.transitionMs !== undefined)
+    throw badRequest(`${field.replace(/brightness$/, 'transitionMs')}: ${fixed.join(', ')} cannot fade (${only}); leave transitionMs out`);
 }
 
 /** One intent for a lamp or group, fanned out to its lamps. */

@@ -99,6 +99,11 @@ function checkLamps(car: CarView, report: Report): void {
         ['lamps', name, 'defaultBrightness'],
         `has no effect on a "${lamp.kind}" lamp, which is only on or off; remove defaultBrightness or set kind: ${kindsThat('dims')}`,
       );
+    if (fixed && lamp.written.transitionMs !== undefined && lamp.written.transitionMs !== 0)
+      report(
+        ['lamps', name, 'transitionMs'],
+        `has no effect on a "${lamp.kind}" lamp, which switches at once; remove transitionMs or set kind: ${kindsThat('dims')}`,
+      );
     if (lamp.driver === 'gpio' && lamp.currentMa !== undefined && lamp.currentMa > MAX_PIN_CURRENT_MA)
       report(
         ['lamps', name, 'currentMa'],

@@ -3,6 +3,7 @@ import { type LampKind, LAMP_KINDS } from './lamp-traits';
 import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
+import { LIMITS } from '../contract/topics';
 import { SERVO_DEFAULTS, SERVO_PULSE_MAX_US, SERVO_PULSE_MIN_US, SERVO_TRAVEL_MAX_MS } from './servo';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -56,6 +57,8 @@ const lampSchema = z.strictObject({
   driver: z.enum(['gpio', 'transistor']).default('gpio'),
   /** Brightness for `on` when a command gives none (pwm lamps). */
   defaultBrightness: brightness.default(100),
+  /** Fade, in ms, of every change of a lamp that dims, unless a command gives its own `transitionMs`. */
+  transitionMs: z.number().int().min(0).max(LIMITS.transitionMaxMs).default(0),
   /** Tail-lamp level for a brake/tail lamp: lit dimly as a tail lamp, full when braking (pwm lamps). */
   tailLevel: brightness.optional(),
   /** Shown on the phone page; defaults to the lamp name. */

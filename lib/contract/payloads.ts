@@ -9,11 +9,14 @@ export { encodePayload, STATUS_OFFLINE } from './encode';
 const brightness = z.number().int().min(0).max(100);
 const commandId = z.string().regex(COMMAND_ID_PATTERN, `a command id is 1–${LIMITS.commandIdMaxLength} printable ASCII characters`);
 const epochMs = z.number().int().nonnegative();
+/** A fade, in ms: from the lamp's present brightness to the command's, along the firmware's gamma curve. */
+export const transitionMs = z.number().int().min(0).max(LIMITS.transitionMaxMs);
 
-/** `{root}/{car}/lamps/{lamp}/set` */
+/** `{root}/{car}/lamps/{lamp}/set`; `transitionMs` (dimmable lamps) overrides the lamp's configured fade. */
 export const lampCommandSchema = z.strictObject({
   mode: z.enum(LAMP_MODES),
   brightness: brightness.optional(),
+  transitionMs: transitionMs.optional(),
   id: commandId,
   ts: epochMs,
 });

@@ -16,6 +16,8 @@ export const LIMITS = {
   filtersPerSubscribe: 8,
   /** AWS IoT Core keeps at most this many subscriptions per connection (AWS IoT Core quotas, "Message broker"). */
   subscriptionsPerConnection: 50,
+  /** The longest fade a command or a lamp's default may ask for, and the longest step or flash of an effect. */
+  transitionMaxMs: 5000,
 } as const;
 
 /**

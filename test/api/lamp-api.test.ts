@@ -157,6 +157,19 @@ describe('lamp API core: commands', () => {
     expect(lampCommandSchema.safeParse(port.published[0].payload).success).toBe(true);
   });
 
+  test('a fade goes to the car with the command, and a PATCH gives each lamp its own', async () => {
+    let n = 0;
+    const { port, call } = setup({ newId: () => `id-${++n}` });
+    await call('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', brightness: 60, transitionMs: 1500 });
+    await call('PATCH', '/api/cars/rps13/lamps', { headlights: { mode: 'off', transitionMs: 800 }, brake: 'on' });
+    expect(port.published.map((p) => p.payload)).toEqual([
+      { mode: 'on', brightness: 60, transitionMs: 1500, id: 'id-1', ts: FIXED_TS },
+      { mode: 'off', transitionMs: 800, id: 'id-2', ts: FIXED_TS },
+      { mode: 'on', id: 'id-2', ts: FIXED_TS },
+    ]);
+    for (const { payload } of port.published) expect(lampCommandSchema.safeParse(payload).success).toBe(true);
+  });
+
   test('a car with powerOn "off" gets commands that are not retained', async () => {
     const { port, call } = setup();
     await call('PUT', '/api/cars/ae86-trueno/lamps/foglamps', { mode: 'on' });
@@ -265,6 +278,20 @@ describe('lamp API core: client errors', () => {
       400,
       'bad_request',
       /^brightness: turnLeft, turnRight cannot dim/,
+    ],
+    [
+      'a fade longer than 5 s',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', transitionMs: 5001 }],
+      400,
+      'bad_request',
+      /^transitionMs: must be a whole number of ms from 0 to 5000/,
+    ],
+    [
+      'a fade on a blinker in a PATCH',
+      ['PATCH', '/api/cars/rps13/lamps', { hazard: { mode: 'on', transitionMs: 300 } }],
+      400,
+      'bad_request',
+      /^hazard\.transitionMs: turnLeft, turnRight cannot fade/,
     ],
     [
       'brightness on a blinker in a PATCH',

@@ -23,6 +23,6 @@ describe('lamp traits', () => {
       .find((line) => line.includes('("fog"'));
     const { dims, pwmHz } = LAMP_TRAITS[kind];
     if (dims) expect(pwmHz).toBeGreaterThan(0);
-    expect(row).toBe(`    ("fog", 6, ${dims ? pwmHz : 'None'}, 100, None),`);
+    expect(row).toBe(`    ("fog", 6, ${dims ? pwmHz : 'None'}, 100, None, 0),`);
   });
 });

@@ -52,11 +52,11 @@ describe('config.py generator', () => {
     expect(text).not.toContain('"cars/');
   });
 
-  test("lists lamps with GPIO number, their kind's PWM frequency (None: on/off), default brightness and tail level", () => {
+  test("lists lamps with GPIO number, their kind's PWM frequency (None: on/off), default brightness, tail level and fade", () => {
     const text = renderConfigPy(testConfig(), CAR, OPTIONS);
-    expect(text).toContain(`("headlights", 2, ${LAMP_TRAITS.pwm.pwmHz}, 100, None),`);
-    expect(text).toContain(`("brake", 5, ${LAMP_TRAITS.pwm.pwmHz}, 100, 20),`);
-    expect(text).toContain('("turnLeft", 3, None, 100, None),');
+    expect(text).toContain(`("headlights", 2, ${LAMP_TRAITS.pwm.pwmHz}, 100, None, 0),`);
+    expect(text).toContain(`("brake", 5, ${LAMP_TRAITS.pwm.pwmHz}, 100, 20, 0),`);
+    expect(text).toContain('("turnLeft", 3, None, 100, None, 0),');
   });
 
   test('writes blink rate, powerOn, keepalive, endpoint, port, certificate files and the package version', () => {
