@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
-import { checkPin, LAMP_TRAITS, POD_POSITIONS, SERVO_PWM_HZ } from '../lib/config';
+import { BUILTIN_EFFECTS, checkPin, effectTracks, LAMP_TRAITS, POD_POSITIONS, SERVO_PWM_HZ } from '../lib/config';
 import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
@@ -130,6 +130,13 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     const carried = servo.carries.map((lamp) => `${lampNames.indexOf(lamp)},`).join(' ');
     return `(${[pyStr(name), pin.gpio, servo.upUs * 1000, servo.downUs * 1000, servo.travelMs, `(${carried})`].join(', ')})`;
   });
+  const effectRows = Object.entries(car.effects).map(([name, steps]) => {
+    const { tracks, totalMs } = effectTracks(car, steps);
+    const trackRows = tracks.map(
+      ({ lamp, points }) => `(${lampNames.indexOf(lamp)}, (${points.map(({ at, level }) => `(${at}, ${level}),`).join(' ')}))`,
+    );
+    return `(${pyStr(name)}, ${totalMs}, (${trackRows.map((row) => `${row},`).join(' ')}))`;
+  });
   const lines = [
     `${GENERATED_HEADER} Made from plamo.config.ts and the MQTT contract (lib/contract).`,
     `# Change the config and run \`npx plamo device ${carId}\` (or \`npx plamo firmware ${carId}\`) again instead.`,
@@ -177,6 +184,10 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None, fade ms), from the',
     "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
+    `EFFECT_FLASH = ${pyStr(BUILTIN_EFFECTS[0])}`,
+    '# (name, length ms, ((lamp index in LAMPS, ((from ms, level %), ...)), ...)) of each sequence: a lamp is as',
+    '# it was until its first point, and again once the sequence is over.',
+    `EFFECTS = ${pyTuple(effectRows)}`,
     '# (name, GPIO, up pulse ns, down pulse ns, travel ms, indices in LAMPS of the lamps it raises).',
     `SERVOS = ${pyTuple(servoRows)}`,
     // Only a car with servos gets their settings: every name in config.py takes RAM on every car.

@@ -5,11 +5,14 @@
 from micropython import const
 from machine import Pin, PWM
 from clock import ticks_ms, ticks_diff
+import config
 
 OFF = const(0)
 ON = const(1)
 BLINK = const(2)
 MODES = ("off", "on", "blink")
+# Not a mode: what commands.parse() says of an effect to play.
+EFFECT = const(3)
 
 _FULL = const(65535)
 # A fade moves its lamp every 20 ms (50 steps a second): smooth to the eye, cheap for the loop.
@@ -50,6 +53,12 @@ class Lamps:
         self._fade_from = [0] * n
         self._fade_at = [0] * n
         self._fade_ms = [0] * n
+        # An effect playing on a lamp: [start tick, ((from ms, level %), ...), length ms], its name and the
+        # id of its command (reported while it plays), or None. Lamps of one request start together.
+        self._effect = [None] * n
+        self.playing = [None] * n
+        self.play_id = [None] * n
+        self._play_start = (None, 0)
         # One phase clock for all lamps: flash period from the configured rate, lit for the first half.
         self._period = 60000 // blink_per_min
         self._phase = 0
@@ -98,6 +107,9 @@ class Lamps:
         # Brake over tail: a brake lamp that flashes drops back to its tail level, never to dark.
         tail = self._tail[lamp]
         self._dark_duty[lamp] = gamma_duty(tail) if mode == BLINK and tail is not None else 0
+        # The newest command wins: an effect playing on the lamp ends.
+        self._effect[lamp] = None
+        self.playing[lamp] = None
         if transition is None:
             transition = self._transition[lamp]
         # Only a lamp that dims fades, and a blinking one flashes as it always does.
@@ -109,6 +121,55 @@ class Lamps:
         if self.pods is not None:
             # Raises or lowers the lamp's pod now, not at the next wait.
             self.pods.update()
+
+    def play(self, lamp, effect, duration, command_id):
+        # Plays the flash (effect -1, full for duration ms) or config.EFFECTS[effect] on a lamp; its own
+        # state stays as it was, and the lamp goes back to it once the effect is over.
+        if effect < 0:
+            name, length, points = config.EFFECT_FLASH, duration, ((0, 100),)
+        else:
+            name, length, tracks = config.EFFECTS[effect]
+            points = ()
+            for track in tracks:
+                if track[0] == lamp:
+                    points = track[1]
+        now = ticks_ms()
+        start_id, start = self._play_start
+        if start_id != command_id or ticks_diff(now, start) >= length:
+            start = now
+            self._play_start = (command_id, now)
+        self._effect[lamp] = [start, points, length]
+        self.playing[lamp] = name
+        self.play_id[lamp] = command_id
+        self.dirty[lamp] = True
+        self._write(lamp)
+
+    def _played(self, lamp):
+        # The level (%) the playing effect asks of a lamp now, or None for its own state; ends the effect
+        # (and has its state reported) once it is over.
+        start, points, length = self._effect[lamp]
+        elapsed = ticks_diff(ticks_ms(), start)
+        if elapsed >= length:
+            self._effect[lamp] = None
+            self.playing[lamp] = None
+            self.dirty[lamp] = True
+            self.moved = True
+            return None
+        level = None
+        for at, point in points:
+            if at > elapsed:
+                break
+            level = point
+        return level
+
+    def _next_point(self, lamp):
+        # ms until the playing effect next changes the lamp (a point or its end).
+        start, points, length = self._effect[lamp]
+        elapsed = ticks_diff(ticks_ms(), start)
+        for at, _ in points:
+            if at > elapsed:
+                return at - elapsed
+        return length - elapsed
 
     def hold(self, lamp, held, pod):
         # Keeps a lamp dark (its pod is not up) or lets it light; pod is reported with its state.
@@ -143,7 +204,12 @@ class Lamps:
 
     def _write(self, lamp):
         mode = self.mode[lamp]
-        if self.held[lamp]:
+        level = None if self._effect[lamp] is None else self._played(lamp)
+        if level is not None and not self.held[lamp]:
+            # An effect on top of the lamp's state; a fade under it goes on.
+            value = gamma_duty(level) if self._dims[lamp] else (1 if level else 0)
+            self._shown[lamp] = level
+        elif self.held[lamp]:
             # Dark on a pod that is not up; a fade-in starts from dark once it is.
             value = 0
             self._shown[lamp] = 0
@@ -183,8 +249,11 @@ class Lamps:
                     self._write(lamp)
         edge = (half if lit else self._period) - self._phase
         for lamp in range(len(self.mode)):
-            if self._fade_ms[lamp]:
+            if self._fade_ms[lamp] or self._effect[lamp] is not None:
                 self._write(lamp)
+            if self._effect[lamp] is not None:
+                edge = min(edge, self._next_point(lamp))
+            elif self._fade_ms[lamp]:
                 edge = min(edge, _FADE_STEP_MS)
         if self.pods is not None:
             edge = min(edge, self.pods.update())

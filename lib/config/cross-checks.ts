@@ -1,4 +1,5 @@
 import { MAX_LAMPS_PER_CAR } from '../contract/permissions';
+import { BUILTIN_EFFECTS } from './effects';
 import { kindsThat, traitsOf } from './lamp-traits';
 import { checkPin, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA, pwmSliceOf, USABLE_GPIOS } from './pins';
 import { SERVO_PWM_HZ } from './servo';
@@ -50,6 +51,8 @@ interface CarView {
   readonly lampsWritten: boolean;
   readonly groups: ReadonlyMap<string, readonly unknown[]>;
   readonly scenes: ReadonlyMap<string, Raw>;
+  /** Effect name → its steps' `lamps` objects (target → command), by step index. */
+  readonly effects: ReadonlyMap<string, ReadonlyMap<number, Raw>>;
   readonly labels: readonly string[];
 }
 
@@ -73,7 +76,16 @@ function viewOf(car: Raw): CarView {
   }
   const groups = new Map(Object.entries(recordAt(car.groups)).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
   const scenes = new Map(Object.entries(recordAt(car.scenes)).filter((entry): entry is [string, Raw] => isRecord(entry[1])));
-  return { lamps, servos, lampsWritten: isRecord(car.lamps), groups, scenes, labels: Object.keys(recordAt(car.labels)) };
+  const effects = new Map<string, Map<number, Raw>>();
+  for (const [name, steps] of Object.entries(recordAt(car.effects))) {
+    if (!Array.isArray(steps)) continue;
+    const stepLamps = new Map<number, Raw>();
+    steps.forEach((step, index) => {
+      if (isRecord(step) && isRecord(step.lamps)) stepLamps.set(index, step.lamps);
+    });
+    effects.set(name, stepLamps);
+  }
+  return { lamps, servos, lampsWritten: isRecord(car.lamps), groups, scenes, effects, labels: Object.keys(recordAt(car.labels)) };
 }
 
 /** A kind that is written and cannot dim; a kind the schema refuses counts as one that cannot. */
@@ -234,12 +246,42 @@ function checkScenes(car: CarView, report: Report): void {
   }
 }
 
+/** Whether a target's brightness is refused: some of its lamps cannot dim. */
+function cannotDimOf(car: CarView, members: readonly unknown[]): string[] {
+  return members.filter((lamp): lamp is string => typeof lamp === 'string' && cannotDim(car.lamps.get(lamp)?.kind));
+}
+
+function checkEffects(car: CarView, report: Report): void {
+  for (const [effect, steps] of car.effects) {
+    if ((BUILTIN_EFFECTS as readonly string[]).includes(effect))
+      report(['effects', effect], `'${effect}' is the built-in passing flash; give the effect another name`);
+    for (const [index, commands] of steps) {
+      for (const [target, command] of Object.entries(commands)) {
+        const members = lampsOfTarget(car, target);
+        if (!members) {
+          report(
+            ['effects', effect, index, 'lamps', target],
+            `'${target}' is not a lamp or group of this car; known: ${known([...car.lamps.keys(), ...car.groups.keys()])}`,
+          );
+          continue;
+        }
+        const fixed = isRecord(command) && command.brightness !== undefined ? cannotDimOf(car, members) : [];
+        if (fixed.length > 0)
+          report(
+            ['effects', effect, index, 'lamps', target, 'brightness'],
+            `${fixed.join(', ')} cannot dim; remove brightness or make the lamp kind: ${kindsThat('dims')}`,
+          );
+      }
+    }
+  }
+}
+
 function checkLabels(car: CarView, report: Report): void {
-  const named = [...car.groups.keys(), ...car.scenes.keys()];
+  const named = [...car.groups.keys(), ...car.scenes.keys(), ...car.effects.keys()];
   for (const name of car.labels) {
     if (named.includes(name)) continue;
     const hint = car.lamps.has(name) ? `; a lamp's label goes in lamps.${name}.label` : `; known: ${known(named)}`;
-    report(['labels', name], `'${name}' is not a group or scene of this car${hint}`);
+    report(['labels', name], `'${name}' is not a group, scene or effect of this car${hint}`);
   }
 }
 
@@ -249,6 +291,7 @@ const CAR_RULES: readonly ((car: CarView, report: Report) => void)[] = [
   checkServos,
   checkGroups,
   checkScenes,
+  checkEffects,
   checkLabels,
 ];
 

@@ -5,3 +5,4 @@ export * from './appearance';
 export { type LampTraits, LAMP_TRAITS, traitsOf } from './lamp-traits';
 export * from './servo';
 export { pwmSliceOf, USABLE_GPIOS } from './pins';
+export * from './effects';

@@ -4,6 +4,7 @@ import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
 import { LIMITS } from '../contract/topics';
+import { EFFECT_STEP_MODES, MAX_EFFECT_STEPS } from './effects';
 import { SERVO_DEFAULTS, SERVO_PULSE_MAX_US, SERVO_PULSE_MIN_US, SERVO_TRAVEL_MAX_MS } from './servo';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
@@ -74,6 +75,18 @@ const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.
   error: `use one of ${MODES_TEXT}, or { mode, brightness }`,
 });
 
+const effectStepSchema = z.strictObject({
+  /** How long the step lasts, in ms. */
+  ms: z.number().int().min(1).max(LIMITS.transitionMaxMs),
+  /** Lamp or group → what it does during the step; lamps it leaves out keep what they had. */
+  lamps: z.record(
+    z.string(),
+    z.union([z.enum(EFFECT_STEP_MODES), z.strictObject({ mode: z.enum(EFFECT_STEP_MODES), brightness: brightness.optional() })], {
+      error: 'use "on", "off" or { mode, brightness }; a step lasts its ms, so it blinks by itself',
+    }),
+  ),
+});
+
 const carObjectSchema = z.strictObject({
   /** Display name, e.g. "Nissan 180SX (RPS13) 1/24". */
   name: z.string().min(1).max(64).optional(),
@@ -108,6 +121,8 @@ const carObjectSchema = z.strictObject({
   servos: z.record(nameKey('servo', 'pods'), servoSchema).default({}),
   groups: z.record(nameKey('group', 'hazard'), z.array(z.string()).min(1)).default({}),
   scenes: z.record(nameKey('scene', 'night'), z.record(z.string(), lampCommandSchema)).default({}),
+  /** Light effects started from the API and the page: timed steps, e.g. a "welcome"; `flash` is built in. */
+  effects: z.record(nameKey('effect', 'welcome'), z.array(effectStepSchema).min(1).max(MAX_EFFECT_STEPS)).default({}),
   /** Phone-page labels of groups and scenes, e.g. `{ hazard: 'Hazard lights' }`; the name made readable when left out. */
   labels: z.record(z.string(), z.string().min(1).max(32)).default({}),
 });
@@ -146,6 +161,7 @@ export type PlamoConfig = z.output<typeof configSchema>;
 export type CarConfig = PlamoConfig['cars'][string];
 export type LampConfig = CarConfig['lamps'][string];
 export type ServoConfig = CarConfig['servos'][string];
+export type EffectConfig = CarConfig['effects'][string];
 export type { LampKind };
 export type LampMode = (typeof LAMP_MODES)[number];
 export type SceneCommand = z.output<typeof lampCommandSchema>;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { LAMP_MODES } from '../config/schema';
+import { BUILTIN_EFFECTS } from '../config/effects';
+import { LAMP_MODES, NAME_PATTERN } from '../config/schema';
 import { POD_POSITIONS } from '../config/servo';
 import { COMMAND_ID_PATTERN, LIMITS } from './topics';
 
@@ -22,8 +23,24 @@ export const lampCommandSchema = z.strictObject({
 });
 
 /**
+ * Also on `{root}/{car}/lamps/{lamp}/set`, never retained: play an effect on the lamp, then go back to its state.
+ * `effect` is `flash` (full for `durationMs`) or a sequence of the car's config, which the car knows by name;
+ * every lamp of one request gets the same `id`, which is how the car starts their tracks together.
+ */
+export const lampEffectSchema = z.strictObject({
+  effect: z.string().regex(NAME_PATTERN, `an effect is ${BUILTIN_EFFECTS.join(', ')} or the name of one in the config`),
+  durationMs: z.number().int().min(1).max(LIMITS.transitionMaxMs).optional(),
+  id: commandId,
+  ts: epochMs,
+});
+
+/** Everything the `set` topic carries: a state to take, or an effect to play. */
+export const lampSetSchema = z.union([lampCommandSchema, lampEffectSchema]);
+
+/**
  * `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. `pod` only for a lamp a
- * servo carries: where its pod is (the lamp is lit only while it is `up`).
+ * servo carries: where its pod is (the lamp is lit only while it is `up`). `mode` and `brightness` are the
+ * lamp's own state, which an effect leaves as it was.
  */
 export const lampStateSchema = z.object({
   mode: z.enum(LAMP_MODES),
@@ -31,6 +48,8 @@ export const lampStateSchema = z.object({
   id: commandId.nullable(),
   ts: epochMs,
   pod: z.enum(POD_POSITIONS).optional(),
+  /** The effect playing on the lamp (then `id` is the effect's), absent once it is over. */
+  effect: z.string().optional(),
 });
 
 /** `{root}/{car}/status`; the last will is `{"online":false}`. */
@@ -59,6 +78,7 @@ export const eventSchema = z.object({
 });
 
 export type LampCommand = z.infer<typeof lampCommandSchema>;
+export type LampEffect = z.infer<typeof lampEffectSchema>;
 export type LampState = z.infer<typeof lampStateSchema>;
 export type Status = z.infer<typeof statusSchema>;
 export type Telemetry = z.infer<typeof telemetrySchema>;

@@ -198,13 +198,13 @@ describe('each rule names the key and the fix', () => {
 
   test('a label names a group or scene of the car', () => {
     expect(problemsOf({ cars: { rps13: car({ labels: { hazzard: 'Hazard lights' } }) } })).toEqual([
-      "cars.rps13.labels.hazzard: 'hazzard' is not a group or scene of this car; known: hazard",
+      "cars.rps13.labels.hazzard: 'hazzard' is not a group, scene or effect of this car; known: hazard",
     ]);
   });
 
   test("a lamp's label is refused among the group and scene labels, with where it goes", () => {
     expect(problemsOf({ cars: { rps13: car({ labels: { headlights: 'Lights' } }) } })).toEqual([
-      "cars.rps13.labels.headlights: 'headlights' is not a group or scene of this car; a lamp's label goes in lamps.headlights.label",
+      "cars.rps13.labels.headlights: 'headlights' is not a group, scene or effect of this car; a lamp's label goes in lamps.headlights.label",
     ]);
   });
 
