@@ -26,6 +26,17 @@ export default defineConfig({
       groups: {
         hazard: ['turnLeft', 'turnRight'],
       },
+      // Played from the phone page or POST /api/cars/rps13/effects/welcome: hazard twice, then the headlights
+      // rise and glow before the car goes back to how it was. The passing flash (`flash`) is built in.
+      effects: {
+        welcome: [
+          { ms: 250, lamps: { hazard: 'on' } },
+          { ms: 250, lamps: { hazard: 'off' } },
+          { ms: 250, lamps: { hazard: 'on' } },
+          { ms: 250, lamps: { hazard: 'off' } },
+          { ms: 1500, lamps: { headlights: { mode: 'on', brightness: 60 }, brake: { mode: 'on', brightness: 20 } } },
+        ],
+      },
       scenes: {
         night: { headlights: 'on', brake: { mode: 'on', brightness: 20 } },
         parked: { headlights: 'off', hazard: 'blink', brake: 'off' },

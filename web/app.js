@@ -1,5 +1,5 @@
 // The phone page: one card per car with a picture of the car, a toggle per lamp and group, brightness for
-// dimmable lamps, a press-and-hold brake, scenes, and the car's health and events. Plain DOM, no framework:
+// dimmable lamps, a press-and-hold brake, scenes, effects, and the car's health and events. Plain DOM, no framework:
 // the page is small and must load fast on a phone.
 // The token arrives in the URL fragment (never sent to a server), is kept in localStorage and only ever
 // leaves the phone in the Authorization header.
@@ -342,8 +342,44 @@ function renderCar(meta) {
     }
     section.append(sceneList);
   }
+  const effects = renderEffects(car);
+  if (effects) section.append(...effects);
   section.append(renderHealth(car));
   return section;
+}
+
+/**
+ * The flash flashes the lamps at the front (a passing flash); a sequence plays on its own lamps. An effect
+ * leaves each lamp's state as it was, so nothing waits for an answer: the picture shows it as the car reports.
+ */
+function effectRequest(car, effect) {
+  if (effect.lamps !== null) return {};
+  const front = car.meta.lamps.filter((lamp) => lamp.position === 'front').map((lamp) => lamp.name);
+  return front.length > 0 ? { lamps: front } : null;
+}
+
+function renderEffects(car) {
+  const buttons = [];
+  car.effects = [];
+  for (const effect of car.meta.effects ?? []) {
+    const body = effectRequest(car, effect);
+    if (body === null) continue;
+    const label = displayName(effect.name, effect.label);
+    const button = el('button', { type: 'button', class: 'scene effect', text: label });
+    button.addEventListener('click', async () => {
+      vibrate(10);
+      try {
+        await api('POST', `/api/cars/${encodeURIComponent(car.meta.id)}/effects/${encodeURIComponent(effect.name)}`, body);
+        announce(t('effectSent', { name: label }));
+      } catch (error) {
+        handleError(error, t('failed', { message: error.message }));
+      }
+    });
+    car.effects.push(button);
+    buttons.push(button);
+  }
+  if (buttons.length === 0) return null;
+  return [el('h3', { class: 'section-title', text: t('effects') }), el('div', { class: 'scenes' }, buttons)];
 }
 
 /** A scene is active while every lamp it names reports what the scene asks. */
@@ -428,6 +464,7 @@ function updateCar(car) {
       }
     }
   }
+  for (const button of car.effects) button.disabled = !status.usable;
   for (const { scene, button } of car.scenes) {
     button.disabled = !status.usable;
     button.classList.toggle('active', sceneActive(car, scene));

@@ -1,11 +1,12 @@
 import type { CarConfig, LampMode, PlamoConfig } from '../config';
+import { BUILTIN_EFFECTS, DEFAULT_FLASH_MS, effectTracks } from '../config/effects';
 import { kindsThat, traitsOf } from '../config/lamp-traits';
 import { LAMP_MODES, MODES_TEXT } from '../config/modes';
 import { LIMITS } from '../contract/topics';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
-export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'servos' | 'groups' | 'scenes' | 'labels'>;
+export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'servos' | 'groups' | 'scenes' | 'effects' | 'labels'>;
 
 /** The parts of the config the lamp API needs; a `PlamoConfig` is one. */
 export interface ApiConfig {
@@ -37,6 +38,7 @@ export function apiConfigOf(config: PlamoConfig): ApiConfig {
         servos: car.servos,
         groups: car.groups,
         scenes: car.scenes,
+        effects: car.effects,
         labels: car.labels,
       },
     ]),
@@ -144,4 +146,51 @@ export function sceneIntents(car: ApiCar, scene: string): LampIntents | undefine
     for (const lamp of resolveTarget(car, target) ?? []) intents.set(lamp, intent);
   }
   return intents;
+}
+
+/** What the car is asked to play on one lamp (`lampEffectSchema` less the id and timestamp). */
+export interface EffectIntent {
+  readonly effect: string;
+  readonly durationMs?: number;
+}
+
+/** The lamps a request's `lamps` names: a lamp or group name, or a list of them. */
+function flashTargets(car: ApiCar, carId: string, value: unknown): string[] {
+  const names = Array.isArray(value) ? value : [value];
+  if (names.length === 0 || !names.every((name) => typeof name === 'string'))
+    throw badRequest('lamps: name the lamp or group to flash, like "headlights", or a list of them');
+  const lamps = new Set<string>();
+  for (const name of names as string[]) {
+    const members = resolveTarget(car, name);
+    if (!members) throw badRequest(`lamps: '${shorten(name)}' is not a lamp or group of car '${carId}'; known: ${knownTargets(car)}`);
+    for (const lamp of members) lamps.add(lamp);
+  }
+  return [...lamps];
+}
+
+/**
+ * `POST /api/cars/{car}/effects/flash` with `{ "lamps": …, "durationMs"?: … }`, or a sequence of the config with no
+ * body (or `{}`); undefined when the car has no such effect.
+ */
+export function effectIntents(car: ApiCar, carId: string, effect: string, body: unknown): Map<string, EffectIntent> | undefined {
+  const fields = body === undefined ? {} : body;
+  if (!isPlainObject(fields)) throw badRequest('body: expected a JSON object like {"lamps":"headlights"}');
+  if (effect === BUILTIN_EFFECTS[0]) {
+    const unknownKey = Object.keys(fields).find((key) => key !== 'lamps' && key !== 'durationMs');
+    if (unknownKey !== undefined) throw badRequest(`${shorten(unknownKey)}: unknown field; use "lamps" and "durationMs"`);
+    const durationMs = fields.durationMs ?? DEFAULT_FLASH_MS;
+    if (!isWholeIn(durationMs, 1, LIMITS.transitionMaxMs))
+      throw badRequest(`durationMs: must be a whole number of ms from 1 to ${LIMITS.transitionMaxMs}`);
+    const intent = { effect, durationMs };
+    return new Map(flashTargets(car, carId, fields.lamps).map((lamp) => [lamp, intent]));
+  }
+  if (!Object.hasOwn(car.effects, effect)) return undefined;
+  if (Object.keys(fields).length > 0) throw badRequest(`body: the effect '${effect}' takes no parameters; send none or {}`);
+  const { tracks } = effectTracks(car, car.effects[effect]);
+  return new Map(tracks.map(({ lamp }) => [lamp, { effect }]));
+}
+
+/** The effects a car can play: the built-in ones and its config's. */
+export function effectNames(car: ApiCar): string[] {
+  return [...BUILTIN_EFFECTS, ...Object.keys(car.effects)];
 }

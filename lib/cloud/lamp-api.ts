@@ -81,6 +81,7 @@ export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = 
   { method: HttpMethod.PUT, path: '/api/cars/{car}/lamps/{target}' },
   { method: HttpMethod.PATCH, path: '/api/cars/{car}/lamps' },
   { method: HttpMethod.POST, path: '/api/cars/{car}/scenes/{scene}' },
+  { method: HttpMethod.POST, path: '/api/cars/{car}/effects/{effect}' },
   { method: HttpMethod.ANY, path: '/api/{proxy+}' },
 ];
 

@@ -1,5 +1,5 @@
 import { BrokerBusyError, createLampApi, header, type LampApiOptions } from '../../lib/api';
-import { carTopics, lampCommandSchema } from '../../lib/contract';
+import { carTopics, lampCommandSchema, lampEffectSchema } from '../../lib/contract';
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
 
@@ -518,4 +518,62 @@ describe('lamp API core: observer, auth and extra routes', () => {
     const { call } = setup({ authorize: async () => false, extraRoutes: [privateRoute] });
     expect((await call('GET', '/')).status).toBe(401);
   });
+});
+
+describe('lamp API core: effects', () => {
+  test("GET /api/cars lists the effects the page can start: the flash and the config's, with their lamps and labels", async () => {
+    const { call } = setup();
+    const { json } = await call('GET', '/api/cars');
+    expect(json.cars[0].effects).toEqual([
+      { name: 'flash', label: null, lamps: null },
+      { name: 'welcome', label: 'Welcome', lamps: ['turnLeft', 'turnRight', 'headlights'] },
+    ]);
+    expect(json.cars[1].effects).toEqual([{ name: 'flash', label: null, lamps: null }]);
+  });
+
+  test('a flash goes to the lamps named, for 400 ms unless the request says, never retained', async () => {
+    const { port, call } = setup();
+    const { status, json } = await call('POST', '/api/cars/rps13/effects/flash', { lamps: ['headlights', 'hazard'] });
+    expect(status).toBe(202);
+    expect(json.lamps).toEqual({
+      headlights: { effect: 'flash', durationMs: 400 },
+      turnLeft: { effect: 'flash', durationMs: 400 },
+      turnRight: { effect: 'flash', durationMs: 400 },
+    });
+    expect(port.published.map((p) => [p.topic, p.options.retain])).toEqual(
+      ['headlights', 'turnLeft', 'turnRight'].map((lamp) => [topics('rps13').lampSet(lamp), false]),
+    );
+    await call('POST', '/api/cars/rps13/effects/flash', { lamps: 'headlights', durationMs: 150 }, { 'idempotency-key': 'second' });
+    expect(port.published.at(-1)?.payload).toEqual({ effect: 'flash', durationMs: 150, id: 'second', ts: FIXED_TS });
+    for (const { payload } of port.published) expect(lampEffectSchema.safeParse(payload).success).toBe(true);
+  });
+
+  test.each([
+    ['a flash without lamps', 'flash', {}, 400, /^lamps: name the lamp or group to flash/],
+    ['a flash of a lamp the car lacks', 'flash', { lamps: 'fog' }, 400, /^lamps: 'fog' is not a lamp or group of car 'rps13'; known: /],
+    [
+      'a flash longer than 5 s',
+      'flash',
+      { lamps: 'headlights', durationMs: 5001 },
+      400,
+      /^durationMs: must be a whole number of ms from 1 to 5000/,
+    ],
+    ['a flash with a field it does not take', 'flash', { lamps: 'headlights', mode: 'on' }, 400, /^mode: unknown field/],
+    ['a sequence with parameters', 'welcome', { durationMs: 100 }, 400, /^body: the effect 'welcome' takes no parameters/],
+    ['an effect the car does not have', 'sparkle', undefined, 404, /^effect 'sparkle' not found on car 'rps13'; known: flash, welcome/],
+  ])('%s is refused', async (_what, effect, body, status, message) => {
+    const { port, call } = setup();
+    const response = await call('POST', `/api/cars/rps13/effects/${effect}`, body);
+    expect(response.status).toBe(status);
+    expect(response.json.error.message).toMatch(message);
+    expect(port.published).toEqual([]);
+  });
+});
+
+test("the car store keeps a lamp's commands, not the effects played on it: GET still shows the state to restore", async () => {
+  const { store, call } = setup();
+  store.ingest(topics('rps13').lampSet('headlights'), '{"mode":"on","brightness":30,"id":"base","ts":1}', 1000);
+  store.ingest(topics('rps13').lampSet('headlights'), '{"effect":"flash","durationMs":300,"id":"fx","ts":2}', 2000);
+  const { json } = await call('GET', '/api/cars/rps13');
+  expect(json.lamps.headlights.desired).toEqual({ mode: 'on', brightness: 30, id: 'base', ts: 1 });
 });
