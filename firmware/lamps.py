@@ -210,11 +210,13 @@ class Lamps:
             value = gamma_duty(level) if self._dims[lamp] else (1 if level else 0)
             self._shown[lamp] = level
         elif self.held[lamp]:
-            # Dark on a pod that is not up; a fade-in starts from dark once it is.
+            # Dark on a pod that is not up; a fade-in starts from dark once it is, and an effect from its start.
             value = 0
             self._shown[lamp] = 0
             self._fade_from[lamp] = 0
             self._fade_at[lamp] = ticks_ms()
+            if self._effect[lamp] is not None:
+                self._effect[lamp][0] = ticks_ms()
         elif mode != BLINK and self._fade_ms[lamp]:
             value = self._fading(lamp)
             if value is None:

@@ -1,7 +1,8 @@
 # Servos that raise lamps before they light: pop-up headlight pods. Imported only by a car that has one.
 #
-# A servo is up while any lamp it carries is commanded on or blinking, and down otherwise. Its lamps stay
-# dark until it has been up for its travel time; when they are all off, it lowers (they are dark by then).
+# A servo is up while any lamp it carries is commanded on or blinking, or plays an effect, and down
+# otherwise. Its lamps stay dark until it has been up for its travel time (an effect starts then); when they
+# are all off and dark, it lowers.
 # A command that arrives mid-travel turns the servo round and starts its travel time again, so no lamp is
 # ever lit on a pod that may still be down. No waiting in here: update() runs from every wait of the
 # supervisor, like the blink engine, and says when it next has something to do.
@@ -38,7 +39,7 @@ class Pods:
     def _wanted(self, servo):
         lamps = self._lamps
         for lamp in self._carries[servo]:
-            if lamps.mode[lamp] != 0 or lamps.written[lamp]:
+            if lamps.mode[lamp] != 0 or lamps.written[lamp] or lamps.playing[lamp] is not None:
                 return True
         return False
 

@@ -96,6 +96,8 @@ function settleSent(car) {
 
 function reportedText(reported) {
   if (!reported) return t('noReport');
+  // A lamp in a pop-up pod lights once the pod is up; while it moves, that is what the car is doing.
+  if (reported.pod === 'moving') return reported.mode === 'off' ? t('podLowering') : t('podRaising');
   if (reported.mode === 'blink') return t('blink');
   if (reported.mode === 'on')
     return reported.brightness !== undefined && reported.brightness < 100 ? t('onLevel', { n: reported.brightness }) : t('on');

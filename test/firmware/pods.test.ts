@@ -142,3 +142,19 @@ describe('pop-up headlight pods', () => {
     expect(pulses(b, sent)).toEqual([]);
   });
 });
+
+describe('effects on pod lamps', () => {
+  test('a flash with the pods down raises them, flashes once they are up, then lowers them', async () => {
+    const b = await podCar();
+    const sent = b.clock.now();
+    b.broker.send(b.topics.lampSet('headlights'), JSON.stringify({ effect: 'flash', durationMs: 300, id: 'fx', ts: 1 }));
+    await b.clock.runFor(3_000);
+    const moves = pulses(b, sent);
+    expect(moves.map((pulse) => pulse.us)).toEqual([2000, 1000]);
+    const lit = headlightDuty(b, sent);
+    expect(lit.map((change) => change.duty)).toEqual([65535, 0]);
+    expect(lit[0].at - moves[0].at).toBeGreaterThanOrEqual(TRAVEL_MS);
+    expect(lit[1].at - lit[0].at).toBeGreaterThanOrEqual(300);
+    expect(moves[1].at).toBeGreaterThanOrEqual(lit[1].at);
+  });
+});
