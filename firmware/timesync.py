@@ -33,8 +33,9 @@ def try_sync():
     if answer[0] < _TLS_MIN_YEAR:
         print("NTP answered %d; clock kept" % answer[0])
         return False
-    # machine.RTC().datetime() takes the weekday (1-7 from Monday) fourth, as ntptime.settime() does.
-    machine.RTC().datetime((answer[0], answer[1], answer[2], answer[6] + 1, answer[3], answer[4], answer[5], 0))
+    # machine.RTC().datetime() takes the weekday fourth; the rp2 port ignores it (it derives the weekday from
+    # the date) and reports it 0-6 from Monday, as time.gmtime() gives it.
+    machine.RTC().datetime((answer[0], answer[1], answer[2], answer[6], answer[3], answer[4], answer[5], 0))
     return clock_ok()
 
 

@@ -212,8 +212,10 @@ class RTC:
     def datetime(self, value=None):
         if value is None:
             t = time.gmtime(pico_host.rtc_s())
-            return (t[0], t[1], t[2], t[6] + 1, t[3], t[4], t[5], 0)
-        # (year, month, day, weekday, hours, minutes, seconds, subseconds), as machine.RTC takes it.
+            # The weekday 0-6 from Monday, as the rp2 port reports it (ports/rp2/machine_rtc.c, tm_wday).
+            return (t[0], t[1], t[2], t[6], t[3], t[4], t[5], 0)
+        # (year, month, day, weekday, hours, minutes, seconds, subseconds), as machine.RTC takes it; the rp2
+        # port ignores the weekday and derives it from the date, so this does too.
         pico_host.rtc_set(value[0], value[1], value[2], value[4], value[5], value[6])
 
 
