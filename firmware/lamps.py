@@ -1,5 +1,6 @@
-# The car's lamps: what each one is told to do, how that becomes a pin level or a PWM duty, and one
-# blink phase shared by every blinking lamp so hazard lamps flash together.
+# The car's lamps: what each one is told to do, how that becomes a pin level or a PWM duty, one blink
+# phase shared by every blinking lamp so hazard lamps flash together, fades along the gamma curve, and
+# effects played over a lamp's state.
 #
 # No MQTT and no Wi-Fi in here: the supervisor feeds commands in and calls update() from every wait.
 from micropython import const
@@ -143,6 +144,9 @@ class Lamps:
         self.play_id[lamp] = command_id
         self.dirty[lamp] = True
         self._write(lamp)
+        if self.pods is not None:
+            # A lamp in a pod plays once the pod is up: raise it now.
+            self.pods.update()
 
     def _played(self, lamp):
         # The level (%) the playing effect asks of a lamp now, or None for its own state; ends the effect
