@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import type { PlamoConfig } from '../lib/config';
 import { startTwin, type Twin } from '../lib/sim/twin';
-import { startVirtualPico } from '../lib/sim/virtual-car';
+import { startVirtualCar } from '../lib/sim/virtual-car';
 import { findChromium } from '../test/support/chromium';
 import { type Distribution, distribution } from './stats';
 
@@ -60,7 +60,7 @@ async function openPage(browser: Browser, twin: Twin): Promise<Page> {
 }
 
 async function measureTaps(browser: Browser, options: PageBenchOptions, carId: string, pkiDir: string): Promise<Distribution> {
-  const twin = await startTwin({ config: options.config, httpPort: 0, mqttPort: 0, pkiDir, startVirtualCar: startVirtualPico });
+  const twin = await startTwin({ config: options.config, httpPort: 0, mqttPort: 0, pkiDir, startVirtualCar });
   try {
     const page = await openPage(browser, twin);
     await page.locator('.badge[data-kind="online"]').waitFor({ timeout: 30_000 });

@@ -8,9 +8,9 @@ import { carTopics, DELIVERY, encodePayload, retainCommands } from '../lib/contr
 import { type LocalBroker, startLocalBroker } from '../lib/sim/broker';
 import { LOOPBACK } from '../lib/sim/listen';
 import { disableNagleOnClient } from '../lib/sim/no-delay';
-import { CONTROLLER_COMMON_NAME, type Identity, type LocalPki } from '../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME, type Identity, type LocalPki } from '../lib/pki/local-ca';
 import { startTwin, type Twin, type VirtualCar } from '../lib/sim/twin';
-import { startVirtualPico } from '../lib/sim/virtual-car';
+import { startVirtualCar } from '../lib/sim/virtual-car';
 import { type Distribution, distribution, elapsedMs } from './stats';
 
 /**
@@ -184,7 +184,7 @@ export async function benchTwinLatency(options: TwinBenchOptions): Promise<TwinF
   let floor: Floor | undefined;
   try {
     options.progress('starting the twin with a virtual Pico W…');
-    twin = await startTwin({ config: options.config, httpPort: 0, mqttPort: 0, pkiDir, startVirtualCar: startVirtualPico });
+    twin = await startTwin({ config: options.config, httpPort: 0, mqttPort: 0, pkiDir, startVirtualCar });
     floor = await startFloor(options.config, twin.pki, lane);
     options.progress(`switching ${lane.carId}/${lane.lamp} ${options.warmup} + ${options.commands} times…`);
     const { twinMs, reportedMs, httpMs, floorMs } = await measure(twin, floor, lane, options);

@@ -6,8 +6,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
-import { BUILTIN_EFFECTS, checkPin, effectTracks, LAMP_TRAITS, POD_POSITIONS, SERVO_PWM_HZ } from '../lib/config';
-import { carTopics, DELIVERY, deviceSubscriptions, encodePayload, LIMITS, STATUS_OFFLINE } from '../lib/contract';
+import { UserError } from '../lib/user-error';
+import { checkPin, effectTracks, LAMP_TRAITS, SERVO_PWM_HZ } from '../lib/config';
+import {
+  BUILTIN_EFFECTS,
+  carTopics,
+  DELIVERY,
+  deviceSubscriptions,
+  encodePayload,
+  LIMITS,
+  MQTT_TLS_PORT,
+  POD_POSITIONS,
+  STATUS_OFFLINE,
+} from '../lib/contract';
 
 /** Where the DER files sit on the device, relative to its root. */
 export interface FirmwareCertFiles {
@@ -22,13 +33,10 @@ export const DEFAULT_CERT_FILES: FirmwareCertFiles = {
   rootCa: 'certs/root-ca.der',
 };
 
-/** AWS IoT Core's MQTT-over-TLS port with X.509 client certificates. */
-export const DEFAULT_MQTT_PORT = 8883;
-
 export interface FirmwareOptions {
   /** The broker's host name (the AWS IoT ATS data endpoint, or the twin's broker); also the TLS SNI name. */
   readonly mqttHost: string;
-  /** @default 8883 */
+  /** @default MQTT_TLS_PORT (8883) */
   readonly mqttPort?: number;
   /** @default - none: config.py gets `WIFI_PASSWORD = None` and the car joins only an open network */
   readonly wifiPassword?: string;
@@ -48,6 +56,41 @@ export function firmwareModules(): Map<string, string> {
     .filter((name) => name.endsWith('.py') && name !== 'config.py')
     .sort();
   return new Map(names.map((name) => [name, readFileSync(join(FIRMWARE_DIR, name), 'utf8')]));
+}
+
+/** The module the board runs at power-up; importing it starts the firmware. */
+const ENTRY_MODULE = 'main';
+/** Generated per car (`renderConfigPy`), imported like the hand-written ones. */
+const GENERATED_MODULE = 'config';
+
+/** The modules a firmware source imports, in the order it names them (top-level and lazy imports alike). */
+function importedNames(source: string): string[] {
+  const names: string[] = [];
+  for (const match of source.matchAll(/^[ \t]*(?:import ([\w, ]+)|from (\w+) import)/gm)) {
+    if (match[2]) names.push(match[2]);
+    else names.push(...match[1].split(',').map((name) => name.trim()));
+  }
+  return names;
+}
+
+/**
+ * The firmware's own modules in import order, each after the ones it imports, as the board loads them from
+ * `main.py` (which is left out: importing it runs the firmware). Read from the sources, so a new module or
+ * import shows up without a list to keep.
+ */
+export function firmwareImportOrder(): string[] {
+  const sources = new Map([...firmwareModules()].map(([file, source]) => [file.replace(/\.py$/, ''), source]));
+  const own = new Set([...sources.keys(), GENERATED_MODULE]);
+  const seen = new Set<string>();
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (seen.has(name) || !own.has(name)) return;
+    seen.add(name);
+    for (const imported of importedNames(sources.get(name) ?? '')) visit(imported);
+    order.push(name);
+  };
+  visit(ENTRY_MODULE);
+  return order.filter((name) => name !== ENTRY_MODULE);
 }
 
 export function packageVersion(): string {
@@ -87,21 +130,24 @@ function pyTuple(items: readonly string[]): string {
   return items.length === 0 ? '()' : `(\n${items.map((item) => `    ${item},`).join('\n')}\n)`;
 }
 
+/** The broker's host or port cannot go into `config.py`; the message says what to pass instead. */
+export class FirmwareOptionsError extends UserError {}
+
 function checkOptions(carId: string, options: FirmwareOptions): void {
   if (!options.mqttHost?.trim()) {
-    throw new Error(
+    throw new FirmwareOptionsError(
       `no MQTT host for car '${carId}': pass the broker's host name (the AWS IoT data endpoint, \`aws iot describe-endpoint --endpoint-type iot:Data-ATS\`)`,
     );
   }
   const host = options.mqttHost.trim();
   // A pasted URL (`https://…`, `…:8883`) would only fail on the car, as a DNS error behind LED code 6.
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(host)) {
-    throw new Error(
+    throw new FirmwareOptionsError(
       `no MQTT host name in '${host}': pass the endpoint alone, e.g. abc123-ats.iot.eu-west-1.amazonaws.com (no scheme, port or path)`,
     );
   }
-  const port = options.mqttPort ?? DEFAULT_MQTT_PORT;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`MQTT port ${port} is not a TCP port (1–65535)`);
+  const port = options.mqttPort ?? MQTT_TLS_PORT;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new FirmwareOptionsError(`MQTT port ${port} is not a TCP port (1–65535)`);
 }
 
 /** The text of `config.py` for one car. */
@@ -149,7 +195,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `WIFI_COUNTRY = ${pyStr(car.wifi.country)}`,
     '',
     `MQTT_HOST = ${pyStr(options.mqttHost.trim())}`,
-    `MQTT_PORT = ${options.mqttPort ?? DEFAULT_MQTT_PORT}`,
+    `MQTT_PORT = ${options.mqttPort ?? MQTT_TLS_PORT}`,
     `KEEPALIVE_S = ${config.keepaliveS}`,
     `CERT_FILE = ${pyStr(certFiles.certificate)}`,
     `KEY_FILE = ${pyStr(certFiles.privateKey)}`,

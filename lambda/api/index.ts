@@ -2,13 +2,16 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { join } from 'node:path';
+import type { CarStore } from '../../lib/api/car-store';
+import type { ApiConfig } from '../../lib/api/commands';
 import { API_CONFIG_FILE, readApiConfigFile } from '../../lib/api/config-file';
-import { DynamoCarStore } from '../../lib/api/dynamo-car-store';
+import { DynamoCarStore } from '../../lib/aws/dynamo-car-store';
 import type { ApiRequest } from '../../lib/api/http';
 import { type ApiObserver, createLampApi, type LampApi } from '../../lib/api/lamp-api';
+import type { LampPort } from '../../lib/api/lamp-port';
 import { logger, MetricUnit, metrics } from '../shared/observability';
-import { parsePhonePage, phonePageRoutes } from '../../lib/web/phone-page';
-import { IotDataLampPort } from './iot-data-port';
+import { type PhonePage, parsePhonePage, phonePageRoutes } from '../../lib/api/phone-page';
+import { IotDataLampPort } from '../../lib/aws/iot-data-port';
 
 /** What the authorizer hands on (its `context`); see lambda/authorizer. */
 export interface AuthorizerContext {
@@ -65,6 +68,12 @@ export function createApiHandler(api: LampApi) {
   };
 }
 
+/** The API this Lambda serves: the lamp API behind API Gateway's token check, and the phone page. */
+export function lambdaLampApi(parts: { config: ApiConfig; lamps: LampPort; store: CarStore; page: PhonePage }): LampApi {
+  const { config, lamps, store, page } = parts;
+  return createLampApi({ config, lamps, store, authorize: authorizedByGateway, observer, extraRoutes: phonePageRoutes(page) });
+}
+
 function apiFromEnvironment(): LampApi {
   // The stack puts the cars beside the bundle (API_CONFIG_FILE); tests point PLAMO_API_CONFIG_FILE elsewhere.
   const config = readApiConfigFile(process.env.PLAMO_API_CONFIG_FILE ?? join(__dirname, API_CONFIG_FILE));
@@ -74,16 +83,9 @@ function apiFromEnvironment(): LampApi {
   if (!endpoint || !tableName) throw new Error('IOT_DATA_ENDPOINT and CAR_STORE_TABLE_NAME must be set');
   const client = new IoTDataPlaneClient({ endpoint: `https://${endpoint}` });
   const store = new DynamoCarStore(new DynamoDBClient({}), tableName);
-  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/web/phone-page.ts).
+  // The phone page, of a fixed size, is compiled into the bundle (PHONE_PAGE_DEFINE in lib/api/phone-page.ts).
   const page = parsePhonePage(process.env.PLAMO_PHONE_PAGE ?? '{}');
-  return createLampApi({
-    config,
-    lamps: new IotDataLampPort(client),
-    store,
-    authorize: authorizedByGateway,
-    observer,
-    extraRoutes: phonePageRoutes(page),
-  });
+  return lambdaLampApi({ config, lamps: new IotDataLampPort(client), store, page });
 }
 
 let handle: ReturnType<typeof createApiHandler> | undefined;

@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
 import { createTokenAuthorizer, type TokenAuthorizer } from '../../lib/api/authorizer';
-import { DynamoTokenStore } from '../../lib/api/dynamo-token-store';
+import { DynamoTokenStore } from '../../lib/aws/dynamo-token-store';
 
 /** The stack sets the token table's name here. */
 export const TOKEN_TABLE_ENV = 'TOKEN_TABLE_NAME';

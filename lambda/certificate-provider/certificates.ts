@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { CertificateSecret } from '../../lib/cloud/outputs';
+import type { CertificateSecret } from '../../lib/contract/certificate-secret';
 import type { CertificateEvent, CertificateProperties, CertificateResponse } from './event';
 
 export interface CertificateLog {

@@ -1,11 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
-/** CloudWatch namespace of the API's metrics (EMF, so no PutMetricData permission is needed). */
-export const METRICS_NAMESPACE = 'PlamoIot';
+import { METRICS_NAMESPACE } from '../../lib/contract/stack';
+
 const SERVICE_NAME = 'lamp-api';
 
-/** The one configured logger and metrics pair every handler imports. */
+/**
+ * The one configured logger and metrics pair of the lamp API handler. The authorizer logs without Powertools
+ * to stay inside its bundle budget, and the certificate provider has its own (see their modules).
+ */
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
 export { MetricUnit };

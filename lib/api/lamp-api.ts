@@ -34,7 +34,7 @@ import {
   shorten,
 } from './http';
 import { BrokerBusyError, type LampPort } from './lamp-port';
-import { canonicalSegments, matchRoute, type PathParams, type Route } from './router';
+import { canonicalSegments, matchRoute, type PathParams, type Route, type RouteKey } from './router';
 
 /** Hooks for logs and metrics; the Lambda wires them to Powertools, the twin to its terminal. */
 export interface ApiObserver {
@@ -67,6 +67,8 @@ export interface LampApiOptions {
 
 export interface LampApi {
   handle(request: ApiRequest): Promise<ApiResponse>;
+  /** Every route it serves, its own and `extraRoutes`, by method and path (whether public or not). */
+  readonly routes: readonly RouteKey[];
 }
 
 /** JSON is the only body the API reads; `application/json; charset=utf-8` and `+json` types count. */
@@ -184,66 +186,78 @@ function checkSceneBody(request: ApiRequest): void {
   }
 }
 
+/** One of the lamp API's own routes: its method and path, and its answer given what the handlers share. */
+interface LampApiRoute extends RouteKey {
+  handle(context: ApiContext, request: ApiRequest, params: PathParams): Promise<ApiResponse>;
+}
+
+/** Every route of the lamp API; all of them need the token. The stack makes one API Gateway route of each. */
+const LAMP_API_ROUTE_TABLE: readonly LampApiRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/cars',
+    handle: async ({ config }) => jsonResponse(200, { cars: Object.entries(config.cars).map(([id, car]) => describeCar(id, car)) }),
+  },
+  {
+    method: 'GET',
+    path: '/api/cars/{car}',
+    handle: async ({ config, store }, _request, params) => {
+      const [carId, car] = carOf(config, params);
+      return jsonResponse(200, await readCarView(store, carId, car));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/api/cars/{car}/lamps/{target}',
+    handle: async (context, request, params) => {
+      const [carId, car] = carOf(context.config, params);
+      const lampNames = resolveTarget(car, params.target);
+      if (!lampNames) throw notFound(`lamp or group '${shorten(params.target)}' not found on car '${carId}'; known: ${knownTargets(car)}`);
+      const intent = parseIntentObject(readJson(request, true));
+      return publish(context, request, carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/cars/{car}/lamps',
+    handle: async (context, request, params) => {
+      const [carId, car] = carOf(context.config, params);
+      return publish(context, request, carId, car, parsePatchBody(car, carId, readJson(request, true)));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/cars/{car}/effects/{effect}',
+    handle: async (context, request, params) => {
+      const [carId, car] = carOf(context.config, params);
+      const intents = effectIntents(car, carId, params.effect, readJson(request, false));
+      if (!intents) throw notFound(`effect '${shorten(params.effect)}' not found on car '${carId}'; known: ${effectNames(car).join(', ')}`);
+      return publish(context, request, carId, car, intents);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/cars/{car}/scenes/{scene}',
+    handle: async (context, request, params) => {
+      const [carId, car] = carOf(context.config, params);
+      const intents = sceneIntents(car, params.scene);
+      if (!intents)
+        throw notFound(`scene '${shorten(params.scene)}' not found on car '${carId}'; known: ${Object.keys(car.scenes).join(', ')}`);
+      checkSceneBody(request);
+      return publish(context, request, carId, car, intents);
+    },
+  },
+];
+
+/** The lamp API's routes by method and path, for the stack to route each to the Lambda behind the token authorizer. */
+export const LAMP_API_ROUTE_KEYS: readonly RouteKey[] = LAMP_API_ROUTE_TABLE.map(({ method, path }) => ({ method, path }));
+
 function lampApiRoutes(context: ApiContext): Route[] {
-  const { config, store } = context;
-  return [
-    {
-      method: 'GET',
-      path: '/api/cars',
-      handle: async () => jsonResponse(200, { cars: Object.entries(config.cars).map(([id, car]) => describeCar(id, car)) }),
-    },
-    {
-      method: 'GET',
-      path: '/api/cars/{car}',
-      handle: async (_request, params) => {
-        const [carId, car] = carOf(config, params);
-        return jsonResponse(200, await readCarView(store, carId, car));
-      },
-    },
-    {
-      method: 'PUT',
-      path: '/api/cars/{car}/lamps/{target}',
-      handle: async (request, params) => {
-        const [carId, car] = carOf(config, params);
-        const lampNames = resolveTarget(car, params.target);
-        if (!lampNames)
-          throw notFound(`lamp or group '${shorten(params.target)}' not found on car '${carId}'; known: ${knownTargets(car)}`);
-        const intent = parseIntentObject(readJson(request, true));
-        return publish(context, request, carId, car, intentsForTarget(car, lampNames, intent, 'brightness'));
-      },
-    },
-    {
-      method: 'PATCH',
-      path: '/api/cars/{car}/lamps',
-      handle: async (request, params) => {
-        const [carId, car] = carOf(config, params);
-        return publish(context, request, carId, car, parsePatchBody(car, carId, readJson(request, true)));
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/cars/{car}/effects/{effect}',
-      handle: async (request, params) => {
-        const [carId, car] = carOf(config, params);
-        const intents = effectIntents(car, carId, params.effect, readJson(request, false));
-        if (!intents)
-          throw notFound(`effect '${shorten(params.effect)}' not found on car '${carId}'; known: ${effectNames(car).join(', ')}`);
-        return publish(context, request, carId, car, intents);
-      },
-    },
-    {
-      method: 'POST',
-      path: '/api/cars/{car}/scenes/{scene}',
-      handle: async (request, params) => {
-        const [carId, car] = carOf(config, params);
-        const intents = sceneIntents(car, params.scene);
-        if (!intents)
-          throw notFound(`scene '${shorten(params.scene)}' not found on car '${carId}'; known: ${Object.keys(car.scenes).join(', ')}`);
-        checkSceneBody(request);
-        return publish(context, request, carId, car, intents);
-      },
-    },
-  ];
+  return LAMP_API_ROUTE_TABLE.map((route) => ({
+    method: route.method,
+    path: route.path,
+    handle: (request, params) => route.handle(context, request, params),
+  }));
 }
 
 export function createLampApi(options: LampApiOptions): LampApi {
@@ -275,6 +289,7 @@ export function createLampApi(options: LampApiOptions): LampApi {
   }
 
   return {
+    routes: routes.map(({ method, path, public: isPublic }) => ({ method, path, public: isPublic === true })),
     async handle(request) {
       try {
         return await route(request);

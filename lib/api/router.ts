@@ -4,7 +4,8 @@ import { ApiError, badRequest, notFound, shorten } from './http';
 /** Path parameters by name, e.g. `{ car: 'rps13' }` for `/api/cars/{car}`. */
 export type PathParams = Readonly<Record<string, string>>;
 
-export interface Route {
+/** A route by what it answers: an HTTP method and a path. */
+export interface RouteKey {
   readonly method: string;
   /** Segments in braces are parameters: `/api/cars/{car}/lamps/{target}`. */
   readonly path: string;
@@ -13,6 +14,9 @@ export interface Route {
    * @default false - the request needs a valid token
    */
   readonly public?: boolean;
+}
+
+export interface Route extends RouteKey {
   handle(request: ApiRequest, params: PathParams): Promise<ApiResponse>;
 }
 

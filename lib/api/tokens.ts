@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { UserError } from '../user-error';
 
 /** Tokens look like `plamo_<base64url>`; the prefix makes a leaked one easy to spot and to grep for. */
 export const TOKEN_PREFIX = 'plamo_';
@@ -68,10 +69,9 @@ export interface TokenStore extends TokenLookup {
   removeByName(name: string): Promise<number>;
 }
 
-export class DuplicateTokenNameError extends Error {
+export class DuplicateTokenNameError extends UserError {
   constructor(readonly tokenName: string) {
     super(`a token named '${tokenName}' exists already; revoke it first or pick another name`);
-    this.name = 'DuplicateTokenNameError';
   }
 }
 

@@ -1,50 +1,40 @@
-import type { Command } from 'commander';
-
 /**
- * Every `plamo` command as `plamo --help` lists it. A command's module (with the AWS SDK, the CDK or the twin
- * behind it) is loaded only when that command runs or shows its own help, so the list comes up at once.
+ * Every `plamo` command as `plamo --help` lists it: data only, so each command's module can read its own
+ * summary from here while `index.ts` loads that module only when its command runs (see `REGISTER`).
  */
 export interface CommandEntry {
   readonly summary: string;
   /** Its arguments as the list shows them, e.g. `<car>`. */
   readonly args?: string;
-  readonly register: () => (program: Command) => void;
 }
 
 export const COMMANDS = {
   check: {
     summary: "validate the config and show each car's lamps, pins and current budget",
-    register: () => (require('./check') as typeof import('./check')).registerCheck,
   },
   device: {
     summary: 'write a flashable Pico W folder: firmware, config.py and the DER certificates',
     args: '<car>',
-    register: () => (require('./device') as typeof import('./device')).registerDevice,
   },
   certs: {
     summary: "write just the car's three DER files: device certificate, device key, root CA",
     args: '<car>',
-    register: () => (require('./device') as typeof import('./device')).registerCerts,
   },
   firmware: {
     summary: "write the car's MicroPython firmware and generated config.py (no certificates; see `plamo device`)",
     args: '<car>',
-    register: () => (require('./firmware') as typeof import('./firmware')).registerFirmware,
   },
   keys: {
     summary: 'make a key pair and CSR for a car in certificate mode "csr" (kept in .plamo/, never uploaded)',
     args: '<car>',
-    register: () => (require('./keys') as typeof import('./keys')).registerKeys,
   },
   sim: {
     summary:
       'run the local twin on 127.0.0.1 (or the LAN address with --lan): MQTT broker with mutual TLS, lamp API, phone page and a virtual Pico W per car',
-    register: () => (require('./sim') as typeof import('./sim')).registerSim,
   },
   token: {
     summary: 'per-phone API tokens: create (shows it once, with a QR code), list, revoke',
     args: '<create|list|revoke>',
-    register: () => (require('./token') as typeof import('./token')).registerToken,
   },
 } satisfies Record<string, CommandEntry>;
 

@@ -1,35 +1,20 @@
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type CarConfig, loadConfig } from '../config';
-import { STACK_NAME } from '../cloud/app';
-import { DEFAULT_KEYS_DIR } from '../cloud/device-keys';
-import {
-  type BundleKind,
-  copyCertsSteps,
-  DeviceBundleError,
-  defaultAwsClients,
-  defaultOutDir,
-  flashSteps,
-  makeBundle,
-  wiringTableCells,
-} from '../device';
-import { DEFAULT_PKI_DIR } from '../sim/pki';
+import { defaultAwsClients } from '../aws/device-credentials';
+import { MQTT_TLS_PORT, STACK_NAME } from '../contract';
+import { DEFAULT_KEYS_DIR } from '../pki/device-keys';
+import { type BundleKind, copyCertsSteps, defaultOutDir, flashSteps, makeBundle, wiringTableCells } from '../device';
+import { DEFAULT_PKI_DIR } from '../pki/local-ca';
 import { COMMANDS } from './commands';
 import { noteNodeSupport } from './node-support';
-import { CliError } from './index';
+import { parsePort } from './options';
 import { table } from './table';
 
 interface BundleOptions {
   readonly out?: string;
   readonly local: boolean;
   readonly mqttPort: string;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535)
-    throw new CliError(`--mqtt-port must be a port number (1–65535), not '${value}'`);
-  return port;
 }
 
 function wiringReport(carId: string, car: CarConfig): string {
@@ -49,26 +34,21 @@ async function runBundleCommand(program: Command, kind: BundleKind, carId: strin
   // .env and the .plamo/ key folders belong to the project, next to its config.
   const projectDir = dirname(resolve(configFile));
   if (!options.local) noteNodeSupport();
-  try {
-    const { outDir } = await makeBundle({
-      kind,
-      config,
-      carId,
-      outDir: options.out,
-      projectDir,
-      pkiDir: join(projectDir, DEFAULT_PKI_DIR),
-      keysDir: join(projectDir, DEFAULT_KEYS_DIR),
-      local: options.local,
-      mqttPort: parsePort(options.mqttPort),
-      awsClients: defaultAwsClients,
-      stackName: STACK_NAME,
-      progress: (line) => console.log(line),
-    });
-    console.log(`\n${nextSteps(kind, carId, config.cars[carId], outDir, options.local)}`);
-  } catch (error) {
-    if (error instanceof DeviceBundleError) throw new CliError(error.message);
-    throw error;
-  }
+  const { outDir } = await makeBundle({
+    kind,
+    config,
+    carId,
+    outDir: options.out,
+    projectDir,
+    pkiDir: join(projectDir, DEFAULT_PKI_DIR),
+    keysDir: join(projectDir, DEFAULT_KEYS_DIR),
+    local: options.local,
+    mqttPort: parsePort(options.mqttPort, '--mqtt-port'),
+    awsClients: defaultAwsClients,
+    stackName: STACK_NAME,
+    progress: (line) => console.log(line),
+  });
+  console.log(`\n${nextSteps(kind, carId, config.cars[carId], outDir, options.local)}`);
 }
 
 function bundleCommand(program: Command, kind: BundleKind): Command {
@@ -78,7 +58,7 @@ function bundleCommand(program: Command, kind: BundleKind): Command {
     .argument('<car>', 'car id from the config')
     .option('--out <dir>', `output folder (default: ${defaultOutDir(kind, '<car>', false)}, gitignored)`)
     .option('--local', "use the local twin's CA and broker (127.0.0.1) instead of AWS; no AWS call", false)
-    .option('--mqtt-port <port>', "with --local: the twin's MQTT port", '8883')
+    .option('--mqtt-port <port>', "with --local: the twin's MQTT port", String(MQTT_TLS_PORT))
     .action((carId: string, options: BundleOptions) => runBundleCommand(program, kind, carId, options));
 }
 

@@ -1,14 +1,16 @@
 import { existsSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CERT_FILES, DEFAULT_MQTT_PORT, renderFirmwareFiles } from '../../firmware/generate';
+import { DEFAULT_CERT_FILES, renderFirmwareFiles } from '../../firmware/generate';
+import { MQTT_TLS_PORT } from '../contract';
 import { loadConfig } from '../config';
-import { DeviceBundleError, writeBundle } from '../device';
+import { writeBundle } from '../device';
 import { checkOutputFolder } from '../device/output-dir';
-import { readWifiPassword, WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
+import { MissingWifiPasswordError, readWifiPassword, WIFI_PASSWORD_VARIABLE } from '../device/wifi-password';
 import { SECRET_FILE_MODE } from '../device/write-bundle';
 import { COMMANDS } from './commands';
-import { CliError } from './index';
+import { CliError } from './cli-error';
+import { parsePort } from './options';
 
 const CERT_PATHS: ReadonlySet<string> = new Set(Object.values(DEFAULT_CERT_FILES));
 
@@ -30,15 +32,9 @@ function optionalWifiPassword(projectDir: string): string | undefined {
     return readWifiPassword({ projectDir }).password;
   } catch (error) {
     // Absent is fine here (the folder is still useful); a password that is present but malformed is not.
-    if (error instanceof DeviceBundleError && error.message.startsWith('no Wi-Fi password')) return undefined;
+    if (error instanceof MissingWifiPasswordError) return undefined;
     throw error;
   }
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new CliError(`--port must be a port number (1–65535), not '${value}'`);
-  return port;
 }
 
 /** What the folder still lacks before it can run on a Pico W, and the command that adds it. */
@@ -68,29 +64,23 @@ async function writeFirmware(program: Command, carId: string, options: FirmwareC
   const projectDir = dirname(resolve(configFile));
   const suggestion = defaultFirmwareOutDir(carId);
   const outDir = options.out ?? suggestion;
-  try {
-    const wifiPassword = optionalWifiPassword(projectDir);
-    const holdsKey = existsSync(resolve(outDir, DEFAULT_CERT_FILES.privateKey));
-    // config.py holds the Wi-Fi password, and a device folder the key: keep the folder out of git like the device bundle.
-    if (wifiPassword || holdsKey) checkOutputFolder(outDir, suggestion);
-    const files = renderFirmwareFiles(config, carId, { mqttHost: host, mqttPort: parsePort(options.port), wifiPassword });
-    writeBundle(
-      outDir,
-      new Map(
-        [...files].map(([path, content]) => [path, { content, mode: path === 'config.py' && wifiPassword ? SECRET_FILE_MODE : undefined }]),
-      ),
-      // New firmware for a folder `plamo device` wrote: its certificates stay, as the README promises.
-      { marker: 'config.py', keep: (path) => CERT_PATHS.has(path) },
-    );
-    console.log(`✓ wrote ${files.size} firmware files for ${carId} to ${relative(process.cwd(), resolve(outDir)) || '.'}`);
-    if (holdsKey) console.log('✓ kept the certificates already in the folder');
-    const missing = missingParts(carId, outDir, wifiPassword !== undefined);
-    if (missing.length > 0) console.log(`Still missing before it runs on a Pico W:\n${missing.map((line) => `  - ${line}`).join('\n')}`);
-  } catch (error) {
-    if (error instanceof DeviceBundleError || (error instanceof Error && error.message.startsWith('no MQTT host')))
-      throw new CliError(error.message);
-    throw error;
-  }
+  const wifiPassword = optionalWifiPassword(projectDir);
+  const holdsKey = existsSync(resolve(outDir, DEFAULT_CERT_FILES.privateKey));
+  // config.py holds the Wi-Fi password, and a device folder the key: keep the folder out of git like the device bundle.
+  if (wifiPassword || holdsKey) checkOutputFolder(outDir, suggestion);
+  const files = renderFirmwareFiles(config, carId, { mqttHost: host, mqttPort: parsePort(options.port, '--port'), wifiPassword });
+  writeBundle(
+    outDir,
+    new Map(
+      [...files].map(([path, content]) => [path, { content, mode: path === 'config.py' && wifiPassword ? SECRET_FILE_MODE : undefined }]),
+    ),
+    // New firmware for a folder `plamo device` wrote: its certificates stay, as the README promises.
+    { marker: 'config.py', keep: (path) => CERT_PATHS.has(path) },
+  );
+  console.log(`✓ wrote ${files.size} firmware files for ${carId} to ${relative(process.cwd(), resolve(outDir)) || '.'}`);
+  if (holdsKey) console.log('✓ kept the certificates already in the folder');
+  const missing = missingParts(carId, outDir, wifiPassword !== undefined);
+  if (missing.length > 0) console.log(`Still missing before it runs on a Pico W:\n${missing.map((line) => `  - ${line}`).join('\n')}`);
 }
 
 export function registerFirmware(program: Command): void {
@@ -100,6 +90,6 @@ export function registerFirmware(program: Command): void {
     .argument('<car>', 'car id from the config')
     .option('--out <dir>', `output folder (default: ${defaultFirmwareOutDir('<car>')})`)
     .option('--host <endpoint>', `MQTT broker host name (default: $${MQTT_HOST_VARIABLE})`)
-    .option('--port <port>', 'MQTT port', String(DEFAULT_MQTT_PORT))
+    .option('--port <port>', 'MQTT port', String(MQTT_TLS_PORT))
     .action((carId: string, options: FirmwareCommandOptions) => writeFirmware(program, carId, options));
 }

@@ -1,11 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { ConfigError, DEFAULT_CONFIG_FILE } from '../config/errors';
-import { COMMANDS, commandNamed } from './commands';
+import { DEFAULT_CONFIG_FILE } from '../config/errors';
+import { UserError } from '../user-error';
+import { COMMANDS, type CommandName, commandNamed } from './commands';
 
-/** An expected failure: its message is printed as it is, without a stack trace. */
-export class CliError extends Error {}
+/**
+ * How each command adds itself to the program. A command's module (with the AWS SDK, the CDK or the twin
+ * behind it) is loaded only when that command runs or shows its own help, so `plamo --help` comes up at once.
+ */
+const REGISTER: Record<CommandName, () => (program: Command) => void> = {
+  check: () => (require('./check') as typeof import('./check')).registerCheck,
+  device: () => (require('./device') as typeof import('./device')).registerDevice,
+  certs: () => (require('./device') as typeof import('./device')).registerCerts,
+  firmware: () => (require('./firmware') as typeof import('./firmware')).registerFirmware,
+  keys: () => (require('./keys') as typeof import('./keys')).registerKeys,
+  sim: () => (require('./sim') as typeof import('./sim')).registerSim,
+  token: () => (require('./token') as typeof import('./token')).registerToken,
+};
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
@@ -22,7 +34,7 @@ export function createProgram(argv: readonly string[]): Command {
     .exitOverride();
   const wanted = commandNamed(argv);
   for (const [name, entry] of Object.entries(COMMANDS)) {
-    if (name === wanted) entry.register()(program);
+    if (name === wanted) REGISTER[name as CommandName]()(program);
     else {
       const listed = program.command(name).description(entry.summary);
       if ('args' in entry) listed.arguments(entry.args);
@@ -39,7 +51,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof ConfigError || error instanceof CliError) {
+    // The user's to fix: the message says how, and a stack trace would only bury it.
+    if (error instanceof UserError) {
       console.error(`✗ ${error.message}`);
       return 1;
     }

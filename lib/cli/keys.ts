@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { type CarConfig, loadConfig } from '../config';
-import { createDeviceKeyPair, DEFAULT_KEYS_DIR, deviceKeyPaths, writeDeviceKeyPair } from '../cloud/device-keys';
+import { createDeviceKeyPair, DEFAULT_KEYS_DIR, deviceKeyPaths, writeDeviceKeyPair } from '../pki/device-keys';
 import { COMMANDS } from './commands';
-import { CliError } from './index';
+import { CliError } from './cli-error';
 
 export interface KeysOptions {
   readonly keysDir: string;

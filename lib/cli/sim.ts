@@ -1,16 +1,18 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import QRCode from 'qrcode';
 import { loadConfig, type PlamoConfig } from '../config';
+import { MQTT_TLS_PORT } from '../contract';
 import { PortInUseError } from '../sim/listen';
 import { tokenFilePath } from '../sim/token-file';
 import { TerminalView } from '../sim/terminal-view';
-import { InvalidTokenError, startTwin, type Twin } from '../sim/twin';
-import { startVirtualPico, VirtualCarError } from '../sim/virtual-car';
+import { startTwin, TWIN_HTTP_PORT, type Twin } from '../sim/twin';
+import { startVirtualCar } from '../sim/virtual-car';
 import { COMMANDS } from './commands';
-import { CliError } from './index';
+import { CliError } from './cli-error';
+import { parsePort } from './options';
 
 export interface SimOptions {
   readonly port: number;
@@ -28,12 +30,6 @@ export function lanAddress(interfaces = networkInterfaces()): string | undefined
     if (found) return found.address;
   }
   return undefined;
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('use a port number from 0 to 65535');
-  return port;
 }
 
 function write(text: string): void {
@@ -127,15 +123,14 @@ async function start(config: PlamoConfig, options: SimOptions, view: TerminalVie
       mqttPort: options.mqttPort,
       host,
       token: process.env.PLAMO_TOKEN || undefined,
-      startVirtualCar: options.cars ? startVirtualPico : undefined,
+      startVirtualCar: options.cars ? startVirtualCar : undefined,
       log: (line) => view.log(line),
       observe: (message) => view.observe(message),
     });
   } catch (error) {
+    // Under npm the option must follow `--` (see refuseStrayArguments); say so where the port is named.
     if (error instanceof PortInUseError && process.env.npm_lifecycle_event === 'start')
       throw new CliError(`${error.message}, after --: npm start -- ${error.option} <port>`);
-    if (error instanceof PortInUseError || error instanceof InvalidTokenError || error instanceof VirtualCarError)
-      throw new CliError(error.message);
     throw error;
   }
 }
@@ -166,8 +161,8 @@ export function registerSim(program: Command): void {
   program
     .command('sim')
     .description(COMMANDS.sim.summary)
-    .option('--port <port>', 'HTTP port of the lamp API and the phone page', parsePort, 8080)
-    .option('--mqtt-port <port>', 'MQTT over TLS port of the broker', parsePort, 8883)
+    .option('--port <port>', 'HTTP port of the lamp API and the phone page', (value) => parsePort(value, '--port', 0), TWIN_HTTP_PORT)
+    .option('--mqtt-port <port>', 'MQTT over TLS port of the broker', (value) => parsePort(value, '--mqtt-port', 0), MQTT_TLS_PORT)
     .option('--lan', "listen on this computer's network address (plain HTTP), so a phone on the same Wi-Fi can open the page")
     .option('--no-cars', 'start no virtual cars, e.g. to connect your own MQTT clients with the certificates in .plamo/local')
     .allowExcessArguments()

@@ -1,23 +1,16 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Command } from 'commander';
 import QRCode from 'qrcode';
-import { DynamoTokenStore } from '../api/dynamo-token-store';
-import {
-  DuplicateTokenNameError,
-  isExpired,
-  issueToken,
-  parseTokenLifetime,
-  TOKEN_NAME_PATTERN,
-  type TokenRecord,
-  type TokenStore,
-} from '../api/tokens';
-import { STACK_NAME } from '../cloud/app';
+import { DynamoTokenStore } from '../aws/dynamo-token-store';
+import { AwsAccessError, explainAwsError } from '../aws/errors';
+import { readStackOutputs } from '../aws/stack-outputs';
+import { isExpired, issueToken, parseTokenLifetime, TOKEN_NAME_PATTERN, type TokenRecord, type TokenStore } from '../api/tokens';
 import { AUTHORIZER_CACHE_TTL } from '../cloud/lamp-api';
-import { STACK_OUTPUTS } from '../cloud/outputs';
+import { STACK_NAME, STACK_OUTPUTS } from '../contract/stack';
 import { COMMANDS } from './commands';
 import { noteNodeSupport } from './node-support';
-import { CliError } from './index';
+import { CliError } from './cli-error';
 import { table } from './table';
 
 /** Where the deployed API lives: read from the stack's outputs. */
@@ -31,32 +24,9 @@ export interface TokenClients {
   readonly dynamo: DynamoDBClient;
 }
 
-/** Turns an SDK failure into a sentence that says what to do; AWS's own message is kept (it holds no secret). */
-export function explainAwsFailure(error: unknown, doing: string): CliError {
-  const { name = 'Error', message = String(error) } = error as { name?: string; message?: string };
-  if (name === 'CredentialsProviderError') {
-    return new CliError(`no AWS credentials found while ${doing}; sign in (aws configure, or aws sso login with AWS_PROFILE set)`);
-  }
-  if (/Region is missing/i.test(message)) return new CliError('no AWS region set; set AWS_REGION to the region you deployed to');
-  if (/ExpiredToken/.test(name)) return new CliError('the AWS session has expired; sign in again (aws sso login)');
-  if (/AccessDenied/.test(name)) return new CliError(`AWS refused ${doing}: ${message}`);
-  if (name === 'ResourceNotFoundException') return new CliError(`the token table is gone (${message}); run: npx cdk deploy`);
-  return new CliError(`${doing} failed: ${name}: ${message}`);
-}
-
+/** The stack's API outputs; a stack without them was deployed from an older version and says so. */
 export async function readDeployedApi(cloudFormation: CloudFormationClient, stackName: string = STACK_NAME): Promise<DeployedApi> {
-  const notDeployed = new CliError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
-  let outputs: Map<string, string>;
-  try {
-    const { Stacks = [] } = await cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    if (!Stacks[0]) throw notDeployed;
-    outputs = new Map((Stacks[0].Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']));
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const { name, message } = error as { name?: string; message?: string };
-    if (name === 'ValidationError' && /does not exist/.test(message ?? '')) throw notDeployed;
-    throw explainAwsFailure(error, `reading stack ${stackName}`);
-  }
+  const { outputs } = await readStackOutputs(cloudFormation, stackName);
   const apiUrl = outputs.get(STACK_OUTPUTS.apiUrl);
   const tokenTable = outputs.get(STACK_OUTPUTS.tokenTable);
   if (!apiUrl || !tokenTable) {
@@ -76,8 +46,10 @@ async function withAws<T>(doing: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof CliError || error instanceof DuplicateTokenNameError) throw new CliError(error.message);
-    throw explainAwsFailure(error, doing);
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      throw new AwsAccessError(`the token table is gone (${(error as Error).message}); run: npx cdk deploy`);
+    }
+    throw explainAwsError(error, doing);
   }
 }
 

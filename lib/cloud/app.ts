@@ -1,10 +1,12 @@
 import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PlamoConfig } from '../config';
+import { STACK_NAME } from '../contract/stack';
 import { PlamoStack } from './stack';
 import { guardTemplateLimits } from './template-limits';
 
-export const STACK_NAME = 'PlamoIot';
+/** Re-exported for the tests and the bench that synthesize the app; defined in the contract. */
+export { STACK_NAME };
 
 export interface CreateAppOptions {
   /**

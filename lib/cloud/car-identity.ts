@@ -4,9 +4,9 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
 import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider } from './certificate-provider';
-import { DEFAULT_KEYS_DIR, readDeviceCsr } from './device-keys';
+import { DEFAULT_KEYS_DIR, readDeviceCsr } from '../pki/device-keys';
 import { deviceIotPolicies } from './device-policy';
-import { type CarOutput, carOutputKey } from './outputs';
+import { type CarOutput, carOutputKey } from '../contract/stack';
 
 export interface CarIdentityProps {
   /** First level of every topic (`config.topicRoot`). */

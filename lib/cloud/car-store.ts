@@ -5,7 +5,7 @@ import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { EFFECT_FIELD, EVENT_TTL_S, STORE_KEYS } from '../api/car-store';
-import { CAR_STORE_ATTRIBUTES as A } from '../api/dynamo-car-store';
+import { CAR_STORE_ATTRIBUTES as A } from '../aws/dynamo-car-store';
 import { ANY_LEVEL, carTopics } from '../contract';
 import { createAfterRolePolicy, IOT_SQL_VERSION } from './topic-rules';
 

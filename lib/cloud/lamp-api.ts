@@ -15,14 +15,15 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { apiConfigOf } from '../api/commands';
 import { API_CONFIG_FILE } from '../api/config-file';
+import { LAMP_API_ROUTE_KEYS } from '../api/lamp-api';
 import { TOKEN_TABLE_KEY } from '../api/tokens';
 import type { PlamoConfig } from '../config';
-import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../web/phone-page';
+import { loadPhonePage, PHONE_PAGE_DEFINE, PHONE_PAGE_ROUTE_PATHS, serializePhonePage } from '../api/phone-page';
 import type { IotArn } from './device-policy';
 import { lampApiIotStatements } from './lamp-api-policy';
 import { plamoFunction } from './lambda-role';
 import { LAMBDA_BUNDLING, LAMBDA_RUNTIME } from './lambda-bundling';
-import { STACK_OUTPUTS } from './outputs';
+import { STACK_OUTPUTS } from '../contract/stack';
 
 export { LAMBDA_BUNDLING, LAMBDA_RUNTIME };
 
@@ -74,14 +75,12 @@ export class ApiConfigBesideBundle implements ICommandHooks {
 export const LAMP_API_ENTRY = join(__dirname, '..', '..', 'lambda', 'api', 'index.ts');
 export const AUTHORIZER_ENTRY = join(__dirname, '..', '..', 'lambda', 'authorizer', 'index.ts');
 
-/** The lamp API's routes; each needs the token authorizer. `ANY /api/{proxy+}` lets the Lambda answer 404/405 as JSON. */
+/**
+ * The lamp API's routes, taken from its own table; each needs the token authorizer. `ANY /api/{proxy+}` lets
+ * the Lambda answer 404/405 as JSON; it would also quietly catch a route missing above, so none is typed here.
+ */
 export const LAMP_API_ROUTES: readonly { method: HttpMethod; path: string }[] = [
-  { method: HttpMethod.GET, path: '/api/cars' },
-  { method: HttpMethod.GET, path: '/api/cars/{car}' },
-  { method: HttpMethod.PUT, path: '/api/cars/{car}/lamps/{target}' },
-  { method: HttpMethod.PATCH, path: '/api/cars/{car}/lamps' },
-  { method: HttpMethod.POST, path: '/api/cars/{car}/scenes/{scene}' },
-  { method: HttpMethod.POST, path: '/api/cars/{car}/effects/{effect}' },
+  ...LAMP_API_ROUTE_KEYS.map(({ method, path }) => ({ method: method as HttpMethod, path })),
   { method: HttpMethod.ANY, path: '/api/{proxy+}' },
 ];
 

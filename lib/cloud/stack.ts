@@ -6,7 +6,7 @@ import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
 import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
-import { STACK_OUTPUTS } from './outputs';
+import { STACK_OUTPUTS } from '../contract/stack';
 import { DeviceTopicRules } from './topic-rules';
 
 export interface PlamoStackProps extends StackProps {

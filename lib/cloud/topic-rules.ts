@@ -3,11 +3,10 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ANY_LEVEL, carTopics } from '../contract';
+import { ANY_LEVEL, carTopics, METRICS_NAMESPACE } from '../contract';
 
 /** AWS IoT SQL version with literals and nested objects (AWS IoT developer guide, "SQL versions"). */
 export const IOT_SQL_VERSION = '2016-03-23';
-export const DEFAULT_METRICS_NAMESPACE = 'PlamoIot';
 /** The per-car dimension of every telemetry metric. */
 export const CAR_DIMENSION = 'car';
 
@@ -43,7 +42,7 @@ export interface DeviceTopicRulesProps {
   readonly topicRoot: string;
   /**
    * CloudWatch namespace of the telemetry metrics.
-   * @default 'PlamoIot'
+   * @default METRICS_NAMESPACE
    */
   readonly metricsNamespace?: string;
   /**
@@ -93,7 +92,7 @@ export class DeviceTopicRules extends Construct {
     this.telemetryLogs = logGroup('TelemetryLogs', `${prefix}/telemetry`, props.telemetryLogRetention ?? RetentionDays.ONE_WEEK);
     this.errorLogs = logGroup('RuleErrorLogs', `${prefix}/rule-errors`, props.errorLogRetention ?? RetentionDays.ONE_MONTH);
 
-    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
+    const namespace = props.metricsNamespace ?? METRICS_NAMESPACE;
     this.rule(
       'Telemetry',
       'telemetry of every car as CloudWatch metrics (EMF) with a car dimension',

@@ -3,14 +3,13 @@ import { type LampKind, LAMP_KINDS } from './lamp-traits';
 import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
-import { LIMITS } from '../contract/topics';
+import { LIMITS, NAME_PATTERN } from '../contract/topics';
 import { EFFECT_STEP_MODES, MAX_EFFECT_STEPS } from './effects';
 import { SERVO_DEFAULTS, SERVO_PULSE_MAX_US, SERVO_PULSE_MIN_US, SERVO_TRAVEL_MAX_MS } from './servo';
 
 /** AWS IoT thing names: 1–128 of `[a-zA-Z0-9:_-]`; we keep to 64 and drop `:` so ids are safe in topics and file names. */
 export const CAR_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-/** Lamp, group and scene names become topic levels, URL segments and Python identifiers. */
-export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
+export { NAME_PATTERN };
 /** Where the Wi-Fi password comes from instead (or a gitignored `.env`): the config is committed, the password must not be. */
 export const WIFI_PASSWORD_VARIABLE = 'PLAMO_WIFI_PASSWORD';
 

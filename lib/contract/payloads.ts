@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { BUILTIN_EFFECTS } from '../config/effects';
-import { LAMP_MODES, NAME_PATTERN } from '../config/schema';
-import { POD_POSITIONS } from '../config/servo';
-import { COMMAND_ID_PATTERN, LIMITS } from './topics';
+import { BUILTIN_EFFECTS, POD_POSITIONS } from './lamp-effects';
+import { LAMP_MODES } from './lamp-modes';
+import { COMMAND_ID_PATTERN, LIMITS, NAME_PATTERN } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
 export { encodePayload, STATUS_OFFLINE } from './encode';

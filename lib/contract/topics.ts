@@ -26,6 +26,9 @@ export const LIMITS = {
  */
 export const COMMAND_ID_PATTERN = new RegExp(`^[\\x20-\\x7E]{1,${LIMITS.commandIdMaxLength}}$`);
 
+/** Lamp, group, scene and effect names become topic levels, URL segments and Python identifiers. */
+export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
+
 /** Single-level wildcard in an MQTT topic filter. */
 export const ANY_LEVEL = '+';
 

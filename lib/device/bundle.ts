@@ -1,7 +1,7 @@
 import { DEFAULT_CERT_FILES, type FirmwareCertFiles, renderFirmwareFiles } from '../../firmware/generate';
 import type { PlamoConfig } from '../config';
 import { DeviceBundleError } from './errors';
-import { type DeviceIdentity, type LocalIdentityRequest, localDeviceIdentity } from './identity';
+import { type DeviceConnection, type LocalConnectionRequest, localDeviceConnection } from './connection';
 import { type Bundle, type BundleFile, SECRET_FILE_MODE } from './write-bundle';
 
 /** Where the DER files sit on the device (and in the bundle); the generated config.py names them. */
@@ -11,32 +11,32 @@ export const DEVICE_CERT_FILES: FirmwareCertFiles = DEFAULT_CERT_FILES;
 const SECRET_FIRMWARE_FILES = new Set(['config.py']);
 
 /** The three DER files: device certificate, device key (0600) and the broker's root CA. */
-export function certificateFiles(identity: DeviceIdentity): Map<string, BundleFile> {
+export function certificateFiles(connection: DeviceConnection): Map<string, BundleFile> {
   return new Map<string, BundleFile>([
-    [DEVICE_CERT_FILES.certificate, { content: identity.credentials.certificate }],
-    [DEVICE_CERT_FILES.privateKey, { content: identity.credentials.privateKey, mode: SECRET_FILE_MODE }],
-    [DEVICE_CERT_FILES.rootCa, { content: identity.rootCa }],
+    [DEVICE_CERT_FILES.certificate, { content: connection.credentials.certificate }],
+    [DEVICE_CERT_FILES.privateKey, { content: connection.credentials.privateKey, mode: SECRET_FILE_MODE }],
+    [DEVICE_CERT_FILES.rootCa, { content: connection.rootCa }],
   ]);
 }
 
 export interface DeviceBundleInput {
   readonly config: PlamoConfig;
   readonly carId: string;
-  readonly identity: DeviceIdentity;
+  readonly connection: DeviceConnection;
   /** Absent for the local twin: its virtual Pico W joins no real network. */
   readonly wifiPassword?: string;
 }
 
 /** A complete, flashable Pico W folder in memory: the firmware modules, config.py and the DER files. */
 export function deviceBundle(input: DeviceBundleInput): Bundle {
-  const { identity } = input;
+  const { connection } = input;
   const firmware = renderFirmwareFiles(input.config, input.carId, {
-    mqttHost: identity.mqttHost,
-    mqttPort: identity.mqttPort,
+    mqttHost: connection.mqttHost,
+    mqttPort: connection.mqttPort,
     wifiPassword: input.wifiPassword,
     certFiles: DEVICE_CERT_FILES,
   });
-  const files = certificateFiles(identity);
+  const files = certificateFiles(connection);
   for (const [path, content] of firmware) {
     if (files.has(path)) throw new DeviceBundleError(`the firmware generator wrote ${path}, which is a certificate file`);
     files.set(path, { content, mode: SECRET_FIRMWARE_FILES.has(path) ? SECRET_FILE_MODE : undefined });
@@ -48,7 +48,7 @@ export function deviceBundle(input: DeviceBundleInput): Bundle {
  * The bundle `npx plamo device <car> --local` writes, in memory: what the twin's virtual Pico W runs.
  * Makes (or reuses) the car's certificate in the twin's CA; no AWS call.
  */
-export async function buildLocalDeviceBundle(request: LocalIdentityRequest & { readonly wifiPassword?: string }): Promise<Bundle> {
-  const identity = await localDeviceIdentity(request);
-  return deviceBundle({ config: request.config, carId: request.carId, identity, wifiPassword: request.wifiPassword });
+export async function buildLocalDeviceBundle(request: LocalConnectionRequest & { readonly wifiPassword?: string }): Promise<Bundle> {
+  const connection = await localDeviceConnection(request);
+  return deviceBundle({ config: request.config, carId: request.carId, connection, wifiPassword: request.wifiPassword });
 }

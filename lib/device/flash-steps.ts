@@ -1,4 +1,4 @@
-import { displayPath } from './display-path';
+import { displayPath } from '../files/display-path';
 
 /**
  * What to type to put a bundle on a Pico W. The bundle is complete (the firmware has its own MQTT client,

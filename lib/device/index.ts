@@ -1,10 +1,7 @@
-export { type AwsClients, defaultAwsClients, fetchCloudIdentity } from './aws';
 export { buildLocalDeviceBundle, certificateFiles, DEVICE_CERT_FILES, deviceBundle } from './bundle';
-export { credentialsToDer, type DeviceCredentialsDer } from './der';
 export { DeviceBundleError } from './errors';
 export { copyCertsSteps, flashSteps } from './flash-steps';
-export { awsDeviceIdentity, type DeviceIdentity, localDeviceIdentity, MQTT_TLS_PORT } from './identity';
+export { awsDeviceConnection, type DeviceConnection, localDeviceConnection } from './connection';
 export { type BundleKind, defaultOutDir, type MadeBundle, type MakeBundleRequest, makeBundle } from './make';
-export { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from './root-ca';
 export { carWiring, wiringMarkdown, wiringTableCells } from './wiring';
 export { type Bundle, type BundleFile, writeBundle } from './write-bundle';

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { PlamoConfig } from '../config';
-import type { AwsClients } from './aws';
+import type { AwsClients } from '../aws/device-credentials';
 import { certificateFiles, DEVICE_CERT_FILES, deviceBundle } from './bundle';
-import { checkCarId, type DeviceIdentity, localDeviceIdentity, type Progress, awsDeviceIdentity } from './identity';
-import { displayPath } from './display-path';
+import { checkCarId, type DeviceConnection, localDeviceConnection, type Progress, awsDeviceConnection } from './connection';
+import { displayPath } from '../files/display-path';
 import { checkOutputFolder } from './output-dir';
 import { readWifiPassword } from './wifi-password';
 import { type Bundle, writeBundle } from './write-bundle';
@@ -25,7 +25,7 @@ export interface MakeBundleRequest {
   readonly projectDir: string;
   /** The local twin's CA and broker instead of AWS. */
   readonly local: boolean;
-  /** With `local`: the twin's broker port. @default 8883 */
+  /** With `local`: the twin's broker port. @default MQTT_TLS_PORT */
   readonly mqttPort?: number;
   /** With `local`. @default '.plamo/local' */
   readonly pkiDir?: string;
@@ -43,10 +43,10 @@ export interface MadeBundle {
   readonly bundle: Bundle;
 }
 
-function identityFor(request: MakeBundleRequest): Promise<DeviceIdentity> {
+function connectionFor(request: MakeBundleRequest): Promise<DeviceConnection> {
   const { config, carId, progress } = request;
-  if (request.local) return localDeviceIdentity({ config, carId, pkiDir: request.pkiDir, mqttPort: request.mqttPort, progress });
-  return awsDeviceIdentity({
+  if (request.local) return localDeviceConnection({ config, carId, pkiDir: request.pkiDir, mqttPort: request.mqttPort, progress });
+  return awsDeviceConnection({
     config,
     carId,
     progress,
@@ -72,7 +72,7 @@ function wifiPasswordFor(request: MakeBundleRequest): string | undefined {
 
 /**
  * Makes a bundle and writes it atomically: checks the car, the output folder and the Wi-Fi password
- * before any AWS call, then reads the identity, converts it to DER, renders the firmware and writes.
+ * before any AWS call, then reads the connection, converts it to DER, renders the firmware and writes.
  * Any failure leaves no partial folder behind.
  */
 export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle> {
@@ -82,10 +82,10 @@ export async function makeBundle(request: MakeBundleRequest): Promise<MadeBundle
   const outDir = resolve(request.outDir ?? suggestion);
   progress(`✓ output folder ${displayPath(outDir)} ${checkOutputFolder(request.outDir ?? suggestion, suggestion)}`);
   const wifiPassword = kind === 'device' ? wifiPasswordFor(request) : undefined;
-  const identity = await identityFor(request);
-  const bundle = kind === 'device' ? deviceBundle({ config, carId, identity, wifiPassword }) : certificateFiles(identity);
+  const connection = await connectionFor(request);
+  const bundle = kind === 'device' ? deviceBundle({ config, carId, connection, wifiPassword }) : certificateFiles(connection);
   if (kind === 'device') {
-    progress(`✓ firmware: ${bundle.size - 4} modules + config.py for ${carId} → mqtts://${identity.mqttHost}:${identity.mqttPort}`);
+    progress(`✓ firmware: ${bundle.size - 4} modules + config.py for ${carId} → mqtts://${connection.mqttHost}:${connection.mqttPort}`);
   }
   // Certificates alone into a device folder (after a rotation) leave its firmware in place.
   const keep = kind === 'certs' ? (path: string) => !bundle.has(path) : undefined;

@@ -19,6 +19,9 @@ export interface WifiPassword {
   readonly source: string;
 }
 
+/** Neither the environment nor `.env` holds a Wi-Fi password (one that is there but malformed is a `DeviceBundleError`). */
+export class MissingWifiPasswordError extends DeviceBundleError {}
+
 /** WPA2-Personal passphrases are 8–63 printable ASCII characters, or exactly 64 hex digits (IEEE 802.11i H.4.1). */
 function checkPassphrase(password: string, origin: string): string {
   const isHexKey = /^[0-9A-Fa-f]{64}$/.test(password);
@@ -50,7 +53,7 @@ export function readWifiPassword(source: WifiPasswordSource): WifiPassword {
   const envFile = join(source.projectDir, '.env');
   const fromFile = existsSync(envFile) ? readEnvFile(envFile)[WIFI_PASSWORD_VARIABLE] : undefined;
   if (fromFile) return { password: checkPassphrase(fromFile, envFile), source: envFile };
-  throw new DeviceBundleError(
+  throw new MissingWifiPasswordError(
     `no Wi-Fi password: set ${WIFI_PASSWORD_VARIABLE} in the environment or put a line ${WIFI_PASSWORD_VARIABLE}=… in ${envFile} (gitignored)`,
   );
 }

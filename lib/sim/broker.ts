@@ -1,3 +1,4 @@
+import { MQTT_TLS_PORT } from '../contract/broker';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createServer } from 'node:tls';
@@ -9,7 +10,7 @@ import { type RetainedMessage, RetainedStore } from './aws-iot/retained-store';
 import { type ConnectionLimits, DEFAULT_CONNECTION_LIMITS, guardConnections } from './connection-guard';
 import { listenOnLoopback } from './listen';
 import { disableNagle } from './no-delay';
-import type { LocalPki } from './pki';
+import type { LocalPki } from '../pki/local-ca';
 
 /**
  * The twin's MQTT broker: Aedes behind a TLS server that demands a client certificate from the local CA,
@@ -41,7 +42,7 @@ export interface LocalBroker {
 export interface LocalBrokerOptions {
   readonly config: PlamoConfig;
   readonly pki: LocalPki;
-  /** @default 8883 (0 picks a free port) */
+  /** @default MQTT_TLS_PORT (0 picks a free port) */
   readonly port?: number;
   /** Where refused connections and denied operations are reported. @default ignore */
   readonly log?: (line: string) => void;
@@ -87,7 +88,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
 
   let port: number;
   try {
-    port = await listenOnLoopback(server, options.port ?? 8883, '--mqtt-port');
+    port = await listenOnLoopback(server, options.port ?? MQTT_TLS_PORT, '--mqtt-port');
   } catch (error) {
     await new Promise<void>((resolve) => aedes.close(() => resolve()));
     store.close();

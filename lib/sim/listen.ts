@@ -1,17 +1,17 @@
 import type { Server } from 'node:net';
+import { UserError } from '../user-error';
 
 /** The twin listens on loopback unless asked (`--lan`): it has no authentication fit for a network beyond the token. */
 export const LOOPBACK = '127.0.0.1';
 
 /** A port the twin needs is held by another program; the message names the option that picks another. */
-export class PortInUseError extends Error {
+export class PortInUseError extends UserError {
   constructor(
     readonly port: number,
     readonly option: string,
     readonly host: string = LOOPBACK,
   ) {
     super(`port ${port} on ${host} is already in use; stop the program holding it or choose another port with ${option}`);
-    this.name = 'PortInUseError';
   }
 }
 

@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { BrokerBusyError, type LampPort } from '../api/lamp-port';
 import { LOOPBACK } from './listen';
 import { disableNagleOnClient } from './no-delay';
-import { CONTROLLER_COMMON_NAME, type LocalPki } from './pki';
+import { CONTROLLER_COMMON_NAME, type LocalPki } from '../pki/local-ca';
 
 /**
  * The lamp API's broker port for the local twin: publishes commands over MQTT with the controller's

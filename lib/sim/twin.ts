@@ -1,4 +1,4 @@
-import { carTopics } from '../contract';
+import { carTopics, MQTT_TLS_PORT } from '../contract';
 import {
   apiConfigOf,
   createLampApi,
@@ -12,7 +12,7 @@ import {
   MemoryTokenStore,
 } from '../api';
 import type { PlamoConfig } from '../config';
-import { loadPhonePage, phonePageRoutes } from '../web/phone-page';
+import { loadPhonePage, phonePageRoutes } from '../api/phone-page';
 import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import type { ConnectionLimits } from './connection-guard';
@@ -21,8 +21,9 @@ import { LOOPBACK } from './listen';
 import { createLiveUpdates, type LiveUpdates } from './live-updates';
 import { MemoryCarStore } from './memory-car-store';
 import { connectMqttLampPort } from './mqtt-lamp-port';
-import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from './pki';
+import { DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from '../pki/local-ca';
 import { keptToken } from './token-file';
+import { UserError } from '../user-error';
 
 /**
  * The local twin: broker, lamp API with the phone page, and one virtual car per configured car, wired the
@@ -55,13 +56,16 @@ export interface VirtualCarContext {
   readonly log: (line: string) => void;
 }
 
+/** The port of the twin's lamp API and phone page; its broker takes AWS IoT Core's, `MQTT_TLS_PORT`. */
+export const TWIN_HTTP_PORT = 8080;
+
 export type StartVirtualCar = (carId: string, context: VirtualCarContext) => Promise<VirtualCar>;
 
 export interface TwinOptions {
   readonly config: PlamoConfig;
-  /** @default 8080 (0 picks a free port) */
+  /** @default TWIN_HTTP_PORT (0 picks a free port) */
   readonly httpPort?: number;
-  /** @default 8883 (0 picks a free port) */
+  /** @default MQTT_TLS_PORT (0 picks a free port) */
   readonly mqttPort?: number;
   /** @default '.plamo/local' */
   readonly pkiDir?: string;
@@ -101,10 +105,9 @@ export interface Twin {
   close(): Promise<void>;
 }
 
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends UserError {
   constructor() {
     super('PLAMO_TOKEN must look like plamo_ followed by at least 43 letters, digits, - or _ (unset it to get a new one)');
-    this.name = 'InvalidTokenError';
   }
 }
 
@@ -150,7 +153,7 @@ async function startApi(
   const { api, authorize } = await createTwinApi(options.config, parts);
   const config = apiConfigOf(options.config);
   const live = options.liveUpdates === false ? undefined : createLiveUpdates({ config, store: parts.store, authorize });
-  const http = await startHttpServer(api, { port: options.httpPort ?? 8080, host: options.host, streaming: live });
+  const http = await startHttpServer(api, { port: options.httpPort ?? TWIN_HTTP_PORT, host: options.host, streaming: live });
   return { http, live };
 }
 
@@ -166,7 +169,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const broker = await startLocalBroker({
       config,
       pki,
-      port: options.mqttPort ?? 8883,
+      port: options.mqttPort ?? MQTT_TLS_PORT,
       log,
       retainedDelivery: options.retainedDelivery,
       connectionLimits: options.connectionLimits,

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import { checkPin } from '../config';
 import type { PinEdge, StartVirtualCar, VirtualCar } from './twin';
 import type { VirtualCarCommand, VirtualCarEvent, VirtualCarWorkerData } from './virtual-car-worker';
+import { UserError } from '../user-error';
 
 /** A car that has not connected by then has a problem worth reporting instead of waiting forever. */
 const CONNECT_DEADLINE_MS = 30_000;
@@ -10,10 +11,9 @@ const STOP_GRACE_MS = 1_000;
 const FULL_DUTY = 65535;
 
 /** A virtual car's firmware did not come up; the message says which car and why. */
-export class VirtualCarError extends Error {
+export class VirtualCarError extends UserError {
   constructor(carId: string, reason: string) {
     super(`virtual car ${carId} did not connect: ${reason}`);
-    this.name = 'VirtualCarError';
   }
 }
 
@@ -51,7 +51,7 @@ function untilConnected(worker: Worker, carId: string): Promise<void> {
  * Runs one car's firmware — the files `npx plamo device <car> --local` writes — on a virtual Pico W in a
  * worker thread, with real time and the twin's broker; resolves once its first MQTT session is accepted.
  */
-export const startVirtualPico: StartVirtualCar = async (carId, context) => {
+export const startVirtualCar: StartVirtualCar = async (carId, context) => {
   const data: VirtualCarWorkerData = { config: context.config, carId, pkiDir: context.pki.dir, mqttPort: context.mqttPort };
   const worker = new Worker(join(__dirname, 'virtual-car-worker.cjs'), { workerData: data });
   const lamps = lampsByPin(context, carId);

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { loadConfig } from '../../lib/config';
 import { startTwin, type Twin } from '../../lib/sim/twin';
-import { startVirtualPico } from '../../lib/sim/virtual-car';
+import { startVirtualCar } from '../../lib/sim/virtual-car';
 import { temporaryPki } from '../sim/support';
 import { findChromium } from '../support/chromium';
 
@@ -23,7 +23,7 @@ let context: BrowserContext;
 
 beforeAll(async () => {
   pki = await temporaryPki([]);
-  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar: startVirtualPico });
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pki.dir, startVirtualCar });
   const { executablePath, env } = await findChromium();
   browser = await chromium.launch({
     executablePath,

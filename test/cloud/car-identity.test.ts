@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp, STACK_NAME } from '../../lib/cloud/app';
-import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/cloud/outputs';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
+import { carOutputKey, STACK_OUTPUTS } from '../../lib/contract/stack';
 import { parseConfig } from '../../lib/config';
 
 const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };

@@ -7,8 +7,11 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CarStoreTable } from '../../lib/cloud/car-store';
 import { API_CONFIG_FILE, apiConfigOf } from '../../lib/api';
 import { LampApi } from '../../lib/cloud/lamp-api';
-import { STACK_OUTPUTS } from '../../lib/cloud/outputs';
-import { testConfig } from '../api/fixtures';
+import { STACK_OUTPUTS } from '../../lib/contract/stack';
+import { FakeLampPort, testConfig } from '../api/fixtures';
+import type { CarStore } from '../../lib/api';
+import { loadPhonePage } from '../../lib/api/phone-page';
+import { lambdaLampApi } from '../../lambda/api';
 
 const ENDPOINT = 'abc123-ats.iot.eu-west-1.amazonaws.com';
 
@@ -69,6 +72,29 @@ describe('LampApi construct', () => {
         AuthorizationType: 'CUSTOM',
         AuthorizerId: { Ref: expect.stringMatching(/TokenAuthorizer/) },
       });
+    }
+  });
+
+  test('every route the Lambda serves is a route of the stack, with the token authorizer unless it is public', () => {
+    const store: CarStore = {
+      readCar: async () => {
+        throw new Error('not read: only the routes are looked at');
+      },
+    };
+    const served = lambdaLampApi({ config: apiConfigOf(testConfig), lamps: new FakeLampPort(), store, page: loadPhonePage() }).routes;
+    const stackRoutes = new Map(
+      (
+        Object.values(template.findResources('AWS::ApiGatewayV2::Route')) as {
+          Properties: { RouteKey: string; AuthorizationType?: string };
+        }[]
+      ).map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType ?? 'NONE']),
+    );
+    expect(served.length).toBeGreaterThan(6);
+    for (const route of served) {
+      expect([`${route.method} ${route.path}`, stackRoutes.get(`${route.method} ${route.path}`)]).toEqual([
+        `${route.method} ${route.path}`,
+        route.public ? 'NONE' : 'CUSTOM',
+      ]);
     }
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/cloud/device-keys';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
 import { PlamoStack } from '../../lib/cloud/stack';
 import { parseConfig } from '../../lib/config';
 

@@ -6,7 +6,7 @@ import { carTopics } from '../../lib/contract';
 import { buildLocalDeviceBundle, DEVICE_CERT_FILES } from '../../lib/device/bundle';
 import { writeBundle } from '../../lib/device/write-bundle';
 import type { BrokerMessage } from '../../lib/sim/broker';
-import { ensureLocalPki } from '../../lib/sim/pki';
+import { ensureLocalPki } from '../../lib/pki/local-ca';
 import { startTwin, type Twin } from '../../lib/sim/twin';
 import { type FaultProxy, startFaultProxy } from './fault-proxy';
 import { RealPico } from './real-pico';

@@ -9,8 +9,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { firmwareModules } from '../../firmware/generate';
 import { runCli } from '../../lib/cli';
-import { deviceKeyPaths } from '../../lib/cloud/device-keys';
-import { AMAZON_ROOT_CA_1_SHA256 } from '../../lib/device';
+import { deviceKeyPaths } from '../../lib/pki/device-keys';
+import { AMAZON_ROOT_CA_1_SHA256 } from '../../lib/pki/root-ca';
 import { readCertificateDer, readRsaPrivateKeyDer } from '../support/der';
 import { mockDeployedStack as mockStack } from './deployed-stack';
 import { makeTestCredentials, type TestCredentials } from './test-certificates';

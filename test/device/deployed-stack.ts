@@ -2,7 +2,7 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import { DescribeCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/cloud/outputs';
+import { carOutputKey, STACK_OUTPUTS } from '../../lib/contract/stack';
 import type { TestCredentials } from './test-certificates';
 
 export interface DeployedStack {

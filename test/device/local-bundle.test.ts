@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { firmwareModules } from '../../firmware/generate';
 import { loadConfig } from '../../lib/config';
 import { buildLocalDeviceBundle } from '../../lib/device';
-import { ensureLocalPki, type LocalPki } from '../../lib/sim/pki';
+import { ensureLocalPki, type LocalPki } from '../../lib/pki/local-ca';
 
 const config = loadConfig();
 let dir: string;

@@ -1,8 +1,8 @@
 import { type PinEdge, startTwin, type Twin } from '../../lib/sim/twin';
-import { startVirtualPico } from '../../lib/sim/virtual-car';
+import { startVirtualCar } from '../../lib/sim/virtual-car';
 import type { PlamoConfig } from '../../lib/config';
 import { carTopics } from '../../lib/contract';
-import { CONTROLLER_COMMON_NAME } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME } from '../../lib/pki/local-ca';
 import { closed, connectAs, temporaryPki, twoCarConfig } from '../sim/support';
 
 /**
@@ -26,7 +26,7 @@ beforeAll(async () => {
     httpPort: 0,
     mqttPort: 0,
     pkiDir: pki.dir,
-    startVirtualCar: startVirtualPico,
+    startVirtualCar,
     retainedDelivery: RETAINED_DELIVERY,
   });
 });

@@ -1,7 +1,15 @@
 import { LAMP_TRAITS } from '../../lib/config';
 import { carTopics, LIMITS } from '../../lib/contract';
 import { VirtualClock, VirtualPico, ScriptedBroker } from '../../lib/sim/pico';
-import { DEFAULT_CERT_FILES, firmwareModules, packageVersion, pyStr, renderConfigPy, renderFirmwareFiles } from '../../firmware/generate';
+import {
+  DEFAULT_CERT_FILES,
+  firmwareImportOrder,
+  firmwareModules,
+  packageVersion,
+  pyStr,
+  renderConfigPy,
+  renderFirmwareFiles,
+} from '../../firmware/generate';
 import { CAR, HOST, testConfig } from './support';
 
 const OPTIONS = { mqttHost: HOST };
@@ -131,5 +139,24 @@ describe('firmware files', () => {
     const code = `result = []\nfor name in ${JSON.stringify(names)}:\n    with open("/src/" + name) as f:\n        compile(f.read(), name, "exec")\n    result.append(name)`;
     const sources = new Map([...files].map(([name, text]) => [`src/${name}`, text]));
     expect(await python(sources, code)).toEqual(names);
+  });
+});
+
+describe('firmware import order', () => {
+  const order = firmwareImportOrder();
+
+  test('holds every firmware module and the generated config once, without main.py (importing it runs the firmware)', () => {
+    const handWritten = [...firmwareModules().keys()].map((file) => file.replace(/\.py$/, '')).filter((name) => name !== 'main');
+    expect([...order].sort()).toEqual([...handWritten, 'config'].sort());
+  });
+
+  test('puts each module after the firmware modules it imports, lazy imports included', () => {
+    const importedFirst = (first: string, then: string) => expect(order.indexOf(first)).toBeLessThan(order.indexOf(then));
+    importedFirst('clock', 'lamps'); // from clock import ticks_ms
+    importedFirst('config', 'wifi');
+    importedFirst('mqtt', 'link');
+    importedFirst('commands', 'link');
+    importedFirst('checks', 'app'); // imported inside app's boot, then dropped
+    expect(order.at(-1)).toBe('app');
   });
 });

@@ -14,7 +14,7 @@ import 'aws-sdk-client-mock-jest';
 import { type CertificateDeps, onCertificateEvent } from '../../lambda/certificate-provider/certificates';
 import type { CertificateEvent } from '../../lambda/certificate-provider/event';
 import { handler } from '../../lambda/certificate-provider/index';
-import { certificateSecretSchema } from '../../lib/cloud/outputs';
+import { certificateSecretSchema } from '../../lib/contract/certificate-secret';
 
 const iot = mockClient(IoTClient);
 const secrets = mockClient(SecretsManagerClient);

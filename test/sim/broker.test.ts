@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { carTopics } from '../../lib/contract';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from '../../lib/sim/broker';
 import { PortInUseError } from '../../lib/sim/listen';
-import { CONTROLLER_COMMON_NAME, type LocalPki } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME, type LocalPki } from '../../lib/pki/local-ca';
 import { closed, connectAs, nextMessage, temporaryPki, twoCarConfig } from './support';
 
 const config = twoCarConfig();

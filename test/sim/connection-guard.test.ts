@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { parseConfig } from '../../lib/config';
 import { LOOPBACK } from '../../lib/sim/listen';
 import { startTwin, type Twin } from '../../lib/sim/twin';
-import { startVirtualPico } from '../../lib/sim/virtual-car';
+import { startVirtualCar } from '../../lib/sim/virtual-car';
 import { temporaryPki } from './support';
 
 /**
@@ -29,7 +29,7 @@ beforeAll(async () => {
     httpPort: 0,
     mqttPort: 0,
     pkiDir: pki.dir,
-    startVirtualCar: startVirtualPico,
+    startVirtualCar,
     connectionLimits: { handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS, pendingPerAddress: PENDING_PER_ADDRESS },
     log: (line) => log.push(line),
   });

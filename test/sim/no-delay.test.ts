@@ -2,7 +2,7 @@ import { Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { type LocalBroker, startLocalBroker } from '../../lib/sim/broker';
 import { disableNagleOnClient } from '../../lib/sim/no-delay';
-import { CONTROLLER_COMMON_NAME } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME } from '../../lib/pki/local-ca';
 import { connectAs, temporaryPki, twoCarConfig } from './support';
 
 const config = twoCarConfig();

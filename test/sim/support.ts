@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { type PlamoConfig, parseConfig } from '../../lib/config';
-import { ensureLocalPki, type Identity, type LocalPki } from '../../lib/sim/pki';
+import { ensureLocalPki, type Identity, type LocalPki } from '../../lib/pki/local-ca';
 
 /** Two cars, so tests can show that one car's certificate cannot reach the other's topics. */
 export function twoCarConfig(): PlamoConfig {

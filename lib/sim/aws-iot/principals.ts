@@ -1,7 +1,7 @@
 import { deviceIotPolicies, type IotArn } from '../../cloud/device-policy';
 import { lampApiIotStatements } from '../../cloud/lamp-api-policy';
 import type { PlamoConfig } from '../../config';
-import { CONTROLLER_COMMON_NAME } from '../pki';
+import { CONTROLLER_COMMON_NAME } from '../../pki/local-ca';
 import { evaluatePolicies, type PolicyContext, type PolicyDocumentJson } from './policy-evaluator';
 
 /**

@@ -1,5 +1,6 @@
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomically } from '../../files/atomic-write';
 
 /**
  * The twin's retained messages, kept on disk as AWS IoT Core keeps them across anything short of deletion
@@ -60,26 +61,8 @@ function readLog(file: string): Map<string, RetainedMessage> {
   return messages;
 }
 
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 function writeCompacted(file: string, messages: Iterable<RetainedMessage>): void {
-  const temporary = `${file}.tmp`;
-  const fd = openSync(temporary, 'w', 0o600);
-  try {
-    for (const message of messages) writeSync(fd, encode(message));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temporary, file);
-  syncDirectory(dirname(file));
+  writeFileAtomically(file, Array.from(messages, encode).join(''), 0o600);
 }
 
 export class RetainedStore {

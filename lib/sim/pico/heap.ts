@@ -1,3 +1,5 @@
+import { firmwareImportOrder } from '../../../firmware/generate';
+import type { TestMessage } from './message-mix';
 import type { VirtualPico } from './virtual-pico';
 
 /**
@@ -23,24 +25,6 @@ export const BOARD_MODULES = [
   'os',
   'io',
   'binascii',
-] as const;
-
-/**
- * The firmware's modules in import order (each after the ones it imports), for a per-module breakdown.
- * `checks` is imported and dropped again at boot; its size shows what dropping it gives back.
- */
-export const FIRMWARE_MODULES = [
-  'clock',
-  'config',
-  'status',
-  'lamps',
-  'commands',
-  'timesync',
-  'wifi',
-  'mqtt',
-  'link',
-  'checks',
-  'app',
 ] as const;
 
 /** Imports the board's modules into a board that has not started, so the heap they take is in place. */
@@ -100,50 +84,13 @@ export function firmwareModuleHeap(pico: VirtualPico): Map<string, number> {
   importBoardModules(pico);
   const sizes = new Map<string, number>();
   let before = pico.heapUsed();
-  for (const name of FIRMWARE_MODULES) {
+  for (const name of firmwareImportOrder()) {
     pico.eval(`__import__(${JSON.stringify(name)})`);
     const after = pico.heapUsed();
     sizes.set(name, after - before);
     before = after;
   }
   return sizes;
-}
-
-/** One message for the board as the cloud (or a stranger) might send it. */
-export interface TestMessage {
-  readonly topic: Buffer;
-  readonly payload: Buffer;
-  /** For a valid command: the lamp it sets and its id, which the lamp's next `state` must carry. */
-  readonly applies?: { readonly lamp: string; readonly id: string };
-}
-
-/**
- * The i-th message of a mix of every kind the firmware handles: valid on/off/blink commands (6 in 10, each
- * with a fresh id), and invalid JSON, a bad mode, an unknown lamp and a payload over the 512 B limit.
- */
-export function mixedMessage(lampSet: (lamp: string) => string, lamps: readonly string[], i: number): TestMessage {
-  const lamp = lamps[i % lamps.length];
-  const id = `cmd-${i.toString(16)}`;
-  const ts = Date.UTC(2026, 5, 1) + i;
-  const message = (topic: string, payload: string, applies?: TestMessage['applies']): TestMessage => ({
-    topic: Buffer.from(topic),
-    payload: Buffer.from(payload),
-    applies,
-  });
-  switch (i % 10) {
-    case 6:
-      return message(lampSet(lamp), '{"mode":');
-    case 7:
-      return message(lampSet(lamp), JSON.stringify({ mode: 'strobe', id, ts }));
-    case 8:
-      return message(lampSet(`${lamps.join('')}x`), JSON.stringify({ mode: 'on', id, ts }));
-    case 9:
-      return message(lampSet(lamp), JSON.stringify({ mode: 'on', id, ts, pad: 'p'.repeat(600) }));
-    default: {
-      const mode = ['on', 'off', 'blink'][i % 3];
-      return message(lampSet(lamp), JSON.stringify({ mode, brightness: i % 101, id, ts }), { lamp, id });
-    }
-  }
 }
 
 /** What a board under measurement needs: the interpreter, its clock, and a way to hand it messages. */

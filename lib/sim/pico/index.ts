@@ -15,6 +15,7 @@
  */
 export * from './clock';
 export * from './heap';
+export * from './message-mix';
 export * from './network';
 export * from './pins';
 export * from './scripted-broker';

@@ -261,7 +261,11 @@ export class VirtualPico {
     return Math.max(0, Math.min(ms, untilReset));
   }
 
-  /** `pico_host`: plain functions taking and returning primitives only (JS objects kept in Python leak heap). */
+  /**
+   * `pico_host`: plain functions taking and returning primitives only (JS objects kept in Python leak heap),
+   * one per operation: where the real API reads or writes through one call (`WLAN.active()`, `config(pm=)`,
+   * `network.country()`), the fakes call a getter or a setter. Bytes cross as hex (see fakes/socket.py).
+   */
   private hostModule(): object {
     const { clock } = this.options;
     const sockets = this.sockets;
@@ -304,24 +308,20 @@ export class VirtualPico {
       machine_reset: () => this.record('machine.reset'),
       reset_cause: () => this.resetCause,
       unique_id: () => 'e6614c311b4a2a2f',
-      wlan_country: (code: string) => {
-        if (code) {
-          this.country = code;
-          this.record('wlan.country', code);
-        }
-        return this.country;
+      wlan_country: () => this.country,
+      wlan_set_country: (code: string) => {
+        this.country = code;
+        this.record('wlan.country', code);
       },
-      wlan_active: (on: number) => {
-        if (on === -1) return network.isActive() ? 1 : 0;
-        network.setActive(on === 1);
-        this.record('wlan.active', String(on === 1));
-        return 0;
+      wlan_is_active: () => network.isActive(),
+      wlan_set_active: (on: boolean) => {
+        network.setActive(Boolean(on));
+        this.record('wlan.active', String(Boolean(on)));
       },
-      wlan_pm: (pm: number) => {
-        if (pm === -1) return this.pm;
+      wlan_pm: () => this.pm,
+      wlan_set_pm: (pm: number) => {
         this.pm = pm;
         this.record('wlan.pm', `0x${pm.toString(16)}`);
-        return 0;
       },
       wlan_connect: (ssid: string) => {
         // The key is deliberately not recorded: traces end up in test output.
@@ -349,6 +349,8 @@ export class VirtualPico {
         this.record('tcp.connect', `${ip}:${port}`);
         sockets.connect(handle, ip, port);
       },
+      // One handshake, with what the SSLContext loaded. (Split into one call per credential, the bridge kept
+      // about 4 KB of the interpreter's heap for good, which would count against the firmware's budget.)
       tls_start: (handle: number, ca: string, cert: string, key: string, serverHostname: string, verifyMode: number) => {
         this.record('tls.handshake', serverHostname);
         const tls = { caDer: fromHex(ca), certDer: fromHex(cert), keyDer: fromHex(key), serverHostname, verifyMode };

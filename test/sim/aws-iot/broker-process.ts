@@ -3,7 +3,7 @@
  * folder. Prints the port once it listens.
  */
 import { startLocalBroker } from '../../../lib/sim/broker';
-import { ensureLocalPki } from '../../../lib/sim/pki';
+import { ensureLocalPki } from '../../../lib/pki/local-ca';
 import { testConfig } from '../../api/fixtures';
 
 async function main(): Promise<void> {

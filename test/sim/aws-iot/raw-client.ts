@@ -1,6 +1,6 @@
 import { connect as tlsConnect } from 'node:tls';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import type { Identity, LocalPki } from '../../../lib/sim/pki';
+import type { Identity, LocalPki } from '../../../lib/pki/local-ca';
 
 /**
  * An MQTT 3.1.1 client that sends exactly the packets a test writes and acknowledges nothing by itself, for

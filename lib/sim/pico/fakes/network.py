@@ -14,8 +14,8 @@ STAT_GOT_IP = 3
 
 def country(code=None):
     if code is None:
-        return pico_host.wlan_country("")
-    pico_host.wlan_country(code)
+        return pico_host.wlan_country()
+    pico_host.wlan_set_country(code)
 
 
 def hostname(name=None):
@@ -32,16 +32,16 @@ class WLAN:
 
     def active(self, on=None):
         if on is None:
-            return pico_host.wlan_active(-1) == 1
-        pico_host.wlan_active(1 if on else 0)
+            return pico_host.wlan_is_active()
+        pico_host.wlan_set_active(bool(on))
 
     def config(self, *args, **kwargs):
         if "pm" in kwargs:
-            pico_host.wlan_pm(kwargs["pm"])
+            pico_host.wlan_set_pm(kwargs["pm"])
         if args == ("mac",):
             return b"\x28\xcd\xc1\x00\x00\x01"
         if args == ("pm",):
-            return pico_host.wlan_pm(-1)
+            return pico_host.wlan_pm()
 
     def connect(self, ssid=None, key=None, *, bssid=None):
         pico_host.wlan_connect(ssid or "", "" if key is None else key)

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ApiResponse, errorResponse, notFound } from '../api/http';
-import type { Route } from '../api/router';
+import { type ApiResponse, errorResponse, notFound } from './http';
+import type { Route } from './router';
 
 /**
  * The phone page (`web/`) as routes of the lamp API: `GET /` and `GET /<file>`. The same routes serve it
- * from the Lambda in AWS (the files are copied next to the bundle) and from the local twin. They need no
- * token: the page holds none until the phone opens its link, and the token stays in the URL fragment.
+ * from the Lambda in AWS (the files are compiled into its bundle, see `PHONE_PAGE_DEFINE`) and from the local
+ * twin (read from `web/`). They need no token: the page holds none until the phone opens its link, and the
+ * token stays in the URL fragment.
  */
 
 /** Every file of the page and its media type; nothing else under web/ is served. */
@@ -23,7 +24,7 @@ export const PHONE_PAGE_FILES: Readonly<Record<string, string>> = {
 /** The page's files by name, read once. */
 export type PhonePage = ReadonlyMap<string, string>;
 
-/** `web/` of this repository: two levels up from `lib/web/`. */
+/** `web/` of this repository: two levels up from `lib/api/`. */
 export const DEFAULT_WEB_DIR = join(__dirname, '..', '..', 'web');
 
 export function loadPhonePage(dir: string = DEFAULT_WEB_DIR): PhonePage {

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { DeviceBundleError } from './errors';
+import { KeyMaterialError } from './errors';
 
 /**
  * AWS IoT Core's ATS endpoints chain to Amazon Root CA 1 (RSA 2048). Its SHA-256 fingerprint, as published
@@ -13,9 +13,9 @@ const AMAZON_ROOT_CA_1_SUBJECT = 'CN=Amazon Root CA 1';
 export function amazonRootCa1Der(roots: readonly string[] = rootCertificates): Buffer {
   const match = roots.map((pem) => new X509Certificate(pem)).find((cert) => cert.subject.split('\n').includes(AMAZON_ROOT_CA_1_SUBJECT));
   if (!match)
-    throw new DeviceBundleError(`Amazon Root CA 1 is not in this Node.js's root store (node ${process.version}); use Node.js 20 or newer`);
+    throw new KeyMaterialError(`Amazon Root CA 1 is not in this Node.js's root store (node ${process.version}); use Node.js 20 or newer`);
   if (match.fingerprint256 !== AMAZON_ROOT_CA_1_SHA256) {
-    throw new DeviceBundleError(
+    throw new KeyMaterialError(
       `the Amazon Root CA 1 in this Node.js's root store has SHA-256 ${match.fingerprint256}, not ${AMAZON_ROOT_CA_1_SHA256}; refusing to use it`,
     );
   }

@@ -1,7 +1,7 @@
 import { DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DuplicateTokenNameError } from '../../lib/api';
-import { DynamoTokenStore } from '../../lib/api/dynamo-token-store';
+import { DynamoTokenStore } from '../../lib/aws/dynamo-token-store';
 
 const dynamo = mockClient(DynamoDBClient);
 const item = (hash: string, name: string) => ({ tokenHash: { S: hash }, name: { S: name }, createdAt: { S: '2026-11-25T10:00:00.000Z' } });

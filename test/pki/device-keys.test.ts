@@ -7,7 +7,7 @@ import { Pkcs10CertificateRequest } from '@peculiar/x509';
 import { runCli } from '../../lib/cli';
 import { makeDeviceKeys } from '../../lib/cli/keys';
 import { createApp } from '../../lib/cloud/app';
-import { deviceKeyPaths, readDeviceCsr } from '../../lib/cloud/device-keys';
+import { deviceKeyPaths, readDeviceCsr } from '../../lib/pki/device-keys';
 import { parseConfig } from '../../lib/config';
 
 const config = parseConfig({

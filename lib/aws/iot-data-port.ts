@@ -1,5 +1,5 @@
 import { type IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { BrokerBusyError, type LampPort, type PublishOptions } from '../../lib/api/lamp-port';
+import { BrokerBusyError, type LampPort, type PublishOptions } from '../api/lamp-port';
 
 /** Seconds a phone should wait after IoT Core throttled us; the SDK has already retried with backoff by then. */
 export const RETRY_AFTER_S = 1;

@@ -1,7 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate } from 'node:crypto';
-import { credentialsToDer } from '../../lib/device/der';
+import { credentialsToDer } from '../../lib/pki/der';
 import { readCertificateDer, readEcPrivateKeyDer, readRsaPrivateKeyDer } from '../support/der';
-import { makeTestCredentials, type TestCredentials } from './test-certificates';
+import { makeTestCredentials, type TestCredentials } from '../device/test-certificates';
 
 const renewHint = 'rotate it';
 let rsa: TestCredentials;

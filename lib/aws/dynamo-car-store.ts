@@ -1,9 +1,9 @@
 import { type DynamoDBClient, QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
-import { BrokerBusyError } from './lamp-port';
-import { type CarRecord, type CarStore, itemsPerRead, recordFromItems, type StoreItem } from './car-store';
+import { BrokerBusyError } from '../api/lamp-port';
+import { type CarRecord, type CarStore, itemsPerRead, recordFromItems, type StoreItem } from '../api/car-store';
 
 /**
- * The car store in DynamoDB, filled by the stack's topic rules (`lib/cloud/car-store-rules.ts`). Attribute
+ * The car store in DynamoDB, filled by the stack's topic rules (`lib/cloud/car-store.ts`). Attribute
  * names are the rules' SQL aliases; the payload is stored base64-encoded exactly as the car sent it, so a
  * payload that is not JSON is kept and shown, not dropped by the rule.
  */

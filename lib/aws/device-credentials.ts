@@ -1,13 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CarConfig } from '../config';
-import { deviceKeyPaths } from '../cloud/device-keys';
-import { type CarOutput, carOutputKey, certificateSecretSchema, STACK_OUTPUTS } from '../cloud/outputs';
-import type { CredentialsPem } from './der';
-import { displayPath } from './display-path';
-import { DeviceBundleError } from './errors';
+import { deviceKeyPaths } from '../pki/device-keys';
+import { certificateSecretSchema } from '../contract/certificate-secret';
+import { type CarOutput, carOutputKey, STACK_OUTPUTS } from '../contract/stack';
+import type { CredentialsPem } from '../pki/der';
+import { AwsAccessError, explainAwsError } from './errors';
+import { readStackOutputs } from './stack-outputs';
+import { displayPath } from '../files/display-path';
 
 export interface AwsClients {
   readonly cloudFormation: CloudFormationClient;
@@ -21,13 +23,13 @@ export function defaultAwsClients(): AwsClients {
 }
 
 /** What the device needs from AWS: where to connect and who it is. */
-export interface CloudIdentity extends CredentialsPem {
+export interface DeployedDeviceCredentials extends CredentialsPem {
   /** The account's `iot:Data-ATS` endpoint. */
   readonly endpoint: string;
   readonly certificateId: string;
 }
 
-export interface CloudIdentityRequest {
+export interface DeviceCredentialsRequest {
   readonly clients: AwsClients;
   readonly stackName: string;
   readonly carId: string;
@@ -37,44 +39,9 @@ export interface CloudIdentityRequest {
   readonly progress: (line: string) => void;
 }
 
-/**
- * Turns an SDK error into a sentence that says what to do. Messages from AWS are kept (they name the
- * missing permission, for instance); they never hold secret values.
- */
-export function explainAwsError(error: unknown, doing: string): Error {
-  if (error instanceof DeviceBundleError) return error;
-  const { name = 'Error', message = String(error) } = error as { name?: string; message?: string };
-  if (name === 'CredentialsProviderError') {
-    return new DeviceBundleError(
-      `no AWS credentials found while ${doing}; sign in (aws configure, or aws sso login with AWS_PROFILE set) and try again`,
-    );
-  }
-  if (/Region is missing/i.test(message)) return new DeviceBundleError(`no AWS region set; set AWS_REGION (the region you deployed to)`);
-  if (/ExpiredToken|TokenRefreshRequired/.test(name))
-    return new DeviceBundleError(`the AWS session has expired; sign in again (aws sso login)`);
-  if (/AccessDenied|UnauthorizedOperation/.test(name)) return new DeviceBundleError(`AWS refused ${doing}: ${message}`);
-  return new DeviceBundleError(`${doing} failed: ${name}: ${message}`);
-}
-
-async function readStackOutputs(clients: AwsClients, stackName: string): Promise<{ status: string; outputs: Map<string, string> }> {
-  try {
-    const { Stacks = [] } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
-    const stack = Stacks[0];
-    if (!stack) throw new DeviceBundleError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
-    const outputs = new Map((stack.Outputs ?? []).map((output) => [output.OutputKey ?? '', output.OutputValue ?? '']));
-    return { status: stack.StackStatus ?? 'UNKNOWN', outputs };
-  } catch (error) {
-    const { name, message } = error as { name?: string; message?: string };
-    if (name === 'ValidationError' && /does not exist/.test(message ?? '')) {
-      throw new DeviceBundleError(`stack ${stackName} is not deployed in this account and region; run: npx cdk deploy`);
-    }
-    throw explainAwsError(error, `reading stack ${stackName}`);
-  }
-}
-
-function requireOutput(outputs: Map<string, string>, key: string, what: string, hint: string): string {
+function requireOutput(outputs: ReadonlyMap<string, string>, key: string, what: string, hint: string): string {
   const value = outputs.get(key);
-  if (!value) throw new DeviceBundleError(`${what} (stack output ${key}) is missing; ${hint}`);
+  if (!value) throw new AwsAccessError(`${what} (stack output ${key}) is missing; ${hint}`);
   return value;
 }
 
@@ -84,7 +51,7 @@ async function readSecret(clients: AwsClients, secretArn: string): Promise<Crede
     ({ SecretString: secretString } = await clients.secretsManager.send(new GetSecretValueCommand({ SecretId: secretArn })));
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new DeviceBundleError(`the certificate secret ${secretArn} does not exist (deleted?); run: npx cdk deploy`);
+      throw new AwsAccessError(`the certificate secret ${secretArn} does not exist (deleted?); run: npx cdk deploy`);
     }
     throw explainAwsError(error, `reading the certificate secret ${secretArn}`);
   }
@@ -92,13 +59,13 @@ async function readSecret(clients: AwsClients, secretArn: string): Promise<Crede
   try {
     json = JSON.parse(secretString ?? '');
   } catch {
-    throw new DeviceBundleError(`the certificate secret ${secretArn} is malformed: not JSON; run: npx cdk deploy to write it again`);
+    throw new AwsAccessError(`the certificate secret ${secretArn} is malformed: not JSON; run: npx cdk deploy to write it again`);
   }
   const parsed = certificateSecretSchema.safeParse(json);
   if (!parsed.success) {
     // Name the fields, never their values.
     const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
-    throw new DeviceBundleError(`the certificate secret ${secretArn} is malformed (${fields}); run: npx cdk deploy to write it again`);
+    throw new AwsAccessError(`the certificate secret ${secretArn} is malformed (${fields}); run: npx cdk deploy to write it again`);
   }
   const { certificateId, certificatePem, privateKey } = parsed.data;
   return { certificateId, certificatePem, privateKeyPem: privateKey };
@@ -111,24 +78,24 @@ async function describeActiveCertificate(clients: AwsClients, certificateId: str
     ({ certificateDescription: description } = await clients.iot.send(new DescribeCertificateCommand({ certificateId })));
   } catch (error) {
     if ((error as { name?: string }).name === 'ResourceNotFoundException') {
-      throw new DeviceBundleError(`certificate ${certificateId} of car '${carId}' does not exist in AWS IoT; run: npx cdk deploy`);
+      throw new AwsAccessError(`certificate ${certificateId} of car '${carId}' does not exist in AWS IoT; run: npx cdk deploy`);
     }
     throw explainAwsError(error, `describing certificate ${certificateId}`);
   }
   if (description?.status !== 'ACTIVE') {
-    throw new DeviceBundleError(
+    throw new AwsAccessError(
       `certificate ${certificateId} of car '${carId}' is ${description?.status ?? 'in an unknown state'}, not ACTIVE, so AWS IoT refuses it; ` +
         `rotate it: bump cars.${carId}.certificate.generation in the config and run npx cdk deploy`,
     );
   }
-  if (!description.certificatePem) throw new DeviceBundleError(`AWS IoT returned no PEM for certificate ${certificateId}`);
+  if (!description.certificatePem) throw new AwsAccessError(`AWS IoT returned no PEM for certificate ${certificateId}`);
   return description.certificatePem;
 }
 
 function readCsrModeKey(carId: string, keysDir: string | undefined): string {
   const path = deviceKeyPaths(carId, keysDir).privateKey;
   if (!existsSync(path)) {
-    throw new DeviceBundleError(
+    throw new AwsAccessError(
       `car '${carId}' uses certificate mode "csr" but its private key ${displayPath(path)} is not on this computer; ` +
         `copy .plamo/ from the computer that ran npx plamo keys ${carId}, or make a new key: npx plamo keys ${carId} --force && npx cdk deploy`,
     );
@@ -141,9 +108,9 @@ function readCsrModeKey(carId: string, keysDir: string | undefined): string {
  * (checked ACTIVE in AWS IoT) and the private key — from the car's secret in "aws" mode, from `.plamo/`
  * in "csr" mode (the key never was in AWS).
  */
-export async function fetchCloudIdentity(request: CloudIdentityRequest): Promise<CloudIdentity> {
+export async function fetchDeviceCredentials(request: DeviceCredentialsRequest): Promise<DeployedDeviceCredentials> {
   const { clients, stackName, carId, car, progress } = request;
-  const { status, outputs } = await readStackOutputs(clients, stackName);
+  const { status, outputs } = await readStackOutputs(clients.cloudFormation, stackName);
   const deployHint = `the stack (${status}) was deployed from an older config or failed; run: npx cdk deploy`;
   const carOutput = (output: CarOutput, what: string) =>
     requireOutput(outputs, carOutputKey(carId, output), `${what} of car '${carId}'`, deployHint);

@@ -7,7 +7,7 @@ import {
   ScanCommand,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { DuplicateTokenNameError, TOKEN_TABLE_KEY, type TokenRecord, type TokenStore } from './tokens';
+import { DuplicateTokenNameError, TOKEN_TABLE_KEY, type TokenRecord, type TokenStore } from '../api/tokens';
 
 type Item = NonNullable<ScanCommandOutput['Items']>[number];
 

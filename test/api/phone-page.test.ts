@@ -1,5 +1,5 @@
 import { type CarStore, createLampApi, type LampPort } from '../../lib/api';
-import { loadPhonePage, PHONE_PAGE_FILES, phonePageRoutes } from '../../lib/web/phone-page';
+import { loadPhonePage, PHONE_PAGE_FILES, phonePageRoutes } from '../../lib/api/phone-page';
 import { twoCarConfig } from '../sim/support';
 
 const page = loadPhonePage();

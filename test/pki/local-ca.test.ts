@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTROLLER_COMMON_NAME, ensureLocalPki, type LocalPki } from '../../lib/sim/pki';
+import { CONTROLLER_COMMON_NAME, ensureLocalPki, type LocalPki } from '../../lib/pki/local-ca';
 import { readCertificateDer, readEcPrivateKeyDer, readPkcs8Der } from '../support/der';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -1,10 +1,11 @@
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
 import { createPrivateKey, KeyObject, X509Certificate as NodeX509Certificate, randomBytes, webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
 import { CAR_ID_PATTERN } from '../config';
+import { writeFileAtomically } from '../files/atomic-write';
 
 /**
  * The local twin's certificate authority: a CA, a broker certificate, one client certificate per car
@@ -79,14 +80,6 @@ function fileNames(dir: string, name: string): { cert: string; key: string } {
   return { cert: join(dir, `${name}.crt.pem`), key: join(dir, `${name}.key.pem`) };
 }
 
-/** Writes through a temporary file and a rename, so an interrupted first run never leaves half a PEM. */
-function writeAtomically(path: string, content: string, mode: number): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode });
-  chmodSync(temporary, mode);
-  renameSync(temporary, path);
-}
-
 function readStored(dir: string, name: string): StoredIdentity | undefined {
   const files = fileNames(dir, name);
   if (!existsSync(files.cert) || !existsSync(files.key)) return undefined;
@@ -95,8 +88,9 @@ function readStored(dir: string, name: string): StoredIdentity | undefined {
 
 function store(dir: string, name: string, identity: StoredIdentity): void {
   const files = fileNames(dir, name);
-  writeAtomically(files.key, identity.keyPem, 0o600);
-  writeAtomically(files.cert, identity.certPem, 0o644);
+  // Atomic, so an interrupted first run never leaves half a PEM.
+  writeFileAtomically(files.key, identity.keyPem, 0o600);
+  writeFileAtomically(files.cert, identity.certPem, 0o644);
 }
 
 function pemToDer(pem: string): Buffer {

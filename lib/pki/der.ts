@@ -1,5 +1,5 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
-import { DeviceBundleError } from './errors';
+import { KeyMaterialError } from './errors';
 
 /** The device's certificate and private key, DER-encoded for MicroPython's `SSLContext.load_cert_chain`. */
 export interface DeviceCredentialsDer {
@@ -20,7 +20,7 @@ function parseCertificate(pem: string): X509Certificate {
   try {
     return new X509Certificate(pem);
   } catch {
-    throw new DeviceBundleError('the device certificate is not a PEM X.509 certificate');
+    throw new KeyMaterialError('the device certificate is not a PEM X.509 certificate');
   }
 }
 
@@ -29,7 +29,7 @@ function parsePrivateKey(pem: string): KeyObject {
     return createPrivateKey(pem);
   } catch {
     // Node's message can quote parts of the input; never echo key material.
-    throw new DeviceBundleError('the device private key is not an unencrypted PEM private key');
+    throw new KeyMaterialError('the device private key is not an unencrypted PEM private key');
   }
 }
 
@@ -48,7 +48,7 @@ function traditionalDer(key: KeyObject): { der: Buffer; format: string } {
     case 'ec':
       return { der: key.export({ format: 'der', type: 'sec1' }), format: 'EC (SEC1)' };
     default:
-      throw new DeviceBundleError(
+      throw new KeyMaterialError(
         `the device key is ${key.asymmetricKeyType ?? 'of an unknown type'}; the Pico W's mbedTLS and AWS IoT need an RSA or EC (P-256) key`,
       );
   }
@@ -58,10 +58,10 @@ function checkValidity(certificate: X509Certificate, now: Date, renewHint: strin
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   if (now < notBefore) {
-    throw new DeviceBundleError(`the device certificate is not valid before ${notBefore.toISOString()}; check this computer's clock`);
+    throw new KeyMaterialError(`the device certificate is not valid before ${notBefore.toISOString()}; check this computer's clock`);
   }
   if (now >= notAfter) {
-    throw new DeviceBundleError(`the device certificate expired on ${notAfter.toISOString()}; ${renewHint}`);
+    throw new KeyMaterialError(`the device certificate expired on ${notAfter.toISOString()}; ${renewHint}`);
   }
   return notAfter;
 }
@@ -79,7 +79,7 @@ export function credentialsToDer(
   const notAfter = checkValidity(certificate, options.now ?? new Date(), options.renewHint);
   if (!certificate.checkPrivateKey(key)) {
     const hint = options.mismatchHint ? `; ${options.mismatchHint}` : '';
-    throw new DeviceBundleError(
+    throw new KeyMaterialError(
       `the private key does not belong to the device certificate (${certificate.subject.replace(/\n/g, ', ')})${hint}`,
     );
   }

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+
+/** The CloudFormation stack `npx cdk deploy` makes and `plamo device` / `plamo token` read back. */
+export const STACK_NAME = 'PlamoIot';
+
+/**
+ * CloudWatch namespace of every plamo metric: the cars' telemetry (topic rule) and the lamp API's own (EMF, so
+ * no PutMetricData permission is needed).
+ */
+export const METRICS_NAMESPACE = 'PlamoIot';
 
 /**
  * Names of the stack outputs that the CLI reads back (`plamo device`, `plamo token`).
@@ -19,15 +27,3 @@ export function carOutputKey(carId: string, output: CarOutput): string {
   const suffix = alnum === carId ? '' : createHash('sha256').update(carId).digest('hex').slice(0, 6);
   return `Car${alnum}${suffix}${output}`;
 }
-
-/**
- * What the per-car Secrets Manager secret holds (JSON). In `csr` mode there is no secret: the private key
- * stays in `.plamo/` and the certificate is read from AWS IoT by its id.
- */
-export const certificateSecretSchema = z.object({
-  certificateId: z.string().min(1),
-  certificateArn: z.string().min(1),
-  certificatePem: z.string().includes('BEGIN CERTIFICATE'),
-  privateKey: z.string().includes('PRIVATE KEY'),
-});
-export type CertificateSecret = z.infer<typeof certificateSecretSchema>;

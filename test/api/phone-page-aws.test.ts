@@ -3,7 +3,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { LampApi, stageApiConfig } from '../../lib/cloud/lamp-api';
-import { loadPhonePage, parsePhonePage, serializePhonePage } from '../../lib/web/phone-page';
+import { loadPhonePage, parsePhonePage, serializePhonePage } from '../../lib/api/phone-page';
 import { twoCarConfig } from '../sim/support';
 
 /** The phone page as AWS serves it: routes on the HTTP API and the page inside the lamp Lambda's bundle. */

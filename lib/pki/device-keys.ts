@@ -1,9 +1,11 @@
 // @peculiar/x509 reads decorator metadata through the Reflect API, which Node does not ship.
 import 'reflect-metadata';
 import { KeyObject, webcrypto } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Pkcs10CertificateRequest, Pkcs10CertificateRequestGenerator } from '@peculiar/x509';
+import { writeFileAtomically } from '../files/atomic-write';
+import { UserError } from '../user-error';
 
 /** Gitignored folder for local key material (see .gitignore). */
 export const DEFAULT_KEYS_DIR = '.plamo';
@@ -43,25 +45,18 @@ export async function createDeviceKeyPair(carId: string): Promise<DeviceKeyPair>
 }
 
 /**
- * Writes the key (0600) and the CSR. The key goes to a temporary name and is made 0600 before it takes its
- * real name, so the key file is never half-written nor readable by others. The two files cannot be replaced
- * at once: a run interrupted between them leaves a new CSR beside the old key, which
- * `npx plamo keys <car> --force` mends.
+ * Writes the CSR, then the key (0600), each atomically, so the key file is never half-written nor readable
+ * by others. The two files cannot be replaced at once: a run interrupted between them leaves a new CSR beside
+ * the old key, which `npx plamo keys <car> --force` mends.
  */
 export function writeDeviceKeyPair(paths: DeviceKeyPaths, pair: DeviceKeyPair): void {
   mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
-  const tmpKey = `${paths.privateKey}.tmp`;
-  writeFileSync(tmpKey, pair.privateKeyPem, { mode: 0o600 });
-  // writeFileSync's mode only applies to new files and is masked by the umask; make sure.
-  chmodSync(tmpKey, 0o600);
-  writeFileSync(paths.csr, pair.csrPem);
-  renameSync(tmpKey, paths.privateKey);
+  writeFileAtomically(paths.csr, pair.csrPem);
+  writeFileAtomically(paths.privateKey, pair.privateKeyPem, 0o600);
 }
 
 /** A car in CSR mode without a usable CSR: the user's to fix with `npx plamo keys`, so synth prints just the message. */
-export class DeviceCsrError extends Error {
-  override name = 'DeviceCsrError';
-}
+export class DeviceCsrError extends UserError {}
 
 /**
  * The car's CSR as PEM, checked to be one. Read at synth time in "csr" mode; the error says how to make it.

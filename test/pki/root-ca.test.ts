@@ -1,8 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
-import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from '../../lib/device/root-ca';
+import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from '../../lib/pki/root-ca';
 import { readCertificateDer } from '../support/der';
-import { makeTestCredentials } from './test-certificates';
+import { makeTestCredentials } from '../device/test-certificates';
 
 test('Amazon Root CA 1 comes from the root store with its published SHA-256 fingerprint', () => {
   const der = amazonRootCa1Der();

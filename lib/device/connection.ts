@@ -1,16 +1,14 @@
 import type { PlamoConfig } from '../config';
-import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from '../sim/pki';
-import { type AwsClients, fetchCloudIdentity } from './aws';
-import { credentialsToDer, type DeviceCredentialsDer } from './der';
-import { displayPath } from './display-path';
+import { MQTT_TLS_PORT } from '../contract/broker';
+import { BROKER_HOSTS, DEFAULT_PKI_DIR, ensureLocalPki, type LocalPki } from '../pki/local-ca';
+import { type AwsClients, fetchDeviceCredentials } from '../aws/device-credentials';
+import { credentialsToDer, type DeviceCredentialsDer } from '../pki/der';
+import { displayPath } from '../files/display-path';
 import { DeviceBundleError } from './errors';
-import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from './root-ca';
-
-/** AWS IoT Core's MQTT over TLS port (mutual TLS with the device certificate); the local twin's broker listens on it too. */
-export const MQTT_TLS_PORT = 8883;
+import { AMAZON_ROOT_CA_1_SHA256, amazonRootCa1Der } from '../pki/root-ca';
 
 /** Everything a device needs to find and trust its broker and to prove who it is, in DER. */
-export interface DeviceIdentity {
+export interface DeviceConnection {
   readonly mqttHost: string;
   readonly mqttPort: number;
   readonly credentials: DeviceCredentialsDer;
@@ -33,7 +31,7 @@ function reportCredentials(credentials: DeviceCredentialsDer, progress: Progress
   );
 }
 
-export interface AwsIdentityRequest {
+export interface AwsConnectionRequest {
   readonly config: PlamoConfig;
   readonly carId: string;
   readonly clients: AwsClients;
@@ -45,12 +43,12 @@ export interface AwsIdentityRequest {
   readonly now?: Date;
 }
 
-/** The deployed car's identity: the account's ATS endpoint, its certificate and key, Amazon Root CA 1. */
-export async function awsDeviceIdentity(request: AwsIdentityRequest): Promise<DeviceIdentity> {
+/** Where the deployed car connects and with what: the account's ATS endpoint, its certificate and key, Amazon Root CA 1. */
+export async function awsDeviceConnection(request: AwsConnectionRequest): Promise<DeviceConnection> {
   const { config, carId, progress } = request;
   checkCarId(config, carId);
   const car = config.cars[carId];
-  const cloud = await fetchCloudIdentity({ ...request, car });
+  const cloud = await fetchDeviceCredentials({ ...request, car });
   const csr = car.certificate.mode === 'csr';
   const credentials = credentialsToDer(cloud, {
     now: request.now,
@@ -65,20 +63,20 @@ export async function awsDeviceIdentity(request: AwsIdentityRequest): Promise<De
   return { mqttHost: cloud.endpoint, mqttPort: MQTT_TLS_PORT, credentials, rootCa };
 }
 
-export interface LocalIdentityRequest {
+export interface LocalConnectionRequest {
   readonly config: PlamoConfig;
   readonly carId: string;
   /** @default '.plamo/local' */
   readonly pkiDir?: string;
-  /** The twin's broker port. @default 8883 */
+  /** The twin's broker port. @default MQTT_TLS_PORT */
   readonly mqttPort?: number;
   /** A PKI the caller already holds (the twin); it must include `carId`. @default - ensureLocalPki({ dir: pkiDir }) */
   readonly pki?: LocalPki;
   readonly progress?: Progress;
 }
 
-/** The car's identity on the local twin: its broker on 127.0.0.1 and the twin's own CA, with no AWS call. */
-export async function localDeviceIdentity(request: LocalIdentityRequest): Promise<DeviceIdentity> {
+/** How the car connects to the local twin: its broker on 127.0.0.1 and the twin's own CA, with no AWS call. */
+export async function localDeviceConnection(request: LocalConnectionRequest): Promise<DeviceConnection> {
   const { config, carId } = request;
   const progress = request.progress ?? (() => undefined);
   checkCarId(config, carId);
