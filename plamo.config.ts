@@ -38,7 +38,8 @@ export default defineConfig({
         ],
       },
       scenes: {
-        night: { headlights: 'on', brake: { mode: 'on', brightness: 20 } },
+        // The headlights fade in over 0.8 s once their pods are up.
+        night: { headlights: { mode: 'on', transitionMs: 800 }, brake: { mode: 'on', brightness: 20 } },
         parked: { headlights: 'off', hazard: 'blink', brake: 'off' },
       },
     },

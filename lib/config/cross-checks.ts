@@ -235,12 +235,18 @@ function checkScenes(car: CarView, report: Report): void {
         );
         continue;
       }
-      if (!isRecord(command) || command.brightness === undefined) continue;
-      const fixed = members.filter((lamp): lamp is string => typeof lamp === 'string' && cannotDim(car.lamps.get(lamp)?.kind));
-      if (fixed.length > 0)
+      if (!isRecord(command)) continue;
+      const fixed = cannotDimOf(car, members);
+      if (fixed.length === 0) continue;
+      if (command.brightness !== undefined)
         report(
           ['scenes', scene, target, 'brightness'],
           `${fixed.join(', ')} cannot dim; remove brightness or make the lamp kind: ${kindsThat('dims')}`,
+        );
+      if (command.transitionMs !== undefined)
+        report(
+          ['scenes', scene, target, 'transitionMs'],
+          `${fixed.join(', ')} cannot fade; remove transitionMs or make the lamp kind: ${kindsThat('dims')}`,
         );
     }
   }

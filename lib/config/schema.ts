@@ -14,6 +14,8 @@ export { NAME_PATTERN };
 export const WIFI_PASSWORD_VARIABLE = 'PLAMO_WIFI_PASSWORD';
 
 const brightness = z.number().int().min(0).max(100);
+/** A fade, in ms (lamps that dim). */
+const transitionMs = z.number().int().min(0).max(LIMITS.transitionMaxMs);
 
 // The lists live in a zod-free module so the lamp API bundle can use them without the schema library.
 export { LAMP_KINDS, LAMP_MODES };
@@ -58,7 +60,7 @@ const lampSchema = z.strictObject({
   /** Brightness for `on` when a command gives none (pwm lamps). */
   defaultBrightness: brightness.default(100),
   /** Fade, in ms, of every change of a lamp that dims, unless a command gives its own `transitionMs`. */
-  transitionMs: z.number().int().min(0).max(LIMITS.transitionMaxMs).default(0),
+  transitionMs: transitionMs.default(0),
   /** Tail-lamp level for a brake/tail lamp: lit dimly as a tail lamp, full when braking (pwm lamps). */
   tailLevel: brightness.optional(),
   /** Shown on the phone page; defaults to the lamp name. */
@@ -69,10 +71,16 @@ const lampSchema = z.strictObject({
   position: z.enum(LAMP_POSITIONS).optional(),
 });
 
-const lampCommandSchema = z.union([z.enum(LAMP_MODES), z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional() })], {
-  // Without it a value that fits neither form (e.g. "dim") reads only "Invalid input".
-  error: `use one of ${MODES_TEXT}, or { mode, brightness }`,
-});
+const lampCommandSchema = z.union(
+  [
+    z.enum(LAMP_MODES),
+    z.strictObject({ mode: z.enum(LAMP_MODES), brightness: brightness.optional(), transitionMs: transitionMs.optional() }),
+  ],
+  {
+    // Without it a value that fits neither form (e.g. "dim") reads only "Invalid input".
+    error: `use one of ${MODES_TEXT}, or { mode, brightness, transitionMs }`,
+  },
+);
 
 const effectStepSchema = z.strictObject({
   /** How long the step lasts, in ms. */

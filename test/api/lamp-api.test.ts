@@ -1,5 +1,6 @@
 import { BrokerBusyError, createLampApi, header, type LampApiOptions } from '../../lib/api';
 import { carTopics, lampCommandSchema, lampEffectSchema } from '../../lib/contract';
+import { parseConfig } from '../../lib/config';
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
 
@@ -576,4 +577,21 @@ test("the car store keeps a lamp's commands, not the effects played on it: GET s
   store.ingest(topics('rps13').lampSet('headlights'), '{"effect":"flash","durationMs":300,"id":"fx","ts":2}', 2000);
   const { json } = await call('GET', '/api/cars/rps13');
   expect(json.lamps.headlights.desired).toEqual({ mode: 'on', brightness: 30, id: 'base', ts: 1 });
+});
+
+test('a scene with a fade publishes it with each lamp it dims', async () => {
+  const config = parseConfig({
+    topicRoot: testConfig.topicRoot,
+    cars: {
+      rps13: {
+        wifi: { ssid: 'garage-2g' },
+        lamps: { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } },
+        scenes: { night: { headlights: { mode: 'on', brightness: 70, transitionMs: 1200 } } },
+      },
+    },
+  });
+  const { port, call } = setup({ config });
+  expect((await call('POST', '/api/cars/rps13/scenes/night')).status).toBe(202);
+  expect(port.published.map((p) => p.payload)).toEqual([{ mode: 'on', brightness: 70, transitionMs: 1200, id: FIXED_ID, ts: FIXED_TS }]);
+  expect(lampCommandSchema.safeParse(port.published[0].payload).success).toBe(true);
 });

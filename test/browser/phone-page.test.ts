@@ -313,7 +313,19 @@ test('axe-core finds no serious or critical accessibility violation, in light an
   }
 });
 
+/** Puts the car's lamps into a known state through the API, whatever the tests before left. */
+async function allOff(): Promise<void> {
+  const off = Object.fromEntries(Object.keys(config.cars[CAR].lamps).map((lamp) => [lamp, 'off']));
+  const response = await fetch(`${twin.url}/api/cars/${CAR}/lamps`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${twin.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(off),
+  });
+  expect(response.status).toBe(202);
+}
+
 test("the picture shows the headlights' pop-up pod up while they are on, and down again once off", async () => {
+  await allOff();
   const page = await openPage();
   expect(await page.locator('.car-picture .pod-lid').count()).toBe(config.cars[CAR].servos.pods.carries.length * 2);
   await lampSays(page, 'headlights', 'Off');
@@ -327,6 +339,7 @@ test("the picture shows the headlights' pop-up pod up while they are on, and dow
 });
 
 test('the effect buttons play the passing flash on the front lamps and the welcome sequence on the car', async () => {
+  await allOff();
   const page = await openPage();
   await lampSays(page, 'headlights', 'Off');
   const car = twin.cars.get(CAR)!;

@@ -172,7 +172,7 @@ describe('each rule names the key and the fix', () => {
 
   test('a scene command that is neither a mode nor { mode, brightness } names both forms', () => {
     expect(problemsOf({ cars: { rps13: car({ scenes: { night: { headlights: 'dim' } } } as never) } })).toEqual([
-      'cars.rps13.scenes.night.headlights: use one of "on", "off", "blink", or { mode, brightness }',
+      'cars.rps13.scenes.night.headlights: use one of "on", "off", "blink", or { mode, brightness, transitionMs }',
     ]);
   });
 
@@ -205,6 +205,15 @@ describe('each rule names the key and the fix', () => {
   test("a lamp's label is refused among the group and scene labels, with where it goes", () => {
     expect(problemsOf({ cars: { rps13: car({ labels: { headlights: 'Lights' } }) } })).toEqual([
       "cars.rps13.labels.headlights: 'headlights' is not a group, scene or effect of this car; a lamp's label goes in lamps.headlights.label",
+    ]);
+  });
+
+  test("a scene's fade is for lamps that dim", () => {
+    const scenes = {
+      night: { headlights: { mode: 'on' as const, transitionMs: 800 }, hazard: { mode: 'on' as const, transitionMs: 800 } },
+    };
+    expect(problemsOf({ cars: { rps13: car({ scenes }) } })).toEqual([
+      'cars.rps13.scenes.night.hazard.transitionMs: turnLeft, turnRight cannot fade; remove transitionMs or make the lamp kind: "pwm"',
     ]);
   });
 
