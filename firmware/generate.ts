@@ -9,11 +9,11 @@ import type { PlamoConfig } from '../lib/config';
 import { UserError } from '../lib/user-error';
 import { checkPin, effectTracks, LAMP_TRAITS, SERVO_PWM_HZ } from '../lib/config';
 import {
-  BUILTIN_EFFECTS,
   carTopics,
   DELIVERY,
   deviceSubscriptions,
   encodePayload,
+  FLASH_EFFECT,
   LIMITS,
   MQTT_TLS_PORT,
   POD_POSITIONS,
@@ -230,7 +230,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None, fade ms), from the',
     "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
-    `EFFECT_FLASH = ${pyStr(BUILTIN_EFFECTS[0])}`,
+    `EFFECT_FLASH = ${pyStr(FLASH_EFFECT)}`,
     '# (name, length ms, ((lamp index in LAMPS, ((from ms, level %), ...)), ...)) of each sequence: a lamp is as',
     '# it was until its first point, and again once the sequence is over.',
     `EFFECTS = ${pyTuple(effectRows)}`,

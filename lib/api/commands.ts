@@ -1,5 +1,5 @@
 import type { CarConfig, LampMode, PlamoConfig } from '../config';
-import { BUILTIN_EFFECTS, DEFAULT_FLASH_MS, effectTracks } from '../config/effects';
+import { BUILTIN_EFFECTS, DEFAULT_FLASH_MS, effectTracks, FLASH_EFFECT } from '../config/effects';
 import { kindsThat, traitsOf } from '../config/lamp-traits';
 import { LAMP_MODES, MODES_TEXT } from '../config/modes';
 import { LIMITS } from '../contract/topics';
@@ -175,7 +175,7 @@ function flashTargets(car: ApiCar, carId: string, value: unknown): string[] {
 export function effectIntents(car: ApiCar, carId: string, effect: string, body: unknown): Map<string, EffectIntent> | undefined {
   const fields = body === undefined ? {} : body;
   if (!isPlainObject(fields)) throw badRequest('body: expected a JSON object like {"lamps":"headlights"}');
-  if (effect === BUILTIN_EFFECTS[0]) {
+  if (effect === FLASH_EFFECT) {
     const unknownKey = Object.keys(fields).find((key) => key !== 'lamps' && key !== 'durationMs');
     if (unknownKey !== undefined) throw badRequest(`${shorten(unknownKey)}: unknown field; use "lamps" and "durationMs"`);
     const durationMs = fields.durationMs ?? DEFAULT_FLASH_MS;

@@ -4,7 +4,7 @@
  * `ms`). The schema validates them, the generator turns them into per-lamp tracks in `config.py`, the API
  * starts them and describes them to the phone page. Zod-free, so the lamp API bundle can use it.
  */
-export { BUILTIN_EFFECTS } from '../contract/lamp-effects';
+export { BUILTIN_EFFECTS, FLASH_EFFECT } from '../contract/lamp-effects';
 /** What a step may ask of a lamp: lit (at a brightness, for lamps that dim) or dark. */
 export const EFFECT_STEP_MODES = ['on', 'off'] as const;
 /** Steps of one sequence; each becomes a few bytes per lamp in the firmware's RAM. */
