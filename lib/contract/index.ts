@@ -3,3 +3,4 @@ export * from './payloads';
 export * from './permissions';
 export * from './stack';
 export * from './topics';
+export * from './lamp-effects';

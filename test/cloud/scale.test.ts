@@ -48,7 +48,9 @@ test('a car with many lamps gets several IoT policies, all attached to its certi
   const lamps = Object.fromEntries(
     pins.map((pin, i) => [`interiorLamp${i}`, { pin, kind: 'switch' as const, currentMa: 5, driver: 'transistor' as const }]),
   );
-  const { stack } = createApp(parseConfig({ ...example, cars: { car0: { ...car, lamps, groups: {}, scenes: {} } } }));
+  const { stack } = createApp(
+    parseConfig({ ...example, cars: { car0: { ...car, lamps, servos: {}, groups: {}, scenes: {}, effects: {} } } }),
+  );
   const template = Template.fromStack(stack.carGroups[0]);
   const policies = template.findResources('AWS::IoT::Policy');
   expect(Object.keys(policies).length).toBeGreaterThan(1);

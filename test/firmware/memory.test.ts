@@ -9,8 +9,12 @@ import { bench, boot, events } from './support';
 // link.py), where umqtt.simple came from mip and counted as the board's. Over the architecture's 16 KB
 // because the modules are compiled from .py into RAM (bytecode and interned names); frozen into the
 // firmware image they stay in flash (docs/performance.md). Tight on purpose: a change that costs the
-// car RAM shows here.
-const FIRMWARE_HEAP_BUDGET = 30.5 * 1024;
+// car RAM shows here. Raised from 30.5 KB to 38.5 KB for pop-up pods, fades and effects (measured 38,736 B,
+// up 7,744 B): 4.6 KB of it is one step of MicroPython's interned-name pools, which double in size; the
+// 30,992 B firmware had filled the fifth to 616 of its 620 names, and the new names (about 400 B) opened a
+// sixth, with room for 640 more. The rest is bytecode (lamps.py +1.6 KB for fades and effects, commands.py
+// +0.6 KB for effect commands) and the lamps' new per-lamp lists. docs/performance.md has the breakdown.
+const FIRMWARE_HEAP_BUDGET = 38.5 * 1024;
 const LAMPS = ['headlights', 'turnLeft', 'turnRight', 'brake'];
 
 describe('memory', () => {
