@@ -122,10 +122,10 @@ test('a passing flash through the twin: full for its ms on the board clock, then
   );
   stop();
   expect(edges.map((edge) => edge.level)).toEqual([1, dim]);
-  // As long as asked on the board's clock (less the moment the first write takes to reach the pin, in real
-  // time here), and later only by how late this busy machine wakes the board.
+  // Never cut short: as long as asked on the board's clock (less the moment the first write takes to reach the
+  // pin, in real time here). How much longer depends on how busy this machine is, so it is not asserted here;
+  // the exact timing is checked on the virtual clock in test/firmware/effects.test.ts.
   expect(edges[1].at - edges[0].at).toBeGreaterThanOrEqual(295);
-  expect(edges[1].at - edges[0].at).toBeLessThan(450);
   const after = await eventually(
     async () => (await carView('carA')).lamps.headlights,
     (view) => view.reported?.id === base.body.id,
