@@ -44,7 +44,7 @@ function parseOptions() {
     page: { taps: quick ? 10 : 60, windowS: quick ? 12 : 60 },
     lambda: { coldRuns: quick ? 3 : 20, warmCalls: quick ? 50 : 500 },
     firmware: { messages: quick ? 200 : 10_000, sampledMessages: quick ? 20 : 100 },
-    synth: { carCounts: quick ? [1, 3] : [1, 10, 50], runsPerCount: quick ? 1 : 3 },
+    synth: { carCounts: quick ? [1, 3] : [1, 10, 50, 500], runsPerCount: quick ? 1 : 3 },
     cli: { runs: quick ? 3 : 15 },
   };
 }

@@ -17,6 +17,8 @@ export const TARGETS = {
   lampApiColdRequireMs: 60,
   authorizerBundleBytes: 20 * 1024,
   firmwareHeapAfterBootBytes: 16 * 1024,
+  /** `cdk synth` of 500 cars with the CDK CLI, milliseconds. */
+  synth500CarsMs: 60_000,
   /** `plamo --help` in a fresh process, milliseconds. */
   cliHelpMs: 1500,
 } as const;

@@ -46,7 +46,7 @@ class Device:
         self.started = clock.ticks_ms()
         self.wdt = machine.WDT(timeout=_WDT_TIMEOUT_MS)
         self.led = status.StatusLed()
-        self.lamps = Lamps(config.LAMPS, config.BLINK_PER_MIN)
+        self.lamps = Lamps(config.LAMPS, config.BLINK_PER_MIN, config.SERVOS)
         self.wifi = Wifi(self)
         self.link = Link(self)
         self.reconnects = 0
@@ -77,8 +77,13 @@ class Device:
         # ends early (True) as soon as the broker's socket is readable.
         deadline = clock.ticks_add(clock.ticks_ms(), ms)
         while True:
-            step = min(self.lamps.update(), self.led.update(), _FEED_MS)
+            lamps = self.lamps
+            step = min(lamps.update(), self.led.update(), _FEED_MS)
             self.wdt.feed()
+            if poller is not None and lamps.moved:
+                # A pod arrived: the link reports its lamps now, not at its next timer.
+                lamps.moved = False
+                return True
             left = clock.ticks_diff(deadline, clock.ticks_ms())
             if left <= 0:
                 return False

@@ -7,12 +7,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlamoConfig } from '../lib/config';
 import { UserError } from '../lib/user-error';
-import { checkPin } from '../lib/config';
+import { checkPin, effectTracks, LAMP_TRAITS, SERVO_PWM_HZ } from '../lib/config';
 import {
   carTopics,
   DELIVERY,
   deviceSubscriptions,
   encodePayload,
+  FLASH_EFFECT,
   LIMITS,
   MQTT_TLS_PORT,
   OTA_BLOCK_BYTES,
@@ -22,6 +23,7 @@ import {
   OTA_PROTECTED_FILES,
   otaSubscriptions,
   otaTopics,
+  POD_POSITIONS,
   STATUS_OFFLINE,
 } from '../lib/contract';
 
@@ -209,7 +211,23 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     const lamp = car.lamps[name];
     const pin = checkPin(lamp.pin);
     if (!pin.ok) throw new Error(`cars.${carId}.lamps.${name}.pin: ${pin.message}`);
-    return `(${[pyStr(name), pin.gpio, pyStr(lamp.kind), lamp.defaultBrightness, pyValue(lamp.tailLevel)].join(', ')})`;
+    const traits = LAMP_TRAITS[lamp.kind];
+    // The firmware needs only what the kind does: a lamp that dims is a PWM output at the kind's frequency.
+    const pwmHz = traits.dims ? traits.pwmHz : null;
+    return `(${[pyStr(name), pin.gpio, pyValue(pwmHz), lamp.defaultBrightness, pyValue(lamp.tailLevel), lamp.transitionMs].join(', ')})`;
+  });
+  const servoRows = Object.entries(car.servos).map(([name, servo]) => {
+    const pin = checkPin(servo.pin);
+    if (!pin.ok) throw new Error(`cars.${carId}.servos.${name}.pin: ${pin.message}`);
+    const carried = servo.carries.map((lamp) => `${lampNames.indexOf(lamp)},`).join(' ');
+    return `(${[pyStr(name), pin.gpio, servo.upUs * 1000, servo.downUs * 1000, servo.travelMs, `(${carried})`].join(', ')})`;
+  });
+  const effectRows = Object.entries(car.effects).map(([name, steps]) => {
+    const { tracks, totalMs } = effectTracks(car, steps);
+    const trackRows = tracks.map(
+      ({ lamp, points }) => `(${lampNames.indexOf(lamp)}, (${points.map(({ at, level }) => `(${at}, ${level}),`).join(' ')}))`,
+    );
+    return `(${pyStr(name)}, ${totalMs}, (${trackRows.map((row) => `${row},`).join(' ')}))`;
   });
   const lines = [
     `${GENERATED_HEADER} Made from plamo.config.ts and the MQTT contract (lib/contract).`,
@@ -250,6 +268,7 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     `QOS_EVENTS = ${DELIVERY.events.qos}`,
     `PAYLOAD_MAX_BYTES = ${LIMITS.payloadMaxBytes}`,
     `COMMAND_ID_MAX_LENGTH = ${LIMITS.commandIdMaxLength}`,
+    `TRANSITION_MAX_MS = ${LIMITS.transitionMaxMs}`,
     `TELEMETRY_INTERVAL_S = ${LIMITS.telemetryIntervalS}`,
     `SUBSCRIBE_FILTERS_MAX = ${LIMITS.filtersPerSubscribe}`,
     '',
@@ -259,8 +278,23 @@ export function renderConfigPy(config: PlamoConfig, carId: string, options: Firm
     '',
     `BLINK_PER_MIN = ${car.blinkPerMin}`,
     `POWER_ON = ${pyStr(car.powerOn)}`,
-    '# (name, GPIO, kind, default brightness %, tail level % or None); the order matches the topic tuples.',
+    '# (name, GPIO, PWM Hz or None for an on/off output, default brightness %, tail level % or None, fade ms), from the',
+    "# lamp kinds' traits (lib/config/lamp-traits.ts); the order matches the topic tuples.",
     `LAMPS = ${pyTuple(lampRows)}`,
+    `EFFECT_FLASH = ${pyStr(FLASH_EFFECT)}`,
+    '# (name, length ms, ((lamp index in LAMPS, ((from ms, level %), ...)), ...)) of each sequence: a lamp is as',
+    '# it was until its first point, and again once the sequence is over.',
+    `EFFECTS = ${pyTuple(effectRows)}`,
+    '# (name, GPIO, up pulse ns, down pulse ns, travel ms, indices in LAMPS of the lamps it raises).',
+    `SERVOS = ${pyTuple(servoRows)}`,
+    // Only a car with servos gets their settings: every name in config.py takes RAM on every car.
+    ...(servoRows.length === 0
+      ? []
+      : [
+          `SERVO_HZ = ${SERVO_PWM_HZ}`,
+          "# Where a carried lamp's pod is, as its state reports it (lampStateSchema's `pod`).",
+          ...POD_POSITIONS.map((position) => `POD_${position.toUpperCase()} = ${pyStr(position)}`),
+        ]),
     '',
   ];
   return lines.join('\n');

@@ -18,7 +18,7 @@ import clock
 import commands
 import mqtt
 from mqtt import LinkError
-from lamps import MODES
+from lamps import MODES, EFFECT
 
 # TCP connect, TLS handshake and CONNACK together. The handshake's RSA and ECDH steps take seconds on
 # an RP2040, inside single write()/readinto() calls.
@@ -114,7 +114,7 @@ class Link:
         self._subacks_due = []
         # Packet id of each lamp's state report until its PUBACK: what a drop leaves here is sent again.
         self._unacked = [0] * len(config.LAMP_SET_TOPICS)
-        self._parsed = [0, 0, None, None, 0]
+        self._parsed = [0, 0, None, None, 0, None, None]
         self._deadline = 0
         self._heard = 0
         self._pinged = 0
@@ -331,7 +331,7 @@ class Link:
             self._to_updates(topic, payload)
             lamp = -1
         else:
-            lamp = self._apply(topic, payload)
+            lamp = self._apply(topic, payload, retained)
         if retained and self._unannounced:
             self._settled_at = clock.ticks_add(clock.ticks_ms(), _SETTLE_MS)
         if lamp >= 0:
@@ -340,7 +340,7 @@ class Link:
             # Acknowledged once applied and reported: a drop before this gets the command again.
             self._send(mqtt.puback(packet_id))
 
-    def _apply(self, topic, payload):
+    def _apply(self, topic, payload, retained):
         # Applies a command; returns its lamp, or -1 when it was refused or ignored.
         parsed = self._parsed
         try:
@@ -355,7 +355,14 @@ class Link:
             # Retained from before this power-up; with powerOn "off" the car starts dark.
             self._device.report("info", "stale_command_ignored", _detail(topic))
             return -1
-        self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3])
+        if parsed[1] == EFFECT:
+            if retained:
+                # An effect is for the moment it is sent, never for the next power-up.
+                self._device.report("info", "stale_effect_ignored", _detail(topic))
+                return -1
+            self._lamps.play(parsed[0], parsed[6], parsed[2], parsed[3])
+        else:
+            self._lamps.apply(parsed[0], parsed[1], parsed[2], parsed[3], parsed[5])
         return parsed[0]
 
     def _to_updates(self, topic, payload):
@@ -402,11 +409,18 @@ class Link:
         # The lamp's state now, retained, QoS 1; kept as unacknowledged until its PUBACK.
         lamps = self._lamps
         lamps.dirty[lamp] = False
-        payload = '{"mode":"%s","brightness":%d,"id":%s,"ts":%d}' % (
+        # A servo-carried lamp says where its pod is; a lamp playing an effect says which, with its id.
+        pod = lamps.pod[lamp]
+        playing = lamps.playing[lamp]
+        extra = "" if pod is None else ',"pod":"%s"' % pod
+        if playing is not None:
+            extra += ',"effect":"%s"' % playing
+        payload = '{"mode":"%s","brightness":%d,"id":%s,"ts":%d%s}' % (
             MODES[lamps.mode[lamp]],
             lamps.brightness[lamp],
-            _json_str(lamps.command_id[lamp]),
+            _json_str(lamps.command_id[lamp] if playing is None else lamps.play_id[lamp]),
             clock.epoch_s() * 1000,
+            extra,
         )
         packet_id = self._next_packet_id()
         self._unacked[lamp] = packet_id
@@ -459,6 +473,12 @@ class Link:
             for lamp in range(len(self._lamps.dirty)):
                 if self._lamps.dirty[lamp]:
                     self._report(lamp)
+        # A lamp that changed with no command (its pod arrived, its effect ended) is reported as it changes;
+        # one no command has set waits for its first announcement above.
+        lamps = self._lamps
+        for lamp in range(len(lamps.dirty)):
+            if lamps.dirty[lamp] and (lamps.command_id[lamp] is not None or not self._unannounced):
+                self._report(lamp)
         if clock.ticks_diff(now, self._reported) >= config.TELEMETRY_INTERVAL_S * 1000:
             self._reported = now
             self.publish_telemetry()

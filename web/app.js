@@ -1,5 +1,5 @@
 // The phone page: one card per car with a picture of the car, a toggle per lamp and group, brightness for
-// dimmable lamps, a press-and-hold brake, scenes, and the car's health and events. Plain DOM, no framework:
+// dimmable lamps, a press-and-hold brake, scenes, effects, and the car's health and events. Plain DOM, no framework:
 // the page is small and must load fast on a phone.
 // The token arrives in the URL fragment (never sent to a server), is kept in localStorage and only ever
 // leaves the phone in the Authorization header.
@@ -96,6 +96,8 @@ function settleSent(car) {
 
 function reportedText(reported) {
   if (!reported) return t('noReport');
+  // A lamp in a pop-up pod lights once the pod is up; while it moves, that is what the car is doing.
+  if (reported.pod === 'moving') return reported.mode === 'off' ? t('podLowering') : t('podRaising');
   if (reported.mode === 'blink') return t('blink');
   if (reported.mode === 'on')
     return reported.brightness !== undefined && reported.brightness < 100 ? t('onLevel', { n: reported.brightness }) : t('on');
@@ -120,9 +122,14 @@ function carStatus(car) {
   return { text: t('online'), kind: 'online', usable: true };
 }
 
+/** Whether every lamp of a control is of a kind that blinks when switched on (turn signals); the API says which. */
+function allBlinkByDefault(car, lampNames) {
+  return lampNames.every((lamp) => car.lampMeta.get(lamp)?.blinksByDefault === true);
+}
+
 /** The mode a toggle switches to: turn signals and groups of them blink, other lamps light. */
 function onMode(car, lampNames) {
-  return lampNames.every((lamp) => car.lampMeta.get(lamp)?.kind === 'blinker') ? 'blink' : 'on';
+  return allBlinkByDefault(car, lampNames) ? 'blink' : 'on';
 }
 
 function isOn(car, lamp) {
@@ -205,7 +212,7 @@ function arrowOf(car, lampNames) {
   const sides = new Set(lampNames.map((lamp) => car.lampMeta.get(lamp)?.position));
   const left = [...sides].every((side) => side === 'left' || side === 'frontLeft' || side === 'rearLeft');
   const right = [...sides].every((side) => side === 'right' || side === 'frontRight' || side === 'rearRight');
-  if (!lampNames.every((lamp) => car.lampMeta.get(lamp)?.kind === 'blinker')) return '';
+  if (!allBlinkByDefault(car, lampNames)) return '';
   if (left) return '◀';
   if (right) return '▶';
   return lampNames.length > 1 ? '◀▶' : '';
@@ -337,8 +344,44 @@ function renderCar(meta) {
     }
     section.append(sceneList);
   }
+  const effects = renderEffects(car);
+  if (effects) section.append(...effects);
   section.append(renderHealth(car));
   return section;
+}
+
+/**
+ * The flash flashes the lamps at the front (a passing flash); a sequence plays on its own lamps. An effect
+ * leaves each lamp's state as it was, so nothing waits for an answer: the picture shows it as the car reports.
+ */
+function effectRequest(car, effect) {
+  if (effect.lamps !== null) return {};
+  const front = car.meta.lamps.filter((lamp) => lamp.position === 'front').map((lamp) => lamp.name);
+  return front.length > 0 ? { lamps: front } : null;
+}
+
+function renderEffects(car) {
+  const buttons = [];
+  car.effects = [];
+  for (const effect of car.meta.effects ?? []) {
+    const body = effectRequest(car, effect);
+    if (body === null) continue;
+    const label = displayName(effect.name, effect.label);
+    const button = el('button', { type: 'button', class: 'scene effect', text: label });
+    button.addEventListener('click', async () => {
+      vibrate(10);
+      try {
+        await api('POST', `/api/cars/${encodeURIComponent(car.meta.id)}/effects/${encodeURIComponent(effect.name)}`, body);
+        announce(t('effectSent', { name: label }));
+      } catch (error) {
+        handleError(error, t('failed', { message: error.message }));
+      }
+    });
+    car.effects.push(button);
+    buttons.push(button);
+  }
+  if (buttons.length === 0) return null;
+  return [el('h3', { class: 'section-title', text: t('effects') }), el('div', { class: 'scenes' }, buttons)];
 }
 
 /** A scene is active while every lamp it names reports what the scene asks. */
@@ -423,6 +466,7 @@ function updateCar(car) {
       }
     }
   }
+  for (const button of car.effects) button.disabled = !status.usable;
   for (const { scene, button } of car.scenes) {
     button.disabled = !status.usable;
     button.classList.toggle('active', sceneActive(car, scene));

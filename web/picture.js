@@ -1,5 +1,6 @@
 // The car seen from above, drawn from the config: each lamp where its `position` says, in its LED colour,
-// as bright as it is reported, blinking on the car's beat, grey while the car is offline. Tapping a lamp
+// as bright as it is reported, blinking on the car's beat, grey while the car is offline. A lamp in a pop-up
+// pod has a lid over it that opens as the car reports the pod up (closed while down, half while moving). Tapping a lamp
 // switches it; the picture is hidden from screen readers, which get the same switches as buttons below it.
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -67,8 +68,9 @@ function lampNode(lamp, spots, taken) {
     group.append(
       node('circle', { cx: x, cy: y, r: 11, class: 'halo', fill: GLOW[lamp.colour] ?? GLOW.white }),
       node('circle', { cx: x, cy: y, r: 5, class: 'core', fill: GLOW[lamp.colour] ?? GLOW.white }),
-      node('circle', { cx: x, cy: y, r: 14, class: 'target' }),
     );
+    if (lamp.pod) group.append(node('rect', { x: x - 10, y: y - 7, width: 20, height: 14, rx: 3, class: 'pod-lid' }));
+    group.append(node('circle', { cx: x, cy: y, r: 14, class: 'target' }));
   }
   return group;
 }
@@ -86,13 +88,15 @@ export function drawCar(meta, onTap) {
   }
   return {
     svg,
-    /** `states`: lamp → { mode, brightness } as reported, or null; `grey`: the car cannot be trusted to look like this. */
+    /** `states`: lamp → { mode, brightness, pod? } as reported, or null; `grey`: the car cannot be trusted to look like this. */
     update(states, grey) {
       svg.classList.toggle('grey', grey);
       for (const [name, group] of lamps) {
         const state = states.get(name);
         const mode = state?.mode ?? 'off';
         group.dataset.mode = mode;
+        // Until the car says otherwise, a pod is down: that is where the car puts it at power-up.
+        if (group.querySelector('.pod-lid')) group.dataset.pod = state?.pod ?? 'down';
         // A lamp at 20 % should look dim, yet stay visible: glow from a quarter to full.
         const level = mode === 'off' ? 0 : 0.25 + 0.75 * ((state?.brightness ?? 100) / 100);
         group.style.setProperty('--level', String(level));

@@ -10,7 +10,15 @@ import {
 import { GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import type { CertificateSecret } from '../../lib/contract/certificate-secret';
-import type { CertificateEvent, CertificateProperties, CertificateResponse } from './event';
+import { deleteIotResource } from './deletion';
+import {
+  type CertificateEvent,
+  type CertificateProperties,
+  type CertificateResponse,
+  certificatePropertiesSchema,
+  type DeleteCompletionEvent,
+  type ProviderCompletion,
+} from './event';
 
 export interface CertificateLog {
   info(message: string, extra: Record<string, string | undefined>): void;
@@ -21,19 +29,12 @@ export interface CertificateDeps {
   readonly iot: IoTClient;
   readonly secrets: SecretsManagerClient;
   readonly log: CertificateLog;
-  /** Waits between DeleteCertificate attempts; injected so tests do not wait. */
-  readonly sleep: (ms: number) => Promise<void>;
+  /** Epoch milliseconds; injected so tests can move time on. */
+  readonly now: () => number;
 }
 
 /** AWS IoT certificate ids are 64 hex digits; anything else is a placeholder the framework made for a failed create. */
 const CERTIFICATE_ID = /^[0-9a-f]{64}$/;
-
-/**
- * Detaching a thing is eventually consistent ("it might take several seconds for the detachment to
- * propagate", DetachThingPrincipal API reference), so DeleteCertificate may briefly still see it attached.
- */
-const DELETE_ATTEMPTS = 6;
-const FIRST_DELETE_RETRY_MS = 1_000;
 
 /**
  * The secret's JSON: what the device bundle reads (`CertificateSecret`), the generation it belongs to, and the
@@ -213,22 +214,17 @@ async function forget(
   }
 }
 
-async function deleteWhenDetached(certificateId: string, deps: CertificateDeps): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      // forceDelete also detaches policies; it refuses while a thing is still attached (DeleteCertificate API reference).
-      await deps.iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }));
-      return;
-    } catch (error) {
-      if (isNotFound(error)) return;
-      if (errorName(error) !== 'DeleteConflictException' || attempt >= DELETE_ATTEMPTS) throw error;
-      await deps.sleep(FIRST_DELETE_RETRY_MS * 2 ** (attempt - 1));
-    }
+/** DeleteCertificate; one that is already gone counts as deleted. forceDelete also detaches its policies. */
+async function deleteCertificate(certificateId: string, deps: CertificateDeps): Promise<void> {
+  try {
+    await deps.iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }));
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
   }
 }
 
 /** The ids of the certificates attached to a thing (their ARNs end in `cert/<id>`); none when the thing is gone. */
-async function thingCertificateIds(thingName: string, deps: CertificateDeps): Promise<Set<string>> {
+export async function thingCertificateIds(thingName: string, deps: CertificateDeps): Promise<Set<string>> {
   const ids = new Set<string>();
   let nextToken: string | undefined;
   try {
@@ -270,22 +266,23 @@ async function detachFromThing(certificateId: string, certificateArn: string | u
 }
 
 /**
- * INACTIVE, detached from the car's thing, deleted. A certificate that is already gone counts as deleted, so
- * a stack deletion never gets stuck on one.
+ * INACTIVE and detached from the car's thing; false when the certificate is already gone (it counts as
+ * deleted, so a stack deletion never gets stuck on one). Deleting it is left to `completeDelete`, which
+ * waits for the detachment to propagate.
  */
-async function retire(certificateId: string, thingName: string, deps: CertificateDeps): Promise<void> {
+async function retire(certificateId: string, thingName: string, deps: CertificateDeps): Promise<boolean> {
   let certificateArn: string | undefined;
   try {
     await deactivate(certificateId, deps);
     const described = await deps.iot.send(new DescribeCertificateCommand({ certificateId }));
     certificateArn = described.certificateDescription?.certificateArn;
   } catch (error) {
-    if (isNotFound(error)) return;
+    if (isNotFound(error)) return false;
     throw error;
   }
   await detachFromThing(certificateId, certificateArn, thingName, deps);
-  await deleteWhenDetached(certificateId, deps);
-  deps.log.info('certificate deactivated and deleted', { certificateId });
+  deps.log.info('certificate deactivated and detached; deleting it once AWS IoT agrees', { certificateId });
+  return true;
 }
 
 /**
@@ -295,14 +292,14 @@ async function retire(certificateId: string, thingName: string, deps: Certificat
 async function discard(certificateId: string, deps: CertificateDeps): Promise<void> {
   try {
     await deactivate(certificateId, deps);
-    await deleteWhenDetached(certificateId, deps);
+    await deleteCertificate(certificateId, deps);
   } catch (error) {
     deps.log.warn('could not delete the unused certificate; it stays INACTIVE', { certificateId, error: errorName(error) });
   }
 }
 
 /** A REVOKED certificate cannot become INACTIVE (CertificateStateException), and needs not: forceDelete takes it as it is. */
-async function deactivate(certificateId: string, deps: CertificateDeps): Promise<void> {
+export async function deactivate(certificateId: string, deps: CertificateDeps): Promise<void> {
   try {
     await deps.iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
   } catch (error) {
@@ -311,21 +308,26 @@ async function deactivate(certificateId: string, deps: CertificateDeps): Promise
   }
 }
 
-/** A certificate that is not the car's is left alone and the deletion succeeds: the resource is gone either way. */
-async function onDelete(event: Extract<CertificateEvent, { RequestType: 'Delete' }>, deps: CertificateDeps): Promise<void> {
+/**
+ * A certificate that is not the car's is left alone and the deletion succeeds: the resource is gone either way.
+ * The car's own is deactivated and detached here, and deleted by `completeCertificateDelete`.
+ */
+async function onDelete(event: Extract<CertificateEvent, { RequestType: 'Delete' }>, deps: CertificateDeps): Promise<CertificateResponse> {
   const certificateId = event.PhysicalResourceId;
   const props = event.ResourceProperties;
-  if (!CERTIFICATE_ID.test(certificateId)) return;
+  const done = { PhysicalResourceId: certificateId };
+  if (!CERTIFICATE_ID.test(certificateId)) return done;
   const stored = await readStored(props.SecretArn, deps);
   if (!(await belongsToCar(certificateId, props, stored, deps))) {
     deps.log.warn("not this car's certificate (neither in its secret nor attached to its thing); left alone", {
       certificateId,
       thingName: props.ThingName,
     });
-    return;
+    return done;
   }
   await forget(certificateId, stored, props.SecretArn, event.RequestId, deps);
-  await retire(certificateId, props.ThingName, deps);
+  if (!(await retire(certificateId, props.ThingName, deps))) return done;
+  return { ...done, Data: { DeleteRequestedAt: String(deps.now()) } };
 }
 
 export async function onCertificateEvent(event: CertificateEvent, deps: CertificateDeps): Promise<CertificateResponse> {
@@ -335,7 +337,22 @@ export async function onCertificateEvent(event: CertificateEvent, deps: Certific
     case 'Update':
       return update(event, deps);
     case 'Delete':
-      await onDelete(event, deps);
-      return { PhysicalResourceId: event.PhysicalResourceId };
+      return onDelete(event, deps);
   }
+}
+
+/**
+ * The Provider framework's isComplete step of a certificate deletion: DeleteCertificate until AWS IoT no
+ * longer sees the thing attachment it still propagates ("it might take several seconds for the detachment to
+ * propagate", DetachThingPrincipal API reference; DeleteConflictException meanwhile).
+ */
+export function completeCertificateDelete(event: DeleteCompletionEvent, deps: CertificateDeps): Promise<ProviderCompletion> {
+  const certificateId = event.PhysicalResourceId;
+  return deleteIotResource(event, `certificate ${certificateId}`, deps, async () => {
+    const { ThingName } = certificatePropertiesSchema.parse(event.ResourceProperties);
+    if ((await thingCertificateIds(ThingName, deps)).has(certificateId)) return `it is still among the principals of thing ${ThingName}`;
+    await deps.iot.send(new DeleteCertificateCommand({ certificateId, forceDelete: true }));
+    deps.log.info('certificate deleted', { certificateId });
+    return undefined;
+  });
 }

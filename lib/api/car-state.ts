@@ -1,4 +1,5 @@
 import { LAMP_MODES } from '../config/modes';
+import { POD_POSITIONS, type PodPosition } from '../config/servo';
 import { retainCommands } from '../contract/topics';
 import type { CarStore, StoredMessage } from './car-store';
 import type { ApiCar } from './commands';
@@ -9,6 +10,8 @@ export interface LampMessage {
   readonly brightness?: number;
   readonly id: string | null;
   readonly ts: number;
+  /** Where the lamp's pop-up pod is, for a lamp a servo carries (reported states only). */
+  readonly pod?: PodPosition;
 }
 
 export interface LampView {
@@ -72,7 +75,8 @@ function lampMessage(message: StoredMessage | undefined): LampMessage | null {
   if (!value || !(LAMP_MODES as readonly unknown[]).includes(value.mode) || typeof value.ts !== 'number') return null;
   const brightness = numberOrNull(value.brightness) ?? undefined;
   const id = stringOrNull(value.id);
-  return { mode: value.mode as string, ...(brightness === undefined ? {} : { brightness }), id, ts: value.ts };
+  const pod = (POD_POSITIONS as readonly unknown[]).includes(value.pod) ? (value.pod as PodPosition) : undefined;
+  return { mode: value.mode as string, ...(brightness === undefined ? {} : { brightness }), id, ts: value.ts, ...(pod ? { pod } : {}) };
 }
 
 function healthOf(message: StoredMessage | null): HealthView | null {

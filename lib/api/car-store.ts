@@ -77,9 +77,34 @@ export function recordFromItems(items: readonly StoreItem[]): CarRecord {
   return { status, telemetry, lampCommands, lampStates, events: events.slice(0, EVENTS_SHOWN) };
 }
 
-/** Where a message on one of a car's topics goes in the store; undefined for a topic the store does not keep. */
-export function storeKeyOf(topicRoot: string, topic: string, at: number, unique: string): { car: string; sortKey: string } | undefined {
+/**
+ * The payload field that makes a `set` message an effect (`lampEffectSchema`), which the store does not keep: the
+ * last command it keeps per lamp is the state the lamp is to be in, and an effect leaves that as it was.
+ */
+export const EFFECT_FIELD = 'effect';
+
+function isEffect(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && EFFECT_FIELD in value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Where a message on one of a car's topics goes in the store; undefined for a topic the store does not keep, or
+ * an effect on a lamp's `set` topic (the topic rule's `isUndefined(effect)`).
+ */
+export function storeKeyOf(
+  topicRoot: string,
+  topic: string,
+  at: number,
+  unique: string,
+  text = '',
+): { car: string; sortKey: string } | undefined {
   const lamp = parseLampTopic(topicRoot, topic);
+  if (lamp?.kind === 'set' && isEffect(text)) return undefined;
   if (lamp) return { car: lamp.car, sortKey: STORE_KEYS.lamp(lamp.lamp, lamp.kind) };
   const levels = topic.split('/');
   if (levels.length !== 3 || levels[0] !== topicRoot) return undefined;

@@ -1,9 +1,12 @@
 import type { CarConfig, LampMode, PlamoConfig } from '../config';
-import { LAMP_MODES } from '../config/modes';
+import { BUILTIN_EFFECTS, DEFAULT_FLASH_MS, effectTracks, FLASH_EFFECT } from '../config/effects';
+import { kindsThat, traitsOf } from '../config/lamp-traits';
+import { LAMP_MODES, MODES_TEXT } from '../config/modes';
+import { LIMITS } from '../contract/topics';
 import { badRequest, shorten } from './http';
 
 /** The parts of a car the lamp API needs: no Wi-Fi, no certificate settings. */
-export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'groups' | 'scenes' | 'labels'>;
+export type ApiCar = Pick<CarConfig, 'name' | 'powerOn' | 'blinkPerMin' | 'lamps' | 'servos' | 'groups' | 'scenes' | 'effects' | 'labels'>;
 
 /** The parts of the config the lamp API needs; a `PlamoConfig` is one. */
 export interface ApiConfig {
@@ -15,6 +18,8 @@ export interface ApiConfig {
 export interface LampIntent {
   readonly mode: LampMode;
   readonly brightness?: number;
+  /** Fade in ms (dimmable lamps); the lamp's configured `transitionMs` when left out. */
+  readonly transitionMs?: number;
 }
 
 /** Commands per lamp name, in the order they were given. */
@@ -30,8 +35,10 @@ export function apiConfigOf(config: PlamoConfig): ApiConfig {
         powerOn: car.powerOn,
         blinkPerMin: car.blinkPerMin,
         lamps: car.lamps,
+        servos: car.servos,
         groups: car.groups,
         scenes: car.scenes,
+        effects: car.effects,
         labels: car.labels,
       },
     ]),
@@ -44,26 +51,36 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 
 const isMode = (value: unknown): value is LampMode => typeof value === 'string' && (LAMP_MODES as readonly string[]).includes(value);
 
-const MODES_TEXT = LAMP_MODES.map((mode) => `"${mode}"`).join(', ');
-
 /** `field` prefixes every message, so the phone can show which key was wrong. */
 function qualified(prefix: string, key: string): string {
   return prefix === '' ? key : `${prefix}.${key}`;
 }
 
-/** `{ "mode": …, "brightness"?: … }` with nothing else in it. */
+const INTENT_FIELDS = ['mode', 'brightness', 'transitionMs'];
+
+const isWholeIn = (value: unknown, min: number, max: number): value is number =>
+  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/** `{ "mode": …, "brightness"?: …, "transitionMs"?: … }` with nothing else in it. */
 export function parseIntentObject(value: unknown, prefix = ''): LampIntent {
   const where = prefix === '' ? 'body' : prefix;
   if (!isPlainObject(value)) throw badRequest(`${where}: expected a JSON object like {"mode":"on"}`);
-  const unknownKey = Object.keys(value).find((key) => key !== 'mode' && key !== 'brightness');
-  if (unknownKey !== undefined) throw badRequest(`${qualified(prefix, shorten(unknownKey))}: unknown field; use "mode" and "brightness"`);
+  const unknownKey = Object.keys(value).find((key) => !INTENT_FIELDS.includes(key));
+  if (unknownKey !== undefined)
+    throw badRequest(`${qualified(prefix, shorten(unknownKey))}: unknown field; use ${INTENT_FIELDS.map((key) => `"${key}"`).join(', ')}`);
   if (!isMode(value.mode)) throw badRequest(`${qualified(prefix, 'mode')}: must be one of ${MODES_TEXT}`);
-  if (value.brightness === undefined) return { mode: value.mode };
-  const { brightness } = value;
-  if (typeof brightness !== 'number' || !Number.isInteger(brightness) || brightness < 0 || brightness > 100) {
+  const { brightness, transitionMs } = value;
+  if (brightness !== undefined && !isWholeIn(brightness, 0, 100)) {
     throw badRequest(`${qualified(prefix, 'brightness')}: must be a whole number from 0 to 100`);
   }
-  return { mode: value.mode, brightness };
+  if (transitionMs !== undefined && !isWholeIn(transitionMs, 0, LIMITS.transitionMaxMs)) {
+    throw badRequest(`${qualified(prefix, 'transitionMs')}: must be a whole number of ms from 0 to ${LIMITS.transitionMaxMs}`);
+  }
+  return {
+    mode: value.mode,
+    ...(brightness === undefined ? {} : { brightness }),
+    ...(transitionMs === undefined ? {} : { transitionMs }),
+  };
 }
 
 /** A PATCH or scene entry: a bare mode (`"on"`) or the object form. */
@@ -86,13 +103,17 @@ export function knownTargets(car: ApiCar): string {
   return [...Object.keys(car.lamps), ...Object.keys(car.groups)].join(', ');
 }
 
-/** Only `pwm` lamps can dim; a brightness for any other is refused rather than silently ignored. */
+/**
+ * Only lamps whose kind dims take a brightness or a fade; for any other it is refused rather than silently
+ * ignored. `field` is where the brightness is (`brightness`, `turnLeft.brightness`); a fade's is beside it.
+ */
 function checkDimmable(car: ApiCar, lamps: readonly string[], intent: LampIntent, field: string): void {
-  if (intent.brightness === undefined) return;
-  const fixed = lamps.filter((lamp) => car.lamps[lamp].kind !== 'pwm');
-  if (fixed.length > 0) {
-    throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (only kind "pwm" lamps can); leave brightness out`);
-  }
+  const fixed = lamps.filter((lamp) => !traitsOf(car.lamps[lamp].kind)?.dims);
+  if (fixed.length === 0) return;
+  const only = `only kind ${kindsThat('dims')} lamps can`;
+  if (intent.brightness !== undefined) throw badRequest(`${field}: ${fixed.join(', ')} cannot dim (${only}); leave brightness out`);
+  if (intent.transitionMs !== undefined)
+    throw badRequest(`${field.replace(/brightness$/, 'transitionMs')}: ${fixed.join(', ')} cannot fade (${only}); leave transitionMs out`);
 }
 
 /** One intent for a lamp or group, fanned out to its lamps. */
@@ -125,4 +146,51 @@ export function sceneIntents(car: ApiCar, scene: string): LampIntents | undefine
     for (const lamp of resolveTarget(car, target) ?? []) intents.set(lamp, intent);
   }
   return intents;
+}
+
+/** What the car is asked to play on one lamp (`lampEffectSchema` less the id and timestamp). */
+export interface EffectIntent {
+  readonly effect: string;
+  readonly durationMs?: number;
+}
+
+/** The lamps a request's `lamps` names: a lamp or group name, or a list of them. */
+function flashTargets(car: ApiCar, carId: string, value: unknown): string[] {
+  const names = Array.isArray(value) ? value : [value];
+  if (names.length === 0 || !names.every((name) => typeof name === 'string'))
+    throw badRequest('lamps: name the lamp or group to flash, like "headlights", or a list of them');
+  const lamps = new Set<string>();
+  for (const name of names as string[]) {
+    const members = resolveTarget(car, name);
+    if (!members) throw badRequest(`lamps: '${shorten(name)}' is not a lamp or group of car '${carId}'; known: ${knownTargets(car)}`);
+    for (const lamp of members) lamps.add(lamp);
+  }
+  return [...lamps];
+}
+
+/**
+ * `POST /api/cars/{car}/effects/flash` with `{ "lamps": …, "durationMs"?: … }`, or a sequence of the config with no
+ * body (or `{}`); undefined when the car has no such effect.
+ */
+export function effectIntents(car: ApiCar, carId: string, effect: string, body: unknown): Map<string, EffectIntent> | undefined {
+  const fields = body === undefined ? {} : body;
+  if (!isPlainObject(fields)) throw badRequest('body: expected a JSON object like {"lamps":"headlights"}');
+  if (effect === FLASH_EFFECT) {
+    const unknownKey = Object.keys(fields).find((key) => key !== 'lamps' && key !== 'durationMs');
+    if (unknownKey !== undefined) throw badRequest(`${shorten(unknownKey)}: unknown field; use "lamps" and "durationMs"`);
+    const durationMs = fields.durationMs ?? DEFAULT_FLASH_MS;
+    if (!isWholeIn(durationMs, 1, LIMITS.transitionMaxMs))
+      throw badRequest(`durationMs: must be a whole number of ms from 1 to ${LIMITS.transitionMaxMs}`);
+    const intent = { effect, durationMs };
+    return new Map(flashTargets(car, carId, fields.lamps).map((lamp) => [lamp, intent]));
+  }
+  if (!Object.hasOwn(car.effects, effect)) return undefined;
+  if (Object.keys(fields).length > 0) throw badRequest(`body: the effect '${effect}' takes no parameters; send none or {}`);
+  const { tracks } = effectTracks(car, car.effects[effect]);
+  return new Map(tracks.map(({ lamp }) => [lamp, { effect }]));
+}
+
+/** The effects a car can play: the built-in ones and its config's. */
+export function effectNames(car: ApiCar): string[] {
+  return [...BUILTIN_EFFECTS, ...Object.keys(car.effects)];
 }

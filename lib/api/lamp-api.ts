@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { assumedLedColour, lampPosition } from '../config/appearance';
+import { LAMP_TRAITS } from '../config/lamp-traits';
 import { encodePayload } from '../contract/encode';
 import { carTopics, DELIVERY, LIMITS, retainCommands } from '../contract/topics';
 import type { CarStore } from './car-store';
@@ -8,6 +9,9 @@ import { CommandLedger } from './command-ledger';
 import {
   type ApiCar,
   type ApiConfig,
+  type EffectIntent,
+  effectIntents,
+  effectNames,
   intentsForTarget,
   knownTargets,
   type LampIntents,
@@ -106,12 +110,23 @@ function carOf(config: ApiConfig, params: PathParams): [string, ApiCar] {
   return [carId, config.cars[carId]];
 }
 
-/** Publishes one command per lamp, all with the same id, so the phone can match the states that come back. */
-async function publish(context: ApiContext, request: ApiRequest, carId: string, car: ApiCar, intents: LampIntents): Promise<ApiResponse> {
+/**
+ * Publishes one command per lamp, all with the same id, so the phone can match the states that come back. An
+ * effect is never retained: the retained command is the lamp's state to restore at power-up, and a publish
+ * without the retain flag leaves it in place (MQTT 3.1.1 3.3.1.3, as on AWS IoT Core).
+ */
+async function publish(
+  context: ApiContext,
+  request: ApiRequest,
+  carId: string,
+  car: ApiCar,
+  intents: LampIntents | ReadonlyMap<string, EffectIntent>,
+): Promise<ApiResponse> {
   const id = commandIdOf(request, context.newId);
   const ts = context.now();
   const topics = carTopics(context.config.topicRoot, carId);
-  const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) };
+  const isEffect = [...intents.values()].some((intent) => 'effect' in intent);
+  const delivery = { qos: DELIVERY.lampSet.qos, retain: retainCommands(car.powerOn) && !isEffect };
   const done = context.ledger.publishedLamps(carId, id);
   const pending = [...intents].filter(([lamp]) => !done.has(lamp));
   const outcomes = await Promise.allSettled(
@@ -212,6 +227,16 @@ const LAMP_API_ROUTE_TABLE: readonly LampApiRoute[] = [
   },
   {
     method: 'POST',
+    path: '/api/cars/{car}/effects/{effect}',
+    handle: async (context, request, params) => {
+      const [carId, car] = carOf(context.config, params);
+      const intents = effectIntents(car, carId, params.effect, readJson(request, false));
+      if (!intents) throw notFound(`effect '${shorten(params.effect)}' not found on car '${carId}'; known: ${effectNames(car).join(', ')}`);
+      return publish(context, request, carId, car, intents);
+    },
+  },
+  {
+    method: 'POST',
     path: '/api/cars/{car}/scenes/{scene}',
     handle: async (context, request, params) => {
       const [carId, car] = carOf(context.config, params);
@@ -291,6 +316,8 @@ function toApiError(error: unknown): ApiError {
  * Wi-Fi. `label` is null where the config gives none, so the page can show the name in the phone's language.
  */
 function describeCar(id: string, car: ApiCar) {
+  const servos = Object.entries(car.servos);
+  const podOf = (lamp: string) => servos.find(([, servo]) => servo.carries.includes(lamp))?.[0] ?? null;
   return {
     id,
     name: car.name ?? id,
@@ -299,12 +326,21 @@ function describeCar(id: string, car: ApiCar) {
       name,
       label: lamp.label ?? null,
       kind: lamp.kind,
-      dimmable: lamp.kind === 'pwm',
+      dimmable: LAMP_TRAITS[lamp.kind].dims,
+      blinksByDefault: LAMP_TRAITS[lamp.kind].blinksByDefault,
       colour: lamp.colour ?? assumedLedColour(name, lamp),
       position: lampPosition(name, lamp),
       tailLevel: lamp.tailLevel ?? null,
+      /** The servo whose pop-up pod carries the lamp, or null. */
+      pod: podOf(name),
     })),
     groups: Object.entries(car.groups).map(([name, lamps]) => ({ name, label: car.labels[name] ?? null, lamps })),
+    effects: effectNames(car).map((name) => ({
+      name,
+      label: car.labels[name] ?? null,
+      /** The lamps it plays on; null for the flash, which plays on the lamps a request names. */
+      lamps: Object.hasOwn(car.effects, name) ? [...(effectIntents(car, id, name, undefined)?.keys() ?? [])] : null,
+    })),
     scenes: Object.keys(car.scenes).map((name) => ({
       name,
       label: car.labels[name] ?? null,

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
+import { DescribeCertificateCommand, DescribeThingCommand, IoTClient, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CarConfig } from '../config';
 import { deviceKeyPaths } from '../pki/device-keys';
 import { certificateSecretSchema } from '../contract/certificate-secret';
-import { type CarOutput, carOutputKey, STACK_OUTPUTS } from '../contract/stack';
+import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../contract/stack';
 import type { CredentialsPem } from '../pki/der';
 import { AwsAccessError, explainAwsError } from './errors';
 import { readStackOutputs } from './stack-outputs';
@@ -103,29 +103,69 @@ function readCsrModeKey(carId: string, keysDir: string | undefined): string {
   return readFileSync(path, 'utf8');
 }
 
+/** The car's thing: its attributes, and the ids of the certificates attached to it (ARNs end in `cert/<id>`). */
+async function readThing(
+  clients: AwsClients,
+  carId: string,
+  deployHint: string,
+): Promise<{ attributes: Record<string, string>; certificateIds: string[] }> {
+  try {
+    const { attributes = {} } = await clients.iot.send(new DescribeThingCommand({ thingName: carId }));
+    const certificateIds: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await clients.iot.send(new ListThingPrincipalsCommand({ thingName: carId, nextToken }));
+      for (const arn of page.principals ?? [])
+        if (/:cert\/[0-9a-f]{64}$/.test(arn)) certificateIds.push(arn.slice(arn.lastIndexOf('/') + 1));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    return { attributes, certificateIds };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ResourceNotFoundException') {
+      throw new AwsAccessError(`car '${carId}' has no thing in AWS IoT; ${deployHint}`);
+    }
+    throw explainAwsError(error, `reading thing ${carId}`);
+  }
+}
+
+/** In "csr" mode, the one certificate attached to the thing (two only while a rotation is being deployed). */
+function attachedCertificate(certificateIds: readonly string[], carId: string, deployHint: string): string {
+  if (certificateIds.length === 1) return certificateIds[0];
+  if (certificateIds.length === 0) throw new AwsAccessError(`thing ${carId} has no certificate attached; ${deployHint}`);
+  throw new AwsAccessError(
+    `thing ${carId} has ${certificateIds.length} certificates attached, as it has while a rotation is being deployed; wait for npx cdk deploy to finish and try again`,
+  );
+}
+
 /**
- * Reads everything the device bundle needs from the deployed stack: the IoT endpoint, the certificate
- * (checked ACTIVE in AWS IoT) and the private key — from the car's secret in "aws" mode, from `.plamo/`
- * in "csr" mode (the key never was in AWS).
+ * Reads everything the device bundle needs from the deployed stack: the IoT endpoint (a stack output), the
+ * certificate (checked ACTIVE in AWS IoT) and the private key — from the car's secret in "aws" mode, found
+ * through its thing's `certificateSecretArn` attribute; from `.plamo/` in "csr" mode (the key never was in
+ * AWS), with the certificate the thing's principal. No output per car: a stack holds 500 cars.
  */
 export async function fetchDeviceCredentials(request: DeviceCredentialsRequest): Promise<DeployedDeviceCredentials> {
   const { clients, stackName, carId, car, progress } = request;
   const { status, outputs } = await readStackOutputs(clients.cloudFormation, stackName);
   const deployHint = `the stack (${status}) was deployed from an older config or failed; run: npx cdk deploy`;
-  const carOutput = (output: CarOutput, what: string) =>
-    requireOutput(outputs, carOutputKey(carId, output), `${what} of car '${carId}'`, deployHint);
   const endpoint = requireOutput(outputs, STACK_OUTPUTS.iotEndpoint, 'the IoT endpoint', deployHint);
   progress(`✓ stack ${stackName} (${status}): IoT endpoint ${endpoint}`);
+  const thing = await readThing(clients, carId, deployHint);
 
   if (car.certificate.mode === 'csr') {
-    const certificateId = carOutput('CertificateId', 'the certificate id');
+    const certificateId = attachedCertificate(thing.certificateIds, carId, deployHint);
     const certificatePem = await describeActiveCertificate(clients, certificateId, carId);
     progress(`✓ certificate ${certificateId.slice(0, 12)}… is ACTIVE (made from this computer's CSR)`);
     const privateKeyPem = readCsrModeKey(carId, request.keysDir);
     progress(`✓ private key read from ${displayPath(deviceKeyPaths(carId, request.keysDir).privateKey)}`);
     return { endpoint, certificateId, certificatePem, privateKeyPem };
   }
-  const secret = await readSecret(clients, carOutput('CertificateSecretArn', 'the certificate secret'));
+  const secretArn = thing.attributes[THING_ATTRIBUTES.certificateSecretArn];
+  if (!secretArn) {
+    throw new AwsAccessError(
+      `thing ${carId} has no ${THING_ATTRIBUTES.certificateSecretArn} attribute, so its certificate secret is unknown; ${deployHint}`,
+    );
+  }
+  const secret = await readSecret(clients, secretArn);
   progress(`✓ certificate and key read from Secrets Manager`);
   await describeActiveCertificate(clients, secret.certificateId, carId);
   progress(`✓ certificate ${secret.certificateId.slice(0, 12)}… is ACTIVE`);

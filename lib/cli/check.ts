@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type CarConfig, loadConfig, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA } from '../config';
+import { BUILTIN_EFFECTS, type CarConfig, loadConfig, MAX_PIN_CURRENT_MA, MAX_TOTAL_GPIO_CURRENT_MA, SERVO_PWM_HZ } from '../config';
 import { COMMANDS } from './commands';
 import { table } from './table';
 
@@ -23,6 +23,12 @@ export function carReport(carId: string, car: CarConfig): string {
   const groups = Object.entries(car.groups).map(([name, members]) => `${name} = ${members.join(' + ')}`);
   if (groups.length > 0) lines.push(`groups: ${groups.join('; ')}`);
   if (Object.keys(car.scenes).length > 0) lines.push(`scenes: ${Object.keys(car.scenes).join(', ')}`);
+  // A servo's current comes from VBUS: it takes a pin, and nothing of the GPIO budget above.
+  for (const [name, servo] of Object.entries(car.servos))
+    lines.push(
+      `servo ${name}: ${servo.pin} at ${SERVO_PWM_HZ} Hz, raises ${servo.carries.join(', ')} (${servo.downUs}–${servo.upUs} µs, ${servo.travelMs} ms), powered from VBUS`,
+    );
+  if (Object.keys(car.effects).length > 0) lines.push(`effects: ${[...BUILTIN_EFFECTS, ...Object.keys(car.effects)].join(', ')}`);
   return lines.join('\n');
 }
 

@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { PlamoConfig } from '../config';
 import { STACK_NAME } from '../contract/stack';
 import { PlamoStack } from './stack';
+import { CAR_GROUP_COUNT } from './car-groups';
 import { guardTemplateLimits } from './template-limits';
 
 /** Re-exported for the tests and the bench that synthesize the app; defined in the contract. */
@@ -14,6 +15,12 @@ export interface CreateAppOptions {
    * @default '.plamo'
    */
   readonly keysDir?: string;
+}
+
+/** The first dozen of `ids`, and how many more there are. */
+function listed(ids: readonly string[]): string {
+  const shown = ids.slice(0, 12).join(', ');
+  return ids.length > 12 ? `${shown} and ${ids.length - 12} more` : shown;
 }
 
 /**
@@ -28,7 +35,16 @@ export function createApp(config: PlamoConfig, props: AppProps = {}, options: Cr
     keysDir: options.keysDir,
     description: 'plamo-iot: lamps of model cars switched over AWS IoT Core',
   });
-  guardTemplateLimits(stack, Object.values(stack.cars));
+  // The parent holds no car, only one nested stack per group; each group is priced by its cars.
+  for (const group of stack.carGroups) {
+    const ids = group.cars.map((car) => car.carId);
+    guardTemplateLimits(
+      group,
+      group.cars,
+      `A car's nested stack is one of ${CAR_GROUP_COUNT}, chosen by a hash of its id, and these ${ids.length} share ${group.node.id}: ` +
+        `${listed(ids)}. Remove some of them from \`cars\` in the config, or give one of them another id.`,
+    );
+  }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
 }

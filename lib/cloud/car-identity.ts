@@ -1,12 +1,12 @@
-import { CfnOutput, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { CfnCertificate, CfnPolicy, CfnPolicyPrincipalAttachment, CfnThing, CfnThingPrincipalAttachment } from 'aws-cdk-lib/aws-iot';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
-import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider } from './certificate-provider';
 import { DEFAULT_KEYS_DIR, readDeviceCsr } from '../pki/device-keys';
+import { THING_ATTRIBUTES } from '../contract/stack';
+import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider, IOT_DELETION_RESOURCE_TYPE } from './certificate-provider';
 import { deviceIotPolicies } from './device-policy';
-import { type CarOutput, carOutputKey } from '../contract/stack';
 
 export interface CarIdentityProps {
   /** First level of every topic (`config.topicRoot`). */
@@ -24,12 +24,21 @@ export interface CarIdentityProps {
 interface DeviceCertificate {
   readonly id: string;
   readonly arn: string;
+  /** The step that deletes it, in "csr" mode; in "aws" mode the certificate resource deletes itself. */
+  readonly deletion?: CustomResource;
 }
 
 /**
  * One car's identity in AWS IoT: its thing, its certificate, a policy that lets it use only its own topics,
  * and the attachments that bind the three. In "aws" mode AWS makes the key and it is kept only in the
  * car's secret; in "csr" mode the key stays on the computer that ran `npx plamo keys`.
+ *
+ * AWS IoT lets go of a detached attachment only after a while ("several seconds" for a thing,
+ * DetachThingPrincipal; "up to five minutes" before a detached policy can be deleted, DeletePolicy), and
+ * CloudFormation deletes a thing, policy or certificate right after its attachments. So CloudFormation
+ * retains those three, and a `Custom::IotDeletion` beside each deletes it, retrying until AWS IoT agrees. Every
+ * attachment depends on those steps, so on a deletion (stack, rotation, a car or lamp removed) CloudFormation
+ * removes the attachments first and only then runs the steps.
  */
 export class CarIdentity extends Construct {
   readonly carId: string;
@@ -40,46 +49,69 @@ export class CarIdentity extends Construct {
   readonly certificateArn: string;
   /** The secret holding the certificate and key; undefined in "csr" mode. */
   readonly secret?: Secret;
+  /** The step that deletes a retained certificate ("csr" mode); an attachment to it must go first. */
+  private readonly certificateDeletion?: CustomResource;
 
   constructor(scope: Construct, id: string, props: CarIdentityProps) {
     super(scope, id);
     const { carId, car } = props;
     this.carId = carId;
-    const thing = new CfnThing(this, 'Thing', { thingName: carId });
+    if (car.certificate.mode === 'aws') this.secret = this.certificateSecret(carId);
+    // `plamo device` finds the secret through the thing (DescribeThing), so no stack output is needed per car.
+    const attributes = this.secret ? { [THING_ATTRIBUTES.certificateSecretArn]: this.secret.secretArn } : undefined;
+    const thing = new CfnThing(this, 'Thing', { thingName: carId, attributePayload: attributes && { attributes } });
     this.thingName = thing.ref;
     this.thingArn = thing.attrArn;
 
-    let certificate: DeviceCertificate;
-    if (car.certificate.mode === 'csr') {
-      certificate = this.certificateFromCsr(carId, car.certificate.generation, props.keysDir ?? DEFAULT_KEYS_DIR);
-    } else {
-      this.secret = this.certificateSecret(carId);
-      certificate = this.certificateFromAws(car.certificate.generation, this.secret);
-    }
+    const provider = DeviceCertificateProvider.of(this);
+    const thingDeletion = this.deletionOf(thing, 'ThingDeletion', { Kind: 'thing', Name: thing.ref });
+
+    const certificate = this.secret
+      ? this.certificateFromAws(car.certificate.generation, this.secret)
+      : this.certificateFromCsr(carId, car.certificate.generation, props.keysDir ?? DEFAULT_KEYS_DIR);
     this.certificateId = certificate.id;
     this.certificateArn = certificate.arn;
+    this.certificateDeletion = certificate.deletion;
 
     const stack = Stack.of(this);
     const documents = deviceIotPolicies(props.topicRoot, carId, Object.keys(car.lamps), (resource, resourceName) =>
       stack.formatArn({ service: 'iot', resource, resourceName }),
     );
-    documents.forEach((policyDocument, index) => {
+    const attachmentSteps = [thingDeletion, ...(certificate.deletion ? [certificate.deletion] : [])];
+    const policyArns = documents.map((policyDocument, index) => {
       // The first keeps the ids a one-policy car always had, so adding lamps never replaces it.
       const suffix = index === 0 ? '' : String(index + 1);
-      const policy = new CfnPolicy(this, `Policy${suffix}`, { policyDocument });
-      new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, { policyName: policy.ref, principal: certificate.arn });
+      // Named after the car, like its thing (the names are unique in an account and region for the same reason):
+      // the certificate provider's role lists each policy's ARN, and CloudFormation's generated names in a
+      // nested stack are up to 128 characters long.
+      const policy = new CfnPolicy(this, `Policy${suffix}`, { policyName: `plamo-${carId}${suffix && `-${suffix}`}`, policyDocument });
+      const policyDeletion = this.deletionOf(policy, `Policy${suffix}Deletion`, { Kind: 'policy', Name: policy.ref });
+      const attachment = new CfnPolicyPrincipalAttachment(this, `PolicyAttachment${suffix}`, {
+        policyName: policy.ref,
+        principal: certificate.arn,
+      });
+      for (const step of [policyDeletion, ...(certificate.deletion ? [certificate.deletion] : [])]) attachment.node.addDependency(step);
+      return policy.attrArn;
     });
     // Exclusive: this certificate can be attached to no other thing (Device Defender audit check
     // "Device certificate shared"), so it can only ever connect as this car.
-    new CfnThingPrincipalAttachment(this, 'ThingAttachment', {
+    const thingAttachment = new CfnThingPrincipalAttachment(this, 'ThingAttachment', {
       thingName: thing.ref,
       principal: certificate.arn,
       thingPrincipalType: 'EXCLUSIVE_THING',
     });
+    for (const step of attachmentSteps) thingAttachment.node.addDependency(step);
+    provider.allowCar({ thingArn: this.thingArn, policyArns, secret: this.secret });
+  }
 
-    this.output('ThingName', this.thingName, `IoT thing of car ${carId}`);
-    this.output('CertificateId', certificate.id, `device certificate of car ${carId} (${car.certificate.mode} mode)`);
-    if (this.secret) this.output('CertificateSecretArn', this.secret.secretArn, `secret with the certificate and key of car ${carId}`);
+  /**
+   * Attaches a policy that lives elsewhere (the update policy all cars share) to this car's certificate,
+   * removed before the certificate's deletion step runs, like the car's own attachments.
+   */
+  attachSharedPolicy(id: string, policyName: string): CfnPolicyPrincipalAttachment {
+    const attachment = new CfnPolicyPrincipalAttachment(this, id, { policyName, principal: this.certificateArn });
+    if (this.certificateDeletion) attachment.node.addDependency(this.certificateDeletion);
+    return attachment;
   }
 
   private certificateSecret(carId: string): Secret {
@@ -96,9 +128,21 @@ export class CarIdentity extends Construct {
     return secret;
   }
 
+  /**
+   * CloudFormation keeps `resource` when it leaves the stack; the returned step deletes it instead, once
+   * AWS IoT has let go of its attachments.
+   */
+  private deletionOf(resource: CfnResource, id: string, properties: Record<string, string>): CustomResource {
+    resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return new CustomResource(this, id, {
+      serviceToken: DeviceCertificateProvider.of(this).serviceToken,
+      resourceType: IOT_DELETION_RESOURCE_TYPE,
+      properties,
+    });
+  }
+
   private certificateFromAws(generation: number, secret: Secret): DeviceCertificate {
     const provider = DeviceCertificateProvider.of(this);
-    provider.allowCar(this.thingArn, secret);
     const resource = new CustomResource(this, 'Certificate', {
       serviceToken: provider.serviceToken,
       resourceType: DEVICE_CERTIFICATE_RESOURCE_TYPE,
@@ -116,11 +160,11 @@ export class CarIdentity extends Construct {
       certificateSigningRequest: readDeviceCsr(carId, keysDir),
       status: 'ACTIVE',
     });
-    return { id: certificate.attrId, arn: certificate.attrArn };
-  }
-
-  private output(name: CarOutput, value: string, description: string): void {
-    const output = new CfnOutput(this, `${name}Output`, { value, description });
-    output.overrideLogicalId(carOutputKey(this.carId, name));
+    const deletion = this.deletionOf(certificate, `CertificateGen${generation}Deletion`, {
+      Kind: 'certificate',
+      Name: certificate.attrId,
+      ThingName: this.thingName,
+    });
+    return { id: certificate.attrId, arn: certificate.attrArn, deletion };
   }
 }

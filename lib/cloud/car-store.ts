@@ -4,7 +4,7 @@ import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws
 import { CfnTopicRule } from 'aws-cdk-lib/aws-iot';
 import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EVENT_TTL_S, STORE_KEYS } from '../api/car-store';
+import { EFFECT_FIELD, EVENT_TTL_S, STORE_KEYS } from '../api/car-store';
 import { CAR_STORE_ATTRIBUTES as A } from '../aws/dynamo-car-store';
 import { ANY_LEVEL, carTopics } from '../contract';
 import { createAfterRolePolicy, IOT_SQL_VERSION } from './topic-rules';
@@ -25,7 +25,8 @@ export function carStoreRuleSql(topicRoot: string): Record<'Lamps' | 'Status' | 
   const topics = carTopics(topicRoot, ANY_LEVEL);
   const lampFilter = topics.lampSet(ANY_LEVEL).replace(/\/set$/, `/${ANY_LEVEL}`);
   return {
-    Lamps: `${itemSql(`concat(${sqlString(STORE_KEYS.lampPrefix)}, topic(4), '#', topic(5))`, lampFilter)} WHERE topic(5) = 'set' OR topic(5) = 'state'`,
+    // An effect on a `set` topic is not the lamp's command: it leaves the lamp's state as it was (EFFECT_FIELD).
+    Lamps: `${itemSql(`concat(${sqlString(STORE_KEYS.lampPrefix)}, topic(4), '#', topic(5))`, lampFilter)} WHERE (topic(5) = 'set' AND isUndefined(${EFFECT_FIELD})) OR topic(5) = 'state'`,
     Status: itemSql(sqlString(STORE_KEYS.status), topics.status),
     Telemetry: itemSql(sqlString(STORE_KEYS.telemetry), topics.telemetry),
     Events: itemSql(

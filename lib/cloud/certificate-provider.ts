@@ -1,17 +1,23 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Provider } from 'aws-cdk-lib/custom-resources';
+import { LogLevel } from 'aws-cdk-lib/aws-stepfunctions';
+import { Provider, WaiterStateMachine } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from './lambda-bundling';
-import { logOnlyLambdaRole, plamoFunction } from './lambda-role';
+import { logOnlyLambdaRole } from './lambda-role';
+import { PlamoFunction } from './plamo-function';
 
-/** CloudFormation resource type of a device certificate made by this provider. */
-export const DEVICE_CERTIFICATE_RESOURCE_TYPE = 'Custom::DeviceCertificate';
+export { DEVICE_CERTIFICATE_RESOURCE_TYPE, IOT_DELETION_RESOURCE_TYPE } from './resource-types';
+
+/**
+ * How often the framework asks whether a deletion is complete, and when it gives up. The handler fails with
+ * a message of its own after `DELETE_WAIT_BOUND_MS` (8 minutes); the framework's timeout is a backstop above it.
+ */
+export const DELETION_POLL = { queryInterval: Duration.seconds(10), totalTimeout: Duration.minutes(10) } as const;
 
 const HANDLER_ENTRY = join(__dirname, '../../lambda/certificate-provider/index.ts');
 
@@ -24,86 +30,122 @@ export interface DeviceCertificateProviderProps {
 }
 
 /**
- * The Lambda behind every `Custom::DeviceCertificate` (one per stack, shared by all cars in "aws" mode).
- * Its role starts with what no car can narrow (CreateKeysAndCertificate has no resource type) and gets each
- * car's thing and secret through `allowCar`.
+ * The Lambdas behind every `Custom::DeviceCertificate` and `Custom::IotDeletion` of a stack (one provider per
+ * stack, shared by its cars). onEvent makes, rotates, deactivates and detaches; isComplete, polled by the
+ * framework, deletes once AWS IoT has let go. Its role starts with what no car can narrow
+ * (CreateKeysAndCertificate has no resource type) and gets each car's thing, policies and secret through `allowCar`.
  */
 export class DeviceCertificateProvider extends Construct {
   /** The one provider of a stack, created on first use. */
   static of(scope: Construct): DeviceCertificateProvider {
     const stack = Stack.of(scope);
-    const existing = stack.node.tryFindChild('DeviceCertificateProvider');
-    return existing instanceof DeviceCertificateProvider ? existing : new DeviceCertificateProvider(stack, 'DeviceCertificateProvider');
+    const existing = stack.node.children.find((child) => child instanceof DeviceCertificateProvider);
+    return (existing as DeviceCertificateProvider | undefined) ?? new DeviceCertificateProvider(stack, 'DeviceCertificateProvider');
   }
 
   readonly serviceToken: string;
-  private readonly handler: NodejsFunction;
+  private readonly handler: PlamoFunction;
   private carSecrets?: PolicyStatement;
-  private carThings?: PolicyStatement;
+  private readonly carThings: PolicyStatement;
+  private readonly carPolicies: PolicyStatement;
 
   constructor(scope: Construct, id: string, props: DeviceCertificateProviderProps = {}) {
     super(scope, id);
     const retention = props.logRetention ?? RetentionDays.ONE_MONTH;
-    this.handler = plamoFunction(this, 'Handler', {
+    const bundling = {
+      ...LAMBDA_BUNDLING,
+      // The SDK's ES module builds let esbuild drop the commands the handler does not send (about 20 % smaller).
+      mainFields: ['module', 'main'],
+      // Bundled rather than taken from the runtime: the handler runs the exact SDK version its tests mock,
+      // and a runtime SDK update cannot change how certificates are created or deleted.
+      externalModules: [],
+    };
+    this.handler = new PlamoFunction(this, 'Handler', {
       entry: HANDLER_ENTRY,
       description: 'plamo-iot: creates, rotates and deletes device certificates; keys go only to Secrets Manager',
-      // The slowest path is a delete that waits for a thing detachment to propagate (about 31 s of backoff).
-      timeout: Duration.minutes(2),
+      // Every call is a few IoT and Secrets Manager requests; waiting is the framework's (isComplete).
+      timeout: Duration.minutes(1),
       retention,
-      bundling: {
-        ...LAMBDA_BUNDLING,
-        // The SDK's ES module builds let esbuild drop the commands the handler does not send (about 20 % smaller).
-        mainFields: ['module', 'main'],
-        // Bundled rather than taken from the runtime: the handler runs the exact SDK version its tests mock,
-        // and a runtime SDK update cannot change how certificates are created or deleted.
-        externalModules: [],
-      },
-    }).fn;
+      bundling,
+    });
+    const completion = new PlamoFunction(this, 'IsComplete', {
+      entry: HANDLER_ENTRY,
+      handler: 'isComplete',
+      description: 'plamo-iot: deletes device certificates, things and policies once AWS IoT has let go of their attachments',
+      timeout: Duration.minutes(1),
+      retention,
+      bundling,
+      sharesRoleOf: this.handler,
+    });
     this.allowCertificateLifecycle();
+    this.carThings = this.carStatement(['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals']);
+    this.carPolicies = this.carStatement([
+      'iot:DeletePolicy',
+      'iot:DeletePolicyVersion',
+      'iot:ListPolicyVersions',
+      'iot:ListTargetsForPolicy',
+    ]);
 
     const frameworkLogs = new LogGroup(this, 'ProviderLogs', { retention, removalPolicy: RemovalPolicy.DESTROY });
     const provider = new Provider(this, 'Provider', {
-      onEventHandler: this.handler,
+      onEventHandler: this.handler.fn,
+      isCompleteHandler: completion.fn,
+      ...DELETION_POLL,
       logGroup: frameworkLogs,
+      // Execution data would log each request's presigned ResponseURL.
+      waiterStateMachineLogOptions: { destination: frameworkLogs, level: LogLevel.ALL, includeExecutionData: false },
+      disableWaiterStateMachineLogging: false,
       frameworkOnEventRole: logOnlyLambdaRole(this, 'ProviderRole', frameworkLogs),
+      frameworkCompleteAndTimeoutRole: logOnlyLambdaRole(this, 'ProviderWaitRole', frameworkLogs),
     });
     this.serviceToken = provider.serviceToken;
-    this.settleFrameworkFunction(provider);
+    for (const fn of [this.handler.fn, completion.fn]) acknowledgeProviderFunction(fn.node.defaultChild as CfnFunction);
+    this.settleFramework(provider);
+  }
+
+  /** A statement of the handler's role that `allowCar` adds each car's resources to (none until then: no statement). */
+  private carStatement(actions: string[]): PolicyStatement {
+    return new PolicyStatement({ effect: Effect.ALLOW, actions });
   }
 
   /**
    * Lets the handler write the car's secret (and read it back on a retry), and list and detach the
    * certificates of the car's thing: what it needs to tell the car's certificate from any other.
    */
-  allowCar(thingArn: string, secret: ISecret): void {
-    if (!this.carSecrets || !this.carThings) {
-      this.carSecrets = new PolicyStatement({
-        effect: Effect.ALLOW,
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
-      });
-      this.carThings = new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'] });
-      this.handler.addToRolePolicy(this.carSecrets);
-      this.handler.addToRolePolicy(this.carThings);
+  allowCar(car: { readonly thingArn: string; readonly policyArns: readonly string[]; readonly secret?: ISecret }): void {
+    if (this.carThings.resources.length === 0) {
+      this.handler.role.addToPrincipalPolicy(this.carThings);
+      this.handler.role.addToPrincipalPolicy(this.carPolicies);
     }
     // One statement per kind with every car in it keeps the role policy small as cars are added.
-    this.carSecrets.addResources(secret.secretArn);
-    this.carThings.addResources(thingArn);
+    this.carThings.addResources(car.thingArn);
+    this.carPolicies.addResources(...car.policyArns);
+    if (!car.secret) return;
+    if (!this.carSecrets) {
+      this.carSecrets = this.carStatement(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+      this.handler.role.addToPrincipalPolicy(this.carSecrets);
+    }
+    this.carSecrets.addResources(car.secret.secretArn);
+  }
+
+  /** The policy `Role.addToPrincipalPolicy` makes on first use, named `DefaultPolicy` as documented by aws-iam. */
+  private defaultPolicy(): Policy {
+    return this.handler.role.node.findChild('DefaultPolicy') as Policy;
   }
 
   private allowCertificateLifecycle(): void {
     const certificates = Stack.of(this).formatArn({ service: 'iot', resource: 'cert', resourceName: '*' });
-    this.handler.addToRolePolicy(
+    this.handler.role.addToPrincipalPolicy(
       new PolicyStatement({ effect: Effect.ALLOW, actions: ['iot:CreateKeysAndCertificate'], resources: ['*'] }),
     );
-    this.handler.addToRolePolicy(
+    this.handler.role.addToPrincipalPolicy(
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['iot:UpdateCertificate', 'iot:DescribeCertificate', 'iot:DeleteCertificate'],
         resources: [certificates],
       }),
     );
-    const policy = this.handler.role!.node.findChild('DefaultPolicy');
-    Validations.of(policy).acknowledge(
+    Validations.of(this.defaultPolicy()).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
@@ -115,35 +157,63 @@ export class DeviceCertificateProvider extends Construct {
           "A certificate's id exists only after AWS IoT has made it, so Update/Describe/DeleteCertificate cannot name it in advance; the handler acts only on the certificate in the car's secret or attached to the car's thing.",
       },
     );
-    const cfn = this.handler.node.defaultChild!;
-    Validations.of(cfn).acknowledge(
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'Invoked synchronously by the Provider framework, which reports every failure to CloudFormation; a dead-letter queue would hold nothing to replay.',
-      },
-      {
-        id: 'Serverless-LambdaTracing',
-        reason: 'Runs a few times per deployment; its log carries the request type and ids, and X-Ray would need a role grant on "*".',
-      },
-    );
   }
 
-  /** The framework's own function comes from aws-cdk-lib; give it an explicit memory size and explain what cannot change. */
-  private settleFrameworkFunction(provider: Provider): void {
-    const framework = provider.node.findChild('framework-onEvent') as LambdaFunction;
-    (framework.node.defaultChild as CfnFunction).memorySize = 128;
-    Validations.of(framework).acknowledge(
-      {
-        id: 'Serverless-LambdaDLQ',
-        reason:
-          'CloudFormation waits for this function to answer the custom resource request; a failure fails the deployment, so there is nothing to replay.',
-      },
-      { id: 'Serverless-LambdaTracing', reason: 'aws-cdk-lib framework function; its log records every request it relays.' },
-    );
-    Validations.of(framework.role!.node.findChild('DefaultPolicy')).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::<DeviceCertificateProviderHandlerE37C2D65.Arn>:*]',
-      reason: 'Provider.grantInvoke allows the handler and its versions (<arn>:*); it is the only function the framework may invoke.',
-    });
+  /**
+   * The framework's own functions and waiter come from aws-cdk-lib: give them an explicit memory size and
+   * explain what cannot change. They are found by type, whatever ids aws-cdk-lib gives them.
+   */
+  private settleFramework(provider: Provider): void {
+    const stack = Stack.of(this);
+    for (const fn of provider.node.findAll().filter((node): node is LambdaFunction => node instanceof LambdaFunction)) {
+      const cfn = fn.node.defaultChild as CfnFunction;
+      cfn.memorySize = 128;
+      Validations.of(fn).acknowledge(
+        {
+          id: 'Serverless-LambdaDLQ',
+          reason:
+            'CloudFormation waits for this function (or the waiter it starts) to answer the custom resource request; a failure fails the deployment, so there is nothing to replay.',
+        },
+        { id: 'Serverless-LambdaTracing', reason: 'aws-cdk-lib framework function; its log records every request it relays.' },
+      );
+    }
+    // Provider.grantInvoke and the waiter allow each function they call and its versions (<arn>:*).
+    const functions = this.node.findAll().filter((node): node is LambdaFunction => node instanceof LambdaFunction);
+    const invokeFindings = functions.map((fn) => ({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnFunction)}.Arn>:*]`,
+      reason: 'The framework may invoke only the functions of this provider, and their versions (<arn>:*).',
+    }));
+    const frameworkPolicies = this.node.findAll().filter((node) => node instanceof Policy && node !== this.defaultPolicy());
+    for (const policy of frameworkPolicies) {
+      Validations.of(policy).acknowledge(...invokeFindings);
+    }
+    for (const waiter of provider.node.findAll().filter((node) => node instanceof WaiterStateMachine)) {
+      const reason =
+        'aws-cdk-lib waiter that polls one isComplete function; its executions are logged, and X-Ray would need a role grant on "*".';
+      Validations.of(waiter).acknowledge(
+        { id: 'AwsSolutions-SF2', reason },
+        { id: 'Serverless-StepFunctionStateMachineXray', reason },
+        {
+          id: 'AwsSolutions-IAM5[Resource::*]',
+          reason:
+            'The log delivery actions Step Functions needs to write execution logs (logs:CreateLogDelivery and the like) support no resource type; aws-cdk-lib grants them on "*".',
+        },
+      );
+    }
   }
+}
+
+/** Both handlers are called synchronously by the framework, which reports every failure to CloudFormation. */
+function acknowledgeProviderFunction(cfn: CfnFunction): void {
+  Validations.of(cfn).acknowledge(
+    {
+      id: 'Serverless-LambdaDLQ',
+      reason:
+        'Invoked synchronously by the Provider framework, which reports every failure to CloudFormation; a dead-letter queue would hold nothing to replay.',
+    },
+    {
+      id: 'Serverless-LambdaTracing',
+      reason: 'Runs a few times per deployment; its log carries the request type and ids, and X-Ray would need a role grant on "*".',
+    },
+  );
 }

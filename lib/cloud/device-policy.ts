@@ -27,7 +27,7 @@ export const IOT_POLICY_MAX_CHARS = 2048;
  * The longest ARN prefix a deployment can resolve to (`aws-iso-b` partition, 14-letter region, 12-digit
  * account), used to measure documents whose ARNs are still CloudFormation tokens at synth.
  */
-const WIDEST_ARN: IotArn = (type, name) => `arn:aws-iso-b:iot:ap-southeast-9:123456789012:${type}/${name}`;
+export const WIDEST_ARN: IotArn = (type, name) => `arn:aws-iso-b:iot:ap-southeast-9:123456789012:${type}/${name}`;
 
 interface Grant {
   readonly action: string | string[];

@@ -1,5 +1,5 @@
 import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { type CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsCustomResource, AwsCustomResourcePolicy, PhysicalResourceId } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
@@ -7,9 +7,6 @@ import { logOnlyLambdaRole } from './lambda-role';
 
 /** The endpoint type devices and the data-plane SDK use: Amazon Trust Services certificates (Amazon Root CA 1). */
 export const IOT_DATA_ENDPOINT_TYPE = 'iot:Data-ATS';
-
-/** Construct id of the function every AwsCustomResource in a stack shares (its SingletonFunction uuid, dashes removed). */
-const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /**
  * The account's AWS IoT data endpoint (`xxxxxxxx-ats.iot.<region>.amazonaws.com`), looked up with
@@ -22,6 +19,7 @@ export class IotDataEndpoint extends Construct {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const logs = new LogGroup(this, 'Logs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    const role = logOnlyLambdaRole(this, 'Role', logs);
     const lookup = new AwsCustomResource(this, 'DescribeEndpoint', {
       onUpdate: {
         service: 'Iot',
@@ -30,7 +28,7 @@ export class IotDataEndpoint extends Construct {
         physicalResourceId: PhysicalResourceId.fromResponse('endpointAddress'),
       },
       policy: AwsCustomResourcePolicy.fromSdkCalls({ resources: AwsCustomResourcePolicy.ANY_RESOURCE }),
-      role: logOnlyLambdaRole(this, 'Role', logs),
+      role,
       memorySize: 256,
       installLatestAwsSdk: false,
       logGroup: logs,
@@ -41,8 +39,13 @@ export class IotDataEndpoint extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'iot:DescribeEndpoint has no resource type in the IAM service authorization reference; it is the only action granted.',
     });
-    const lookupFunction = Stack.of(this).node.findChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID).node.defaultChild as CfnFunction;
-    Validations.of(lookupFunction).acknowledge(
+    // AwsCustomResource runs in a singleton function of the stack; it is the one with this construct's role.
+    const lookupFunction = Stack.of(this)
+      .node.findAll()
+      .find((node): node is LambdaFunction => node instanceof LambdaFunction && node.role === role);
+    if (!lookupFunction)
+      throw new Error(`No Lambda function runs with role '${role.node.path}'; has AwsCustomResource changed how it makes its function?`);
+    Validations.of(lookupFunction.node.defaultChild as CfnFunction).acknowledge(
       {
         id: 'Serverless-LambdaDLQ',
         reason:

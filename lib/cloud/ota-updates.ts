@@ -1,5 +1,5 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { CfnPolicy, CfnPolicyPrincipalAttachment } from 'aws-cdk-lib/aws-iot';
+import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -7,6 +7,12 @@ import { deviceUpdatePolicy } from './device-update-policy';
 
 /** The key prefix of every update file; the stream role may read only below it. */
 export const OTA_KEY_PREFIX = 'ota/';
+
+/**
+ * The update policy's name: fixed, so that each car's nested stack can attach it without a cross-stack
+ * reference; the `.` keeps it apart from the cars' own `plamo-<car>` policies (a car id has no `.`).
+ */
+export const UPDATE_POLICY_NAME = 'plamo.updates';
 
 export interface OtaUpdatesProps {
   /**
@@ -56,6 +62,7 @@ export class OtaUpdates extends Construct {
     });
     const stack = Stack.of(this);
     this.devicePolicy = new CfnPolicy(this, 'DevicePolicy', {
+      policyName: UPDATE_POLICY_NAME,
       policyDocument: deviceUpdatePolicy((type, name) => stack.formatArn({ service: 'iot', resource: type, resourceName: name })),
     });
     this.streamRole.addToPrincipalPolicy(
@@ -67,10 +74,5 @@ export class OtaUpdates extends Construct {
       reason:
         'Update files are written after the deploy, under ota/<car>/<version>/, so their keys cannot be named here; the role only reads, and only below ota/ of this one bucket.',
     });
-  }
-
-  /** Lets a car's certificate use the update policy. */
-  attachTo(carId: string, certificateArn: string): void {
-    new CfnPolicyPrincipalAttachment(this, `DevicePolicy-${carId}`, { policyName: this.devicePolicy.ref, principal: certificateArn });
   }
 }

@@ -1,12 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PlamoConfig } from '../config';
-import { CarIdentity } from './car-identity';
+import type { Car } from './car';
+import { CarGroupStack, carGroupId, carGroups } from './car-groups';
 import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
 import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
-import { OtaUpdates } from './ota-updates';
+import { OtaUpdates, UPDATE_POLICY_NAME } from './ota-updates';
 import { STACK_OUTPUTS } from '../contract/stack';
 import { DeviceTopicRules } from './topic-rules';
 
@@ -24,8 +25,10 @@ export interface PlamoStackProps extends StackProps {
 export class PlamoStack extends Stack {
   /** The account's AWS IoT data endpoint (ATS) host name; a deploy-time token. */
   readonly iotEndpoint: string;
-  /** Each car's thing, certificate and policy, by car id. */
-  readonly cars: Readonly<Record<string, CarIdentity>>;
+  /** Each car's cloud resources, by car id; they live in nested stacks (`carGroups`). */
+  readonly cars: Readonly<Record<string, Car>>;
+  /** The nested stacks of cars, only those that have cars. */
+  readonly carGroups: readonly CarGroupStack[];
   /** The phones' way in: HTTP API, token authorizer and token table. */
   readonly lampApi: LampApi;
   /** The bucket and stream role of over-the-air updates. */
@@ -42,20 +45,27 @@ export class PlamoStack extends Stack {
       description: 'AWS IoT data endpoint (ATS) the cars connect to',
     }).overrideLogicalId(STACK_OUTPUTS.iotEndpoint);
 
-    const cars: Record<string, CarIdentity> = {};
-    for (const [carId, car] of Object.entries(config.cars)) {
-      cars[carId] = new CarIdentity(this, `Car-${carId}`, { topicRoot: config.topicRoot, carId, car, keysDir: props.keysDir });
-    }
-    this.cars = cars;
+    // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them; each car's
+    // certificate gets the shared update policy, by its fixed name, from the car's own nested stack.
+    this.ota = new OtaUpdates(this, 'OtaUpdates');
+    this.carGroups = [...carGroups(config)].map((group) => {
+      const [index, carIds] = group;
+      const stack = new CarGroupStack(this, carGroupId(index), {
+        config,
+        carIds,
+        keysDir: props.keysDir,
+        updatePolicyName: UPDATE_POLICY_NAME,
+      });
+      stack.node.addDependency(this.ota.devicePolicy);
+      return stack;
+    });
+    this.cars = Object.fromEntries(this.carGroups.flatMap((group) => group.cars.map((car) => [car.carId, car])));
 
     const deviceRules = new DeviceTopicRules(this, 'DeviceTopicRules', { topicRoot: config.topicRoot });
     const carStore = new CarStoreTable(this, 'CarStore', { topicRoot: config.topicRoot, errorLogs: deviceRules.errorLogs });
 
     this.lampApi = new LampApi(this, 'LampApi', { config, iotDataEndpoint: this.iotEndpoint, carStore: carStore.table });
 
-    // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them.
-    this.ota = new OtaUpdates(this, 'OtaUpdates');
-    for (const [carId, car] of Object.entries(cars)) this.ota.attachTo(carId, car.certificateArn);
     new CfnOutput(this, 'OtaBucketOutput', {
       value: this.ota.bucket.bucketName,
       description: 'bucket of the update files',

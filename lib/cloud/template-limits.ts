@@ -1,4 +1,4 @@
-import { CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnOutput, CfnResource, NestedStack, Stack } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -21,11 +21,25 @@ function countIn(scope: IConstruct, stack: Stack): Record<Counted, number> {
   return counts;
 }
 
+/** What one car (the first of `cars`; they are all alike) and what the rest of `stack` put in its template. */
+export function templateCosts(
+  stack: Stack,
+  cars: readonly IConstruct[],
+): { perCar: Record<Counted, number>; shared: Record<Counted, number> } {
+  const total = countIn(stack, stack);
+  const perCar = cars.length > 0 ? countIn(cars[0], stack) : { resources: 0, outputs: 0 };
+  const shared = { resources: total.resources - perCar.resources * cars.length, outputs: total.outputs - perCar.outputs * cars.length };
+  return { perCar, shared };
+}
+
+const DEFAULT_FIX = 'Deploy at most that many cars from one config (docs/performance.md explains the limit).';
+
 /**
- * One message per limit the stack is over, naming the limit, what a car costs and how many cars fit.
- * `cars` are the per-car constructs; they are all alike, so the first one gives the cost of a car.
+ * One message per limit the stack is over, naming the limit, what a car costs, how many cars fit and `fix`.
+ * `cars` are the per-car constructs; they are all alike, so the first one gives the cost of a car. A nested
+ * stack's message starts with its id.
  */
-export function templateLimitProblems(stack: Stack, cars: readonly IConstruct[]): string[] {
+export function templateLimitProblems(stack: Stack, cars: readonly IConstruct[], fix = DEFAULT_FIX): string[] {
   if (cars.length === 0) return [];
   const total = countIn(stack, stack);
   const perCar = countIn(cars[0], stack);
@@ -35,16 +49,16 @@ export function templateLimitProblems(stack: Stack, cars: readonly IConstruct[])
     if (total[kind] <= limit || perCar[kind] === 0) continue;
     const shared = total[kind] - perCar[kind] * cars.length;
     const fit = Math.floor((limit - shared) / perCar[kind]);
+    const where = NestedStack.isNestedStack(stack) ? `nested stack ${stack.node.id}: ` : '';
     problems.push(
-      `${cars.length} cars need ${total[kind]} CloudFormation ${kind} (${perCar[kind]} per car + ${shared} shared), ` +
-        `over CloudFormation's limit of ${limit} ${kind} per stack: one stack holds at most ${fit} cars. ` +
-        'Deploy at most that many cars from one config (docs/performance.md explains the limit).',
+      `${where}${cars.length} cars need ${total[kind]} CloudFormation ${kind} (${perCar[kind]} per car + ${shared} shared), ` +
+        `over CloudFormation's limit of ${limit} ${kind} per stack: one stack holds at most ${fit} cars. ${fix}`,
     );
   }
   return problems;
 }
 
-/** Makes synth fail, before any template is written, when the cars do not fit in one stack. */
-export function guardTemplateLimits(stack: Stack, cars: readonly IConstruct[]): void {
-  stack.node.addValidation({ validate: () => templateLimitProblems(stack, cars) });
+/** Makes synth fail, before any template is written, when the cars do not fit in `stack`; `fix` says what to do. */
+export function guardTemplateLimits(stack: Stack, cars: readonly IConstruct[], fix?: string): void {
+  stack.node.addValidation({ validate: () => templateLimitProblems(stack, cars, fix) });
 }

@@ -1,3 +1,4 @@
+import { traitsOf } from './lamp-traits';
 import type { LED_COLOURS } from './modes';
 
 /**
@@ -9,7 +10,7 @@ export type LedColour = (typeof LED_COLOURS)[number];
 
 /** Turn signals are amber, brake/tail/rear lamps red, everything else (headlights, interior) white. */
 export function assumedLedColour(lampName: string, lamp: { readonly kind: string }): LedColour {
-  if (lamp.kind === 'blinker' || /turn|blink|indicator|signal|hazard|winker/i.test(lampName)) return 'amber';
+  if (traitsOf(lamp.kind)?.blinksByDefault || /turn|blink|indicator|signal|hazard|winker/i.test(lampName)) return 'amber';
   if (/brake|tail|stop|rear/i.test(lampName)) return 'red';
   return 'white';
 }

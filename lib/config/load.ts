@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { crossFieldProblems } from './cross-checks';
 import { ConfigError, DEFAULT_CONFIG_FILE } from './errors';
+import { LAMP_KINDS } from './lamp-traits';
 import { configSchema, type PlamoConfig, type PlamoConfigInput } from './schema';
 
 export { ConfigError, DEFAULT_CONFIG_FILE } from './errors';
@@ -42,7 +43,10 @@ function describe(issue: z.core.$ZodRawIssue): string | undefined {
 /** How to write a key's value, for the keys a newcomer types first; the rest get a fix by type. */
 const EXAMPLES: Readonly<Record<string, (input: unknown) => string>> = {
   pin: (input) => (typeof input === 'number' ? `'GP${input}'` : "'GP2'"),
-  kind: () => "'pwm' (or 'switch', 'blinker')",
+  kind: () =>
+    `'pwm' (or ${LAMP_KINDS.filter((kind) => kind !== 'pwm')
+      .map((kind) => `'${kind}'`)
+      .join(', ')})`,
   currentMa: () => '10',
   ssid: () => "'garage-2g'",
   country: () => "'JP'",

@@ -24,3 +24,16 @@ export function checkPin(pin: string): PinCheck {
   if (gpio > 28) return { ok: false, message: `${pin} does not exist on the Pico W; ${USABLE_PINS_HINT}` };
   return { ok: true, gpio };
 }
+
+/**
+ * RP2040 datasheet 4.5.2: 8 PWM slices with channels A and B; GPIO n drives slice (n >> 1) & 7, channel n & 1, so
+ * GPIO n and n + 16 share a slice. Both channels of a slice count with one counter: one frequency for the slice.
+ */
+export function pwmSliceOf(gpio: number): { slice: number; channel: 'A' | 'B' } {
+  return { slice: (gpio >> 1) & 7, channel: gpio & 1 ? 'B' : 'A' };
+}
+
+/** The GPIOs a lamp or servo may use on a Pico W, lowest first. */
+export const USABLE_GPIOS: readonly number[] = Array.from({ length: 29 }, (_, gpio) => gpio).filter(
+  (gpio) => !WIFI_CHIP_PINS.includes(gpio),
+);

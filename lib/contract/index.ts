@@ -4,3 +4,4 @@ export * from './permissions';
 export * from './stack';
 export * from './topics';
 export * from './ota';
+export * from './lamp-effects';

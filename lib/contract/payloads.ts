@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { BUILTIN_EFFECTS, POD_POSITIONS } from './lamp-effects';
 import { LAMP_MODES } from './lamp-modes';
-import { COMMAND_ID_PATTERN, LIMITS } from './topics';
+import { COMMAND_ID_PATTERN, LIMITS, NAME_PATTERN } from './topics';
 
 // Kept in its own zod-free module so the lamp API bundle can publish payloads without the schema library.
 export { encodePayload, STATUS_OFFLINE } from './encode';
@@ -8,21 +9,46 @@ export { encodePayload, STATUS_OFFLINE } from './encode';
 const brightness = z.number().int().min(0).max(100);
 const commandId = z.string().regex(COMMAND_ID_PATTERN, `a command id is 1–${LIMITS.commandIdMaxLength} printable ASCII characters`);
 const epochMs = z.number().int().nonnegative();
+/** A fade, in ms: from the lamp's present brightness to the command's, along the firmware's gamma curve. */
+export const transitionMs = z.number().int().min(0).max(LIMITS.transitionMaxMs);
 
-/** `{root}/{car}/lamps/{lamp}/set` */
+/** `{root}/{car}/lamps/{lamp}/set`; `transitionMs` (dimmable lamps) overrides the lamp's configured fade. */
 export const lampCommandSchema = z.strictObject({
   mode: z.enum(LAMP_MODES),
   brightness: brightness.optional(),
+  transitionMs: transitionMs.optional(),
   id: commandId,
   ts: epochMs,
 });
 
-/** `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. */
+/**
+ * Also on `{root}/{car}/lamps/{lamp}/set`, never retained: play an effect on the lamp, then go back to its state.
+ * `effect` is `flash` (full for `durationMs`) or a sequence of the car's config, which the car knows by name;
+ * every lamp of one request gets the same `id`, which is how the car starts their tracks together.
+ */
+export const lampEffectSchema = z.strictObject({
+  effect: z.string().regex(NAME_PATTERN, `an effect is ${BUILTIN_EFFECTS.join(', ')} or the name of one in the config`),
+  durationMs: z.number().int().min(1).max(LIMITS.transitionMaxMs).optional(),
+  id: commandId,
+  ts: epochMs,
+});
+
+/** Everything the `set` topic carries: a state to take, or an effect to play. */
+export const lampSetSchema = z.union([lampCommandSchema, lampEffectSchema]);
+
+/**
+ * `{root}/{car}/lamps/{lamp}/state`; `id` is null before the first command since boot. `pod` only for a lamp a
+ * servo carries: where its pod is (the lamp is lit only while it is `up`). `mode` and `brightness` are the
+ * lamp's own state, which an effect leaves as it was.
+ */
 export const lampStateSchema = z.object({
   mode: z.enum(LAMP_MODES),
   brightness,
   id: commandId.nullable(),
   ts: epochMs,
+  pod: z.enum(POD_POSITIONS).optional(),
+  /** The effect playing on the lamp (then `id` is the effect's), absent once it is over. */
+  effect: z.string().optional(),
 });
 
 /** `{root}/{car}/status`; the last will is `{"online":false}`. */
@@ -51,6 +77,7 @@ export const eventSchema = z.object({
 });
 
 export type LampCommand = z.infer<typeof lampCommandSchema>;
+export type LampEffect = z.infer<typeof lampEffectSchema>;
 export type LampState = z.infer<typeof lampStateSchema>;
 export type Status = z.infer<typeof statusSchema>;
 export type Telemetry = z.infer<typeof telemetrySchema>;

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** The CloudFormation stack `npx cdk deploy` makes and `plamo device` / `plamo token` read back. */
 export const STACK_NAME = 'PlamoIot';
 
@@ -10,9 +8,8 @@ export const STACK_NAME = 'PlamoIot';
 export const METRICS_NAMESPACE = 'PlamoIot';
 
 /**
- * Names of the stack outputs that the CLI reads back (`plamo device`, `plamo token`).
- * Output ids must be alphanumeric, car ids may hold `_` and `-`: those are dropped and a short hash keeps
- * ids like `car-1` and `car1` apart.
+ * Names of the stack outputs that the CLI reads back (`plamo device`, `plamo token`). None is per car: a car's
+ * ids are read from AWS IoT by its thing name (see `THING_ATTRIBUTES`), so outputs do not grow with the cars.
  */
 export const STACK_OUTPUTS = {
   iotEndpoint: 'IotEndpoint',
@@ -22,10 +19,8 @@ export const STACK_OUTPUTS = {
   otaStreamRole: 'OtaStreamRoleArn',
 } as const;
 
-export type CarOutput = 'ThingName' | 'CertificateId' | 'CertificateSecretArn';
-
-export function carOutputKey(carId: string, output: CarOutput): string {
-  const alnum = carId.replace(/[^A-Za-z0-9]/g, '');
-  const suffix = alnum === carId ? '' : createHash('sha256').update(carId).digest('hex').slice(0, 6);
-  return `Car${alnum}${suffix}${output}`;
-}
+/**
+ * Attributes every car's thing carries, which `plamo device` reads with DescribeThing: the ARN of the secret
+ * holding the certificate and key (mode "aws" only). The certificate itself is the thing's principal.
+ */
+export const THING_ATTRIBUTES = { certificateSecretArn: 'certificateSecretArn' } as const;

@@ -16,6 +16,8 @@ export const LIMITS = {
   filtersPerSubscribe: 8,
   /** AWS IoT Core keeps at most this many subscriptions per connection (AWS IoT Core quotas, "Message broker"). */
   subscriptionsPerConnection: 50,
+  /** The longest fade a command or a lamp's default may ask for, and the longest step or flash of an effect. */
+  transitionMaxMs: 5000,
 } as const;
 
 /**
@@ -23,6 +25,9 @@ export const LIMITS = {
  * beyond JSON's own; at most `LIMITS.commandIdMaxLength` of them.
  */
 export const COMMAND_ID_PATTERN = new RegExp(`^[\\x20-\\x7E]{1,${LIMITS.commandIdMaxLength}}$`);
+
+/** Lamp, group, scene and effect names become topic levels, URL segments and Python identifiers. */
+export const NAME_PATTERN = /^[a-z][A-Za-z0-9]{0,31}$/;
 
 /** Single-level wildcard in an MQTT topic filter. */
 export const ANY_LEVEL = '+';

@@ -139,6 +139,18 @@ export function wiringNotes(rows: readonly WiringRow[]): string[] {
   return notes;
 }
 
+/**
+ * How each servo is wired: the signal from its GPIO, its motor from VBUS. A servo draws hundreds of mA while it
+ * moves, far past what the GPIOs or the 3V3 regulator should give, so only its signal touches the RP2040.
+ */
+export function servoNotes(car: CarConfig): string[] {
+  return Object.entries(car.servos).map(([name, servo]) => {
+    const pin = checkPin(servo.pin);
+    if (!pin.ok) throw new Error(pin.message);
+    return `${name} (servo, raises ${servo.carries.join(', ')}): signal ${servo.pin} (pin ${PHYSICAL_PIN[pin.gpio]}) → servo signal (orange); servo + (red) → VBUS (pin 40, 5 V); servo − (brown) → GND. Its current comes from VBUS, not from the GPIOs.`;
+  });
+}
+
 /** The wiring as a Markdown table with its notes, as in README.md. */
 export function wiringMarkdown(car: CarConfig): string {
   const rows = carWiring(car);
@@ -148,12 +160,12 @@ export function wiringMarkdown(car: CarConfig): string {
     line(HEADER.map(() => '---')),
     ...rows.map((row) => line(cells(row))),
     '',
-    ...wiringNotes(rows).map((note) => `- ${note}`),
+    ...[...wiringNotes(rows), ...servoNotes(car)].map((note) => `- ${note}`),
   ].join('\n');
 }
 
 /** The wiring as header + rows for a terminal table. */
 export function wiringTableCells(car: CarConfig): { header: string[]; rows: string[][]; notes: string[] } {
   const rows = carWiring(car);
-  return { header: HEADER, rows: rows.map(cells), notes: wiringNotes(rows) };
+  return { header: HEADER, rows: rows.map(cells), notes: [...wiringNotes(rows), ...servoNotes(car)] };
 }

@@ -44,6 +44,8 @@ export interface LocalBroker {
    * config (a car's new lamp, say); connections already open keep the ones they were admitted with.
    */
   deployPolicies(config: PlamoConfig): void;
+  /** Every retained message kept, as ListRetainedMessages would page through them. */
+  allRetained(): RetainedMessage[];
   /** Called for every message the broker routes (wills included), never for `$SYS`. Returns an unsubscribe. */
   onMessage(listener: (message: BrokerMessage) => void): () => void;
   close(): Promise<void>;
@@ -122,6 +124,7 @@ export async function startLocalBroker(options: LocalBrokerOptions): Promise<Loc
       principals.clear();
       for (const [name, principal] of twinPrincipals(config)) principals.set(name, principal);
     },
+    allRetained: () => store.all(),
     onMessage(listener) {
       const forward = (packet: { topic: string; payload: Buffer | string; retain: boolean }, client: Client | null) => {
         if (packet.topic.startsWith('$SYS/')) return;

@@ -15,7 +15,7 @@ export class MemoryCarStore implements CarStore {
 
   /** Keeps a message if the store has a place for it, and tells the listeners which car changed. */
   ingest(topic: string, text: string, at: number = Date.now()): void {
-    const key = storeKeyOf(this.topicRoot, topic, at, String(this.sequence++));
+    const key = storeKeyOf(this.topicRoot, topic, at, String(this.sequence++), text);
     if (!key) return;
     const carItems = this.items.get(key.car) ?? new Map<string, StoreItem>();
     this.items.set(key.car, carItems);

@@ -184,6 +184,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     if (options.observe) broker.onMessage(options.observe);
     // The store sees what the broker routes, as AWS IoT topic rules see what IoT Core routes.
     const store = new MemoryCarStore(config.topicRoot);
+    // What the last run left retained is what DynamoDB would still hold of it, at the time the broker took it:
+    // a car that went offline before the restart shows as "offline since" then, not as never seen.
+    for (const message of broker.allRetained()) store.ingest(message.topic, message.payload.toString('utf8'), message.lastModified);
     broker.onMessage((message) => store.ingest(message.topic, message.payload.toString('utf8')));
     const lamps = await connectMqttLampPort({ pki, mqttPort: broker.port });
     cleanup.add(() => lamps.close());

@@ -16,7 +16,13 @@ export const testConfig: PlamoConfig = parseConfig({
         brake: { pin: 'GP5', kind: 'pwm', currentMa: 8, tailLevel: 20 },
       },
       groups: { hazard: ['turnLeft', 'turnRight'] },
-      labels: { hazard: 'Hazard lights' },
+      labels: { hazard: 'Hazard lights', welcome: 'Welcome' },
+      effects: {
+        welcome: [
+          { ms: 300, lamps: { hazard: 'on' } },
+          { ms: 500, lamps: { hazard: 'off', headlights: { mode: 'on', brightness: 40 } } },
+        ],
+      },
       scenes: {
         night: { headlights: 'on', brake: { mode: 'on', brightness: 20 } },
         parked: { headlights: 'off', hazard: 'blink' },

@@ -1,5 +1,6 @@
 import { BrokerBusyError, createLampApi, header, type LampApiOptions } from '../../lib/api';
-import { carTopics, lampCommandSchema } from '../../lib/contract';
+import { carTopics, lampCommandSchema, lampEffectSchema } from '../../lib/contract';
+import { parseConfig } from '../../lib/config';
 import { MemoryCarStore } from '../../lib/sim/memory-car-store';
 import { FakeLampPort, FIXED_ID, FIXED_TS, jsonRequest, testConfig } from './fixtures';
 
@@ -37,10 +38,13 @@ describe('lamp API core: reading', () => {
       label: 'Headlights',
       kind: 'pwm',
       dimmable: true,
+      blinksByDefault: false,
       colour: 'white',
       position: 'front',
       tailLevel: null,
+      pod: null,
     });
+    expect(json.cars[0].lamps[1]).toMatchObject({ name: 'turnLeft', kind: 'blinker', dimmable: false, blinksByDefault: true });
     expect(json.cars[0].lamps[3]).toMatchObject({ name: 'brake', label: null, colour: 'red', position: 'rear', tailLevel: 20 });
     expect(json.cars[0].groups).toEqual([{ name: 'hazard', label: 'Hazard lights', lamps: ['turnLeft', 'turnRight'] }]);
     expect(json.cars[0].scenes).toEqual([
@@ -65,6 +69,15 @@ describe('lamp API core: reading', () => {
       pending: false,
     });
     expect(json.lamps.brake).toEqual({ desired: { mode: 'blink', id: 'b', ts: 3 }, reported: null, pending: true });
+  });
+
+  test("a lamp's reported pod position is passed on; anything else in its place is dropped", async () => {
+    const { store, call } = setup();
+    store.ingest(topics('rps13').lampState('headlights'), '{"mode":"on","brightness":100,"id":"a","ts":2,"pod":"moving"}', 2000);
+    store.ingest(topics('rps13').lampState('brake'), '{"mode":"on","brightness":100,"id":"a","ts":2,"pod":"<b>"}', 2000);
+    const { json } = await call('GET', '/api/cars/rps13');
+    expect(json.lamps.headlights.reported).toEqual({ mode: 'on', brightness: 100, id: 'a', ts: 2, pod: 'moving' });
+    expect(json.lamps.brake.reported).toEqual({ mode: 'on', brightness: 100, id: 'a', ts: 2 });
   });
 
   test('a command the car got on reconnecting counts for no latency', async () => {
@@ -143,6 +156,19 @@ describe('lamp API core: commands', () => {
       },
     ]);
     expect(lampCommandSchema.safeParse(port.published[0].payload).success).toBe(true);
+  });
+
+  test('a fade goes to the car with the command, and a PATCH gives each lamp its own', async () => {
+    let n = 0;
+    const { port, call } = setup({ newId: () => `id-${++n}` });
+    await call('PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', brightness: 60, transitionMs: 1500 });
+    await call('PATCH', '/api/cars/rps13/lamps', { headlights: { mode: 'off', transitionMs: 800 }, brake: 'on' });
+    expect(port.published.map((p) => p.payload)).toEqual([
+      { mode: 'on', brightness: 60, transitionMs: 1500, id: 'id-1', ts: FIXED_TS },
+      { mode: 'off', transitionMs: 800, id: 'id-2', ts: FIXED_TS },
+      { mode: 'on', id: 'id-2', ts: FIXED_TS },
+    ]);
+    for (const { payload } of port.published) expect(lampCommandSchema.safeParse(payload).success).toBe(true);
   });
 
   test('a car with powerOn "off" gets commands that are not retained', async () => {
@@ -253,6 +279,20 @@ describe('lamp API core: client errors', () => {
       400,
       'bad_request',
       /^brightness: turnLeft, turnRight cannot dim/,
+    ],
+    [
+      'a fade longer than 5 s',
+      ['PUT', '/api/cars/rps13/lamps/headlights', { mode: 'on', transitionMs: 5001 }],
+      400,
+      'bad_request',
+      /^transitionMs: must be a whole number of ms from 0 to 5000/,
+    ],
+    [
+      'a fade on a blinker in a PATCH',
+      ['PATCH', '/api/cars/rps13/lamps', { hazard: { mode: 'on', transitionMs: 300 } }],
+      400,
+      'bad_request',
+      /^hazard\.transitionMs: turnLeft, turnRight cannot fade/,
     ],
     [
       'brightness on a blinker in a PATCH',
@@ -479,4 +519,79 @@ describe('lamp API core: observer, auth and extra routes', () => {
     const { call } = setup({ authorize: async () => false, extraRoutes: [privateRoute] });
     expect((await call('GET', '/')).status).toBe(401);
   });
+});
+
+describe('lamp API core: effects', () => {
+  test("GET /api/cars lists the effects the page can start: the flash and the config's, with their lamps and labels", async () => {
+    const { call } = setup();
+    const { json } = await call('GET', '/api/cars');
+    expect(json.cars[0].effects).toEqual([
+      { name: 'flash', label: null, lamps: null },
+      { name: 'welcome', label: 'Welcome', lamps: ['turnLeft', 'turnRight', 'headlights'] },
+    ]);
+    expect(json.cars[1].effects).toEqual([{ name: 'flash', label: null, lamps: null }]);
+  });
+
+  test('a flash goes to the lamps named, for 400 ms unless the request says, never retained', async () => {
+    const { port, call } = setup();
+    const { status, json } = await call('POST', '/api/cars/rps13/effects/flash', { lamps: ['headlights', 'hazard'] });
+    expect(status).toBe(202);
+    expect(json.lamps).toEqual({
+      headlights: { effect: 'flash', durationMs: 400 },
+      turnLeft: { effect: 'flash', durationMs: 400 },
+      turnRight: { effect: 'flash', durationMs: 400 },
+    });
+    expect(port.published.map((p) => [p.topic, p.options.retain])).toEqual(
+      ['headlights', 'turnLeft', 'turnRight'].map((lamp) => [topics('rps13').lampSet(lamp), false]),
+    );
+    await call('POST', '/api/cars/rps13/effects/flash', { lamps: 'headlights', durationMs: 150 }, { 'idempotency-key': 'second' });
+    expect(port.published.at(-1)?.payload).toEqual({ effect: 'flash', durationMs: 150, id: 'second', ts: FIXED_TS });
+    for (const { payload } of port.published) expect(lampEffectSchema.safeParse(payload).success).toBe(true);
+  });
+
+  test.each([
+    ['a flash without lamps', 'flash', {}, 400, /^lamps: name the lamp or group to flash/],
+    ['a flash of a lamp the car lacks', 'flash', { lamps: 'fog' }, 400, /^lamps: 'fog' is not a lamp or group of car 'rps13'; known: /],
+    [
+      'a flash longer than 5 s',
+      'flash',
+      { lamps: 'headlights', durationMs: 5001 },
+      400,
+      /^durationMs: must be a whole number of ms from 1 to 5000/,
+    ],
+    ['a flash with a field it does not take', 'flash', { lamps: 'headlights', mode: 'on' }, 400, /^mode: unknown field/],
+    ['a sequence with parameters', 'welcome', { durationMs: 100 }, 400, /^body: the effect 'welcome' takes no parameters/],
+    ['an effect the car does not have', 'sparkle', undefined, 404, /^effect 'sparkle' not found on car 'rps13'; known: flash, welcome/],
+  ])('%s is refused', async (_what, effect, body, status, message) => {
+    const { port, call } = setup();
+    const response = await call('POST', `/api/cars/rps13/effects/${effect}`, body);
+    expect(response.status).toBe(status);
+    expect(response.json.error.message).toMatch(message);
+    expect(port.published).toEqual([]);
+  });
+});
+
+test("the car store keeps a lamp's commands, not the effects played on it: GET still shows the state to restore", async () => {
+  const { store, call } = setup();
+  store.ingest(topics('rps13').lampSet('headlights'), '{"mode":"on","brightness":30,"id":"base","ts":1}', 1000);
+  store.ingest(topics('rps13').lampSet('headlights'), '{"effect":"flash","durationMs":300,"id":"fx","ts":2}', 2000);
+  const { json } = await call('GET', '/api/cars/rps13');
+  expect(json.lamps.headlights.desired).toEqual({ mode: 'on', brightness: 30, id: 'base', ts: 1 });
+});
+
+test('a scene with a fade publishes it with each lamp it dims', async () => {
+  const config = parseConfig({
+    topicRoot: testConfig.topicRoot,
+    cars: {
+      rps13: {
+        wifi: { ssid: 'garage-2g' },
+        lamps: { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } },
+        scenes: { night: { headlights: { mode: 'on', brightness: 70, transitionMs: 1200 } } },
+      },
+    },
+  });
+  const { port, call } = setup({ config });
+  expect((await call('POST', '/api/cars/rps13/scenes/night')).status).toBe(202);
+  expect(port.published.map((p) => p.payload)).toEqual([{ mode: 'on', brightness: 70, transitionMs: 1200, id: FIXED_ID, ts: FIXED_TS }]);
+  expect(lampCommandSchema.safeParse(port.published[0].payload).success).toBe(true);
 });

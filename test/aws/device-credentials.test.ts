@@ -2,12 +2,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeCertificateCommand, IoTClient } from '@aws-sdk/client-iot';
+import { DescribeCertificateCommand, DescribeThingCommand, IoTClient, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseConfig } from '../../lib/config';
 import { deviceKeyPaths } from '../../lib/pki/device-keys';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/contract/stack';
+import { THING_ATTRIBUTES } from '../../lib/contract/stack';
 import { type DeviceCredentialsRequest, fetchDeviceCredentials } from '../../lib/aws/device-credentials';
 import { mockDeployedStack } from '../device/deployed-stack';
 import { makeTestCredentials, type TestCredentials } from '../device/test-certificates';
@@ -61,10 +61,11 @@ function request(carId: string): DeviceCredentialsRequest {
 
 const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 
-test('aws mode: endpoint from the stack, certificate and key from the car secret, certificate checked ACTIVE', async () => {
+test('aws mode: endpoint from the stack, the secret found through the thing, certificate and key from it, certificate checked ACTIVE', async () => {
   const identity = await fetchDeviceCredentials(request('rps13'));
   expect(identity).toEqual({ endpoint: ENDPOINT, certificateId: CERT_ID, ...credentials });
   expect(cloudFormation.commandCalls(DescribeStacksCommand)[0].args[0].input).toEqual({ StackName: 'PlamoIot' });
+  expect(iot.commandCalls(DescribeThingCommand)[0].args[0].input).toEqual({ thingName: 'rps13' });
   expect(secretsManager.commandCalls(GetSecretValueCommand)[0].args[0].input).toEqual({ SecretId: SECRET_ARN });
   expect(iot.commandCalls(DescribeCertificateCommand)[0].args[0].input).toEqual({ certificateId: CERT_ID });
 });
@@ -78,13 +79,42 @@ test('prints one progress line per step and never the key', async () => {
   ]);
 });
 
-test('csr mode: certificate from AWS IoT by its id, key from .plamo, no secret read', async () => {
+function writeCsrModeKey(): void {
   const paths = deviceKeyPaths('s30', keysDir);
   mkdirSync(paths.dir, { recursive: true });
   writeFileSync(paths.privateKey, credentials.privateKeyPem, { mode: 0o600 });
+}
+
+test("csr mode: the certificate is the thing's principal, read from AWS IoT; key from .plamo, no secret read", async () => {
+  writeCsrModeKey();
   const identity = await fetchDeviceCredentials(request('s30'));
   expect(identity).toEqual({ endpoint: ENDPOINT, certificateId: CERT_ID, ...credentials });
+  expect(iot.commandCalls(ListThingPrincipalsCommand)[0].args[0].input).toEqual({ thingName: 's30' });
+  expect(iot.commandCalls(DescribeCertificateCommand)[0].args[0].input).toEqual({ certificateId: CERT_ID });
   expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+});
+
+test("csr mode: the thing's principals are read page by page, and only certificates count", async () => {
+  writeCsrModeKey();
+  iot
+    .on(ListThingPrincipalsCommand)
+    .resolvesOnce({ principals: ['us-east-1:1234abcd-cognito-identity'], nextToken: 'page-2' })
+    .resolves({ principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${CERT_ID}`] });
+  await expect(fetchDeviceCredentials(request('s30'))).resolves.toMatchObject({ certificateId: CERT_ID });
+  expect(iot.commandCalls(ListThingPrincipalsCommand)[1].args[0].input).toEqual({ thingName: 's30', nextToken: 'page-2' });
+});
+
+test('csr mode: a thing with no certificate, or two while a rotation deploys, is refused with what to do', async () => {
+  writeCsrModeKey();
+  iot.on(ListThingPrincipalsCommand).resolves({ principals: [] });
+  await expect(fetchDeviceCredentials(request('s30'))).rejects.toThrow(
+    'thing s30 has no certificate attached; the stack (UPDATE_COMPLETE) was deployed from an older config or failed; run: npx cdk deploy',
+  );
+  const arn = (id: string) => `arn:aws:iot:eu-west-1:123456789012:cert/${id}`;
+  iot.on(ListThingPrincipalsCommand).resolves({ principals: [arn(CERT_ID), arn('e'.repeat(64))] });
+  await expect(fetchDeviceCredentials(request('s30'))).rejects.toThrow(
+    'thing s30 has 2 certificates attached, as it has while a rotation is being deployed; wait for npx cdk deploy to finish and try again',
+  );
 });
 
 test('csr mode: says how to get the key when .plamo has none', async () => {
@@ -112,18 +142,16 @@ test('no AWS region', async () => {
 });
 
 test('a car that is in the config but not in the deployed stack', async () => {
-  cloudFormation.on(DescribeStacksCommand).resolves({
-    Stacks: [
-      {
-        StackName: 'PlamoIot',
-        StackStatus: 'CREATE_COMPLETE',
-        CreationTime: new Date(),
-        Outputs: [{ OutputKey: STACK_OUTPUTS.iotEndpoint, OutputValue: ENDPOINT }],
-      },
-    ],
-  });
+  iot.on(DescribeThingCommand).rejects(awsError('ResourceNotFoundException', 'Thing rps13 cannot be found.'));
   await expect(fetchDeviceCredentials(request('rps13'))).rejects.toThrow(
-    `the certificate secret of car 'rps13' (stack output ${carOutputKey('rps13', 'CertificateSecretArn')}) is missing; the stack (CREATE_COMPLETE) was deployed from an older config or failed; run: npx cdk deploy`,
+    "car 'rps13' has no thing in AWS IoT; the stack (UPDATE_COMPLETE) was deployed from an older config or failed; run: npx cdk deploy",
+  );
+});
+
+test("a thing without the secret's ARN (made by something other than this stack) says so", async () => {
+  iot.on(DescribeThingCommand).resolves({ thingName: 'rps13', attributes: {} });
+  await expect(fetchDeviceCredentials(request('rps13'))).rejects.toThrow(
+    `thing rps13 has no ${THING_ATTRIBUTES.certificateSecretArn} attribute, so its certificate secret is unknown; the stack (UPDATE_COMPLETE) was deployed from an older config or failed; run: npx cdk deploy`,
   );
 });
 

@@ -312,3 +312,47 @@ test('axe-core finds no serious or critical accessibility violation, in light an
     await context.close();
   }
 });
+
+/** Puts the car's lamps into a known state through the API, whatever the tests before left. */
+async function allOff(): Promise<void> {
+  const off = Object.fromEntries(Object.keys(config.cars[CAR].lamps).map((lamp) => [lamp, 'off']));
+  const response = await fetch(`${twin.url}/api/cars/${CAR}/lamps`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${twin.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(off),
+  });
+  expect(response.status).toBe(202);
+}
+
+test("the picture shows the headlights' pop-up pod up while they are on, and down again once off", async () => {
+  await allOff();
+  const page = await openPage();
+  expect(await page.locator('.car-picture .pod-lid').count()).toBe(config.cars[CAR].servos.pods.carries.length * 2);
+  await lampSays(page, 'headlights', 'Off');
+  expect(await page.$eval('[data-lamp="headlights"]', (node) => (node as SVGElement).dataset.pod)).toBe('down');
+  await tapLamp(page, 'Headlights');
+  await lampSays(page, 'headlights', 'On');
+  expect(await page.$eval('[data-lamp="headlights"]', (node) => (node as SVGElement).dataset.pod)).toBe('up');
+  await tapLamp(page, 'Headlights');
+  await page.waitForSelector('[data-lamp="headlights"][data-pod="down"]');
+  await lampSays(page, 'headlights', 'Off');
+});
+
+test('the effect buttons play the passing flash on the front lamps and the welcome sequence on the car', async () => {
+  await allOff();
+  const page = await openPage();
+  await lampSays(page, 'headlights', 'Off');
+  const car = twin.cars.get(CAR)!;
+  const edges: { lamp: string; level: number }[] = [];
+  const stop = car.onPinChange((edge) => edges.push(edge));
+  await page.getByRole('button', { name: 'Passing flash' }).tap();
+  await page.waitForFunction(() => document.getElementById('connection')?.textContent === 'Effect “Passing flash” sent');
+  const flashed = async () => edges.filter((edge) => edge.lamp === 'headlights').map((edge) => edge.level);
+  for (let tries = 0; (await flashed()).length < 2 && tries < 200; tries++) await page.waitForTimeout(25);
+  expect(await flashed()).toEqual([1, 0]);
+  await page.getByRole('button', { name: 'Welcome' }).tap();
+  const blinked = () => edges.filter((edge) => edge.lamp === 'turnLeft' && edge.level === 1).length;
+  for (let tries = 0; blinked() < 2 && tries < 200; tries++) await page.waitForTimeout(25);
+  stop();
+  expect(blinked()).toBe(2);
+});

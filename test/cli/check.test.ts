@@ -27,6 +27,12 @@ describe('plamo check', () => {
     expect(out).toContain('groups: hazard = turnLeft + turnRight');
   });
 
+  test("prints the car's servo, outside the GPIO budget, and the effects it can play", async () => {
+    const { out } = await run('check');
+    expect(out).toContain('servo pods: GP6 at 50 Hz, raises headlights (1000–2000 µs, 500 ms), powered from VBUS');
+    expect(out).toContain('effects: flash, welcome');
+  });
+
   test('prints every problem of an invalid config and exits 1', async () => {
     const { code, err } = await run('check', '--config', 'test/fixtures/configs/invalid.config.ts');
     expect(code).toBe(1);

@@ -1,11 +1,12 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { createApp, STACK_NAME } from '../../lib/cloud/app';
+import { createApp } from '../../lib/cloud/app';
 import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/contract/stack';
+import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/contract/stack';
+import { type CarTemplates, carTemplates } from '../support/car-templates';
 import { parseConfig } from '../../lib/config';
 
 const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };
@@ -21,7 +22,9 @@ let workDir: string;
 let csrPrivateKeyPem: string;
 let assembly: CloudAssembly;
 let synthError: unknown;
+/** Every car's resources (they live in nested stacks, one per car group). */
 let template: Template;
+let templates: CarTemplates;
 
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'plamo-cloud-'));
@@ -29,14 +32,15 @@ beforeAll(async () => {
   const pair = await createDeviceKeyPair('ae-86');
   writeDeviceKeyPair(deviceKeyPaths('ae-86', keysDir), pair);
   csrPrivateKeyPem = pair.privateKeyPem;
-  const { app } = createApp(config, { outdir: join(workDir, 'cdk.out') }, { keysDir });
+  const { app, stack } = createApp(config, { outdir: join(workDir, 'cdk.out') }, { keysDir });
   try {
     assembly = app.synth();
   } catch (error) {
     synthError = error;
     throw error;
   }
-  template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+  templates = carTemplates(assembly, stack);
+  template = templates.cars;
 });
 afterAll(() => rmSync(workDir, { recursive: true, force: true }));
 
@@ -83,7 +87,7 @@ describe('certificate mode "aws"', () => {
     ]);
     template.hasResourceProperties('Custom::DeviceCertificate', {
       ThingName: { Ref: thing },
-      SecretArn: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
+      SecretArn: { Ref: Match.stringLikeRegexp('^Carrps13IdentityCertificateSecret') },
       Generation: '3',
     });
   });
@@ -96,24 +100,36 @@ describe('certificate mode "aws"', () => {
     });
   });
 
-  test('the provider may read and write only the car secret and list and detach only the car thing principals', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          {
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
-            Effect: 'Allow',
-            Resource: { Ref: Match.stringLikeRegexp('^Carrps13CertificateSecret') },
-          },
-          {
-            Action: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
-            Effect: 'Allow',
-            Resource: { 'Fn::GetAtt': [logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }), 'Arn'] },
-          },
-        ]),
-      },
-    });
+  test("each group's provider may read and write only its car's secret, and list, detach and delete only its car's thing and policies", () => {
+    for (const carId of ['rps13', 'ae-86']) {
+      const group = templates.ofCar(carId);
+      const thing = Object.keys(group.findResources('AWS::IoT::Thing', { Properties: { ThingName: carId } }));
+      const policies = Object.keys(group.findResources('AWS::IoT::Policy')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      expect({ carId, things: thing.length, policies: policies.length }).toEqual({ carId, things: 1, policies: 1 });
+      const secrets = Object.keys(group.findResources('AWS::SecretsManager::Secret')).map((id) => ({ Ref: id }));
+      group.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: ['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [thing[0], 'Arn'] },
+            },
+            {
+              Action: ['iot:DeletePolicy', 'iot:DeletePolicyVersion', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'],
+              Effect: 'Allow',
+              Resource: policies[0],
+            },
+            ...(secrets.length > 0
+              ? [{ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Effect: 'Allow', Resource: secrets[0] }]
+              : []),
+          ]),
+        },
+      });
+    }
+    // The csr car has no secret, so its provider may read none.
+    expect(JSON.stringify(templates.ofCar('ae-86').findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
   });
 
   test('the provider handler runs on Node.js 24 on arm64 with an explicit memory size', () => {
@@ -126,7 +142,7 @@ describe('certificate mode "aws"', () => {
   });
 
   test('no Lambda role in the identity part uses a managed policy', () => {
-    const roles = template.findResources('AWS::IAM::Role');
+    const roles = { ...templates.parent.findResources('AWS::IAM::Role'), ...templates.ofCar('rps13').findResources('AWS::IAM::Role') };
     const identityRoles = Object.entries(roles).filter(([id]) => /^(DeviceCertificateProvider|IotEndpoint|DeviceTopicRules)/.test(id));
     expect(identityRoles.length).toBeGreaterThanOrEqual(6);
     for (const [, role] of identityRoles) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -144,6 +160,7 @@ describe('certificate mode "aws"', () => {
       await expect(
         bundle.handler({
           RequestType: 'Delete',
+          ResourceType: 'Custom::DeviceCertificate',
           RequestId: 'r',
           LogicalResourceId: 'L',
           StackId: 's',
@@ -166,7 +183,9 @@ describe('certificate mode "csr"', () => {
   });
 
   test('the generation is part of the logical id, so bumping it replaces the certificate', () => {
-    expect(Object.keys(template.findResources('AWS::IoT::Certificate'))).toEqual([expect.stringMatching(/^Carae86CertificateGen1/)]);
+    expect(Object.keys(template.findResources('AWS::IoT::Certificate'))).toEqual([
+      expect.stringMatching(/^Carae86IdentityCertificateGen1/),
+    ]);
   });
 
   test('its private key appears nowhere in the cloud assembly', () => {
@@ -243,27 +262,36 @@ describe('policy', () => {
 
 describe('endpoint and outputs', () => {
   test('the ATS data endpoint is looked up with DescribeEndpoint at deploy time and exported', () => {
-    const lookup = template.findResources('Custom::AWS');
+    const lookup = templates.parent.findResources('Custom::AWS');
     const [id, resource] = Object.entries(lookup).find(([, r]) => String(r.Properties.Create).includes('describeEndpoint'))!;
     expect(JSON.parse(resource.Properties.Create).parameters).toEqual({ endpointType: 'iot:Data-ATS' });
-    template.hasOutput(STACK_OUTPUTS.iotEndpoint, { Value: { 'Fn::GetAtt': [id, 'endpointAddress'] } });
+    templates.parent.hasOutput(STACK_OUTPUTS.iotEndpoint, { Value: { 'Fn::GetAtt': [id, 'endpointAddress'] } });
   });
 
-  test('each car exports its thing name and certificate id; the aws-mode car also its secret ARN, never a value', () => {
-    const outputs = template.toJSON().Outputs;
-    expect(outputs[carOutputKey('rps13', 'ThingName')].Value).toEqual({ Ref: logicalIdOf('AWS::IoT::Thing', { ThingName: 'rps13' }) });
-    expect(outputs[carOutputKey('rps13', 'CertificateId')].Value).toEqual({ 'Fn::GetAtt': [expect.any(String), 'CertificateId'] });
-    expect(outputs[carOutputKey('rps13', 'CertificateSecretArn')].Value).toEqual({
-      Ref: expect.stringMatching(/^Carrps13CertificateSecret/),
-    });
-    expect(outputs[carOutputKey('ae-86', 'ThingName')]).toBeDefined();
-    expect(outputs[carOutputKey('ae-86', 'CertificateId')].Value).toEqual({
-      'Fn::GetAtt': [expect.stringMatching(/^Carae86Certificate/), 'Id'],
+  test('no stack has an output per car: the parent has its five (two for updates), the car groups none', () => {
+    expect(Object.keys(templates.parent.toJSON().Outputs).sort()).toEqual(
+      [
+        STACK_OUTPUTS.apiUrl,
+        STACK_OUTPUTS.iotEndpoint,
+        STACK_OUTPUTS.tokenTable,
+        STACK_OUTPUTS.otaBucket,
+        STACK_OUTPUTS.otaStreamRole,
+      ].sort(),
+    );
+    for (const group of templates.groups) expect(group.toJSON().Outputs).toBeUndefined();
+  });
+
+  test("the aws-mode car's thing names its secret's ARN in an attribute, for plamo device to find it; never a value", () => {
+    template.hasResourceProperties('AWS::IoT::Thing', {
+      ThingName: 'rps13',
+      AttributePayload: {
+        Attributes: { [THING_ATTRIBUTES.certificateSecretArn]: { Ref: Match.stringLikeRegexp('^Carrps13IdentityCertificateSecret') } },
+      },
     });
   });
 
-  test('a car in csr mode has no secret output', () => {
-    expect(template.toJSON().Outputs[carOutputKey('ae-86', 'CertificateSecretArn')]).toBeUndefined();
+  test('the csr-mode car has no attribute: its certificate is its thing principal', () => {
+    template.hasResourceProperties('AWS::IoT::Thing', { ThingName: 'ae-86', AttributePayload: Match.absent() });
   });
 });
 

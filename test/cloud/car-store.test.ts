@@ -28,10 +28,10 @@ describe('car store', () => {
     });
   });
 
-  test("the rules store every lamp's command and state, the status, the telemetry and the events", () => {
+  test("the rules store every lamp's command (not its effects) and state, the status, the telemetry and the events", () => {
     const sql = carStoreRuleSql('garage');
     expect(sql.Lamps).toBe(
-      "SELECT topic(2) AS car, concat('lamp#', topic(4), '#', topic(5)) AS sk, timestamp() AS at, encode(*, 'base64') AS payload FROM 'garage/+/lamps/+/+' WHERE topic(5) = 'set' OR topic(5) = 'state'",
+      "SELECT topic(2) AS car, concat('lamp#', topic(4), '#', topic(5)) AS sk, timestamp() AS at, encode(*, 'base64') AS payload FROM 'garage/+/lamps/+/+' WHERE (topic(5) = 'set' AND isUndefined(effect)) OR topic(5) = 'state'",
     );
     expect(sql.Status).toContain("'status' AS sk");
     expect(sql.Status).toContain("FROM 'garage/+/status'");

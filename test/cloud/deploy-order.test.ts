@@ -3,22 +3,47 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp, STACK_NAME } from '../../lib/cloud/app';
+import { DELETION_POLL } from '../../lib/cloud/certificate-provider';
+import { UPDATE_POLICY_NAME } from '../../lib/cloud/ota-updates';
+import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
 import { parseConfig } from '../../lib/config';
+import { carTemplates } from '../support/car-templates';
 
 /** The order CloudFormation creates (and, reversed, deletes) things in, where AWS is eventually consistent. */
 const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };
-const config = parseConfig({ cars: { rps13: { wifi: { ssid: 'garage' }, lamps } } });
+const config = parseConfig({
+  cars: {
+    rps13: { wifi: { ssid: 'garage' }, lamps },
+    s15: { wifi: { ssid: 'garage' }, certificate: { mode: 'csr' }, lamps },
+  },
+});
 
+/** The parent stack: topic rules and the lamp API. */
 let template: Template;
+/** The car group holding both cars (rps13 and s15 hash into the same one): things, certificates, provider. */
+let cars: Template;
 let outDir: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   outDir = mkdtempSync(join(tmpdir(), 'plamo-order-'));
-  template = Template.fromJSON(createApp(config, { outdir: outDir }).app.synth().getStackByName(STACK_NAME).template);
+  const keysDir = join(outDir, 'keys');
+  writeDeviceKeyPair(deviceKeyPaths('s15', keysDir), await createDeviceKeyPair('s15'));
+  const { app, stack } = createApp(config, { outdir: join(outDir, 'cdk.out') }, { keysDir });
+  const assembly = app.synth();
+  template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+  const groups = carTemplates(assembly, stack);
+  cars = groups.ofCar('rps13');
+  expect(groups.ofCar('s15')).toBe(cars);
 });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DependsOn?: string[];
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+};
 
 /** Logical ids of the roles a resource refers to with Fn::GetAtt [role, Arn]. */
 function rolesUsedBy(resource: Resource, resources: Record<string, Resource>): string[] {
@@ -42,4 +67,106 @@ test("every topic rule is created after each of its roles' policies", () => {
         expect({ ruleId, dependsOn: rule.DependsOn ?? [] }).toEqual({ ruleId, dependsOn: expect.arrayContaining([policy]) });
     }
   }
+});
+
+/** The logical id a `{ Ref }` or `{ Fn::GetAtt: [id, …] }` names. */
+function referenced(value: unknown): string | undefined {
+  const ref = (value ?? {}) as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+  return ref.Ref ?? ref['Fn::GetAtt']?.[0];
+}
+
+/** The `Custom::IotDeletion` that deletes the resource with `logicalId`. */
+function deletionOf(resources: Record<string, Resource>, logicalId: string): string {
+  const ids = Object.entries(resources)
+    .filter(([, r]) => r.Type === 'Custom::IotDeletion' && referenced(r.Properties.Name) === logicalId)
+    .map(([id]) => id);
+  expect({ logicalId, deletions: ids.length }).toEqual({ logicalId, deletions: 1 });
+  return ids[0];
+}
+
+const RETAINED = ['AWS::IoT::Thing', 'AWS::IoT::Policy', 'AWS::IoT::Certificate'];
+
+test('CloudFormation keeps every thing, policy and CSR certificate; a deletion step of its own deletes each', () => {
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
+  const retained = Object.entries(resources).filter(([, r]) => RETAINED.includes(r.Type));
+  // Two things, two policies, the s15 certificate (rps13's is the provider's own Custom::DeviceCertificate).
+  expect(retained.map(([, r]) => r.Type).sort()).toEqual([
+    'AWS::IoT::Certificate',
+    'AWS::IoT::Policy',
+    'AWS::IoT::Policy',
+    'AWS::IoT::Thing',
+    'AWS::IoT::Thing',
+  ]);
+  for (const [id, resource] of retained) {
+    expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({
+      id,
+      deletion: 'Retain',
+      replace: 'Retain',
+    });
+    const kind = deletionOf(resources, id);
+    expect(resources[kind].Properties.Kind).toBe(resource.Type.split('::')[2].toLowerCase());
+  }
+});
+
+test('every attachment is deleted before the deletion steps of what it binds, so they run once it is detached', () => {
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
+  // The update policy all cars share lives in the parent stack (a name, not a reference, here): its attachments
+  // are checked against the certificate they bind below.
+  const attachments = Object.entries(resources).filter(
+    ([, r]) =>
+      ['AWS::IoT::ThingPrincipalAttachment', 'AWS::IoT::PolicyPrincipalAttachment'].includes(r.Type) &&
+      r.Properties.PolicyName !== UPDATE_POLICY_NAME,
+  );
+  expect(attachments).toHaveLength(4);
+  for (const [id, attachment] of attachments) {
+    const bound = [attachment.Properties.ThingName, attachment.Properties.PolicyName, attachment.Properties.Principal]
+      .map(referenced)
+      .filter((ref): ref is string => ref !== undefined && RETAINED.includes(resources[ref].Type));
+    expect(bound.length).toBeGreaterThan(0);
+    // A resource a deletion depends on is deleted after it: the attachment goes first.
+    for (const target of bound)
+      expect({ id, dependsOn: attachment.DependsOn ?? [] }).toEqual({
+        id,
+        dependsOn: expect.arrayContaining([deletionOf(resources, target)]),
+      });
+  }
+});
+
+test("the update policy's attachments go before the deletion step of a retained certificate too", () => {
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
+  const updates = Object.entries(resources).filter(([, r]) => r.Properties?.PolicyName === UPDATE_POLICY_NAME);
+  expect(updates).toHaveLength(2);
+  const retainedCertificates = updates
+    .map(([id, attachment]) => [id, attachment, referenced(attachment.Properties.Principal)] as const)
+    .filter(([, , ref]) => ref !== undefined && RETAINED.includes(resources[ref].Type));
+  // The csr car's certificate is retained and deleted by its step; the aws car's by its own resource, after what refers to it.
+  expect(retainedCertificates).toHaveLength(1);
+  for (const [id, attachment, certificate] of retainedCertificates)
+    expect({ id, dependsOn: attachment.DependsOn ?? [] }).toEqual({
+      id,
+      dependsOn: expect.arrayContaining([deletionOf(resources, certificate!)]),
+    });
+});
+
+test('the aws-mode certificate is deleted by its own resource, after its attachments (they refer to it)', () => {
+  const resources = cars.toJSON().Resources as Record<string, Resource>;
+  const [certificate] = Object.keys(cars.findResources('Custom::DeviceCertificate'));
+  const users = Object.values(resources)
+    .filter((r) => JSON.stringify(r.Properties).includes(`"${certificate}"`))
+    .map((r) => r.Type);
+  // Its policy's, its thing's and the shared update policy's.
+  expect(users.sort()).toEqual([
+    'AWS::IoT::PolicyPrincipalAttachment',
+    'AWS::IoT::PolicyPrincipalAttachment',
+    'AWS::IoT::ThingPrincipalAttachment',
+  ]);
+});
+
+test('the provider polls deletions with isComplete through a waiter, bounded by its total timeout', () => {
+  const [waiter] = Object.values(cars.findResources('AWS::StepFunctions::StateMachine')) as Resource[];
+  const definition = JSON.stringify(waiter.Properties.DefinitionString);
+  const interval = DELETION_POLL.queryInterval.toSeconds();
+  expect(definition).toContain(`\\"IntervalSeconds\\":${interval}`);
+  expect(definition).toContain(`\\"MaxAttempts\\":${DELETION_POLL.totalTimeout.toSeconds() / interval}`);
+  expect(definition).toContain('\\"BackoffRate\\":1');
 });

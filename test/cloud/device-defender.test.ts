@@ -5,18 +5,22 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { createApp, STACK_NAME } from '../../lib/cloud/app';
 import { IOT_LOG_GROUP } from '../../lib/cloud/iot-logging';
 import { parseConfig } from '../../lib/config';
+import { type CarTemplates, carTemplates } from '../support/car-templates';
 
 /** What AWS IoT Device Defender's audit would look at in the synthesized template. */
 const lamps = { headlights: { pin: 'GP2', kind: 'pwm', currentMa: 10 } };
 const config = parseConfig({ cars: { rps13: { wifi: { ssid: 'garage' }, lamps }, s15: { wifi: { ssid: 'garage' }, lamps } } });
 
 let template: Template;
+let cars: CarTemplates;
 let outDir: string;
 
 beforeAll(() => {
   outDir = mkdtempSync(join(tmpdir(), 'plamo-defender-'));
-  const { app } = createApp(config, { outdir: outDir });
-  template = Template.fromJSON(app.synth().getStackByName(STACK_NAME).template);
+  const { app, stack } = createApp(config, { outdir: outDir });
+  const assembly = app.synth();
+  template = Template.fromJSON(assembly.getStackByName(STACK_NAME).template);
+  cars = carTemplates(assembly, stack);
 });
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
@@ -51,20 +55,22 @@ test("the logging role may write only to AWS IoT's own log group", () => {
 });
 
 test('every certificate is attached to its thing exclusively', () => {
-  const attachments = Object.values(template.findResources('AWS::IoT::ThingPrincipalAttachment')) as Resource[];
+  const attachments = Object.values(cars.cars.findResources('AWS::IoT::ThingPrincipalAttachment')) as Resource[];
   expect(attachments).toHaveLength(2);
   for (const attachment of attachments) expect(attachment.Properties.ThingPrincipalType).toBe('EXCLUSIVE_THING');
 });
 
-test("the certificate provider may list and detach only the cars' things' principals", () => {
-  template.hasResourceProperties('AWS::IAM::Policy', {
+test("the certificate provider may list, detach and delete only the cars' things and their principals", () => {
+  // rps13 and s15 hash into the same car group, so one provider serves both.
+  expect(cars.ofCar('rps13')).toBe(cars.ofCar('s15'));
+  cars.ofCar('rps13').hasResourceProperties('AWS::IAM::Policy', {
     PolicyDocument: {
       Statement: Match.arrayWith([
         Match.objectLike({
-          Action: ['iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
+          Action: ['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
           Resource: [
-            { 'Fn::GetAtt': [Match.stringLikeRegexp('^Carrps13Thing'), 'Arn'] },
-            { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cars15Thing'), 'Arn'] },
+            { 'Fn::GetAtt': [Match.stringLikeRegexp('^Carrps13IdentityThing'), 'Arn'] },
+            { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cars15IdentityThing'), 'Arn'] },
           ],
         }),
       ]),
@@ -73,10 +79,7 @@ test("the certificate provider may list and detach only the cars' things' princi
 });
 
 test('a car may connect with a last will but never with a persistent session', () => {
-  // The shared update policy grants no connect at all (test/cloud/ota-updates.test.ts).
-  const policies = Object.entries(template.findResources('AWS::IoT::Policy'))
-    .filter(([id]) => !id.startsWith('OtaUpdatesDevicePolicy'))
-    .map(([, policy]) => policy) as Resource[];
+  const policies = Object.values(cars.cars.findResources('AWS::IoT::Policy')) as Resource[];
   expect(policies).toHaveLength(2);
   for (const policy of policies) {
     const statements = (policy.Properties.PolicyDocument as { Statement: { Action: string; Condition?: object }[] }).Statement;
@@ -84,4 +87,14 @@ test('a car may connect with a last will but never with a persistent session', (
     expect(connect).toHaveLength(1);
     expect(connect[0].Condition).toMatchObject({ 'ForAllValues:StringEquals': { 'iot:ConnectAttributes': ['LastWill'] } });
   }
+});
+
+test("every car's certificate gets the shared update policy, in the car's own nested stack, after the policy exists", () => {
+  const attachments = Object.values(cars.cars.findResources('AWS::IoT::PolicyPrincipalAttachment')) as Resource[];
+  const updates = attachments.filter((attachment) => attachment.Properties.PolicyName === 'plamo.updates');
+  expect(updates).toHaveLength(2);
+  const groups = Object.values(template.findResources('AWS::CloudFormation::Stack')) as { DependsOn?: string[] }[];
+  const policyId = Object.keys(template.findResources('AWS::IoT::Policy', { Properties: { PolicyName: 'plamo.updates' } }))[0];
+  expect(policyId).toBeDefined();
+  for (const group of groups) expect(group.DependsOn).toContain(policyId);
 });

@@ -64,6 +64,7 @@ describe('LampApi construct', () => {
       'GET /api/cars',
       'GET /api/cars/{car}',
       'PATCH /api/cars/{car}/lamps',
+      'POST /api/cars/{car}/effects/{effect}',
       'POST /api/cars/{car}/scenes/{scene}',
       'PUT /api/cars/{car}/lamps/{target}',
     ]);

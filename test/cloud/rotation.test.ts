@@ -27,7 +27,9 @@ function templateAt(mode: 'aws' | 'csr', generation: number): Record<string, { T
     },
   });
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new PlamoStack(app, 'PlamoIot', { config, keysDir })).toJSON().Resources;
+  // The car's resources are in the nested stack of its car group.
+  const [group] = new PlamoStack(app, 'PlamoIot', { config, keysDir }).carGroups;
+  return Template.fromStack(group).toJSON().Resources;
 }
 
 test('bumping the generation in mode "aws" changes only the Generation of the certificate resource', () => {
@@ -51,6 +53,16 @@ test('bumping the generation in mode "csr" replaces the certificate and its atta
   expect(idsOf(after, 'AWS::IoT::Thing')).toEqual(idsOf(before, 'AWS::IoT::Thing'));
   expect(idsOf(after, 'AWS::IoT::Policy')).toEqual(idsOf(before, 'AWS::IoT::Policy'));
   const [newCertificate] = idsOf(after, 'AWS::IoT::Certificate');
+  // The old certificate's deletion step leaves the template with it, so CloudFormation runs it (after the old
+  // attachments) and a new step comes for the new certificate.
+  const deletionOf = (resources: typeof before, certificate: string) =>
+    idsOf(resources, 'Custom::IotDeletion').filter(
+      (id) => JSON.stringify(resources[id].Properties?.Name) === JSON.stringify({ 'Fn::GetAtt': [certificate, 'Id'] }),
+    );
+  const [oldCertificate] = idsOf(before, 'AWS::IoT::Certificate');
+  expect(deletionOf(before, oldCertificate)).toHaveLength(1);
+  expect(deletionOf(after, newCertificate)).toHaveLength(1);
+  expect(after[deletionOf(before, oldCertificate)[0]]).toBeUndefined();
   for (const attachment of [
     ...idsOf(after, 'AWS::IoT::ThingPrincipalAttachment'),
     ...idsOf(after, 'AWS::IoT::PolicyPrincipalAttachment'),

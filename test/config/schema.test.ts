@@ -172,7 +172,7 @@ describe('each rule names the key and the fix', () => {
 
   test('a scene command that is neither a mode nor { mode, brightness } names both forms', () => {
     expect(problemsOf({ cars: { rps13: car({ scenes: { night: { headlights: 'dim' } } } as never) } })).toEqual([
-      'cars.rps13.scenes.night.headlights: use one of "on", "off", "blink", or { mode, brightness }',
+      'cars.rps13.scenes.night.headlights: use one of "on", "off", "blink", or { mode, brightness, transitionMs }',
     ]);
   });
 
@@ -198,13 +198,33 @@ describe('each rule names the key and the fix', () => {
 
   test('a label names a group or scene of the car', () => {
     expect(problemsOf({ cars: { rps13: car({ labels: { hazzard: 'Hazard lights' } }) } })).toEqual([
-      "cars.rps13.labels.hazzard: 'hazzard' is not a group or scene of this car; known: hazard",
+      "cars.rps13.labels.hazzard: 'hazzard' is not a group, scene or effect of this car; known: hazard",
     ]);
   });
 
   test("a lamp's label is refused among the group and scene labels, with where it goes", () => {
     expect(problemsOf({ cars: { rps13: car({ labels: { headlights: 'Lights' } }) } })).toEqual([
-      "cars.rps13.labels.headlights: 'headlights' is not a group or scene of this car; a lamp's label goes in lamps.headlights.label",
+      "cars.rps13.labels.headlights: 'headlights' is not a group, scene or effect of this car; a lamp's label goes in lamps.headlights.label",
+    ]);
+  });
+
+  test("a scene's fade is for lamps that dim", () => {
+    const scenes = {
+      night: { headlights: { mode: 'on' as const, transitionMs: 800 }, hazard: { mode: 'on' as const, transitionMs: 800 } },
+    };
+    expect(problemsOf({ cars: { rps13: car({ scenes }) } })).toEqual([
+      'cars.rps13.scenes.night.hazard.transitionMs: turnLeft, turnRight cannot fade; remove transitionMs or make the lamp kind: "pwm"',
+    ]);
+  });
+
+  test('a fade has no effect on a lamp that cannot dim, and none is longer than 5 s', () => {
+    const lamps = {
+      headlights: { pin: 'GP2', kind: 'pwm' as const, currentMa: 10, transitionMs: 6000 },
+      turnLeft: { pin: 'GP3', kind: 'blinker' as const, currentMa: 6, transitionMs: 300 },
+    };
+    expect(problemsOf({ cars: { rps13: car({ lamps, groups: {} }) } })).toEqual([
+      'cars.rps13.lamps.headlights.transitionMs: must be at most 5000',
+      'cars.rps13.lamps.turnLeft.transitionMs: has no effect on a "blinker" lamp, which switches at once; remove transitionMs or set kind: "pwm"',
     ]);
   });
 
@@ -290,5 +310,61 @@ describe('each rule names the key and the fix', () => {
 
   test('the error message lists the problems under the file name', () => {
     expect(() => parseConfig({ cars: {} }, 'my.config.ts')).toThrow('my.config.ts is invalid:\n  - cars: add at least one car');
+  });
+});
+
+describe('servos', () => {
+  const pods = (servo: Record<string, unknown>, lamps: Partial<CarInput['lamps']> = {}) =>
+    problemsOf({ cars: { rps13: car({ lamps: { ...car().lamps, ...lamps }, servos: { pods: servo } } as never) } });
+
+  test('a servo takes its defaults: 50 Hz pulses of 2 ms up and 1 ms down, 500 ms of travel', () => {
+    const config = parseConfig({ cars: { rps13: car({ servos: { pods: { pin: 'GP6', carries: ['headlights'] } } }) } });
+    expect(config.cars.rps13.servos.pods).toEqual({ pin: 'GP6', carries: ['headlights'], upUs: 2000, downUs: 1000, travelMs: 500 });
+  });
+
+  test('a servo may not share the PWM slice of a dimmed lamp (GP2k with GP2k+1, GPIO n with n+16); the fix names a free pin', () => {
+    // GP3 shares slice 1 with the dimmed headlights on GP2; GP18 is the same slice, 16 higher.
+    for (const pin of ['GP3', 'GP18'])
+      expect(pods({ pin, carries: ['headlights'] }, { turnLeft: { pin: 'GP7', kind: 'blinker', currentMa: 6 } })).toEqual([
+        `cars.rps13.servos.pods.pin: ${pin} is on PWM slice 1 with dimmed lamp 'headlights' (GP2, 1000 Hz), and the two GPIOs of a slice (and GPIO n and n+16) run at one frequency, the servo's 50 Hz; move the servo to GP0 or make the lamp an on/off kind`,
+      ]);
+  });
+
+  test('a servo beside an on/off lamp on its slice is fine: that pin is no PWM output', () => {
+    expect(() => parseConfig({ cars: { rps13: car({ servos: { pods: { pin: 'GP5', carries: ['headlights'] } } }) } })).not.toThrow();
+  });
+
+  test("a servo's pin is its own, its lamps exist and ride on one servo, and its pulses are 0.5–2.5 ms and differ", () => {
+    expect(pods({ pin: 'GP4', carries: ['headlights', 'fog', 'headlights'], upUs: 3000, downUs: 400 }, {})).toEqual([
+      'cars.rps13.servos.pods.upUs: a servo pulse is 500–2500 µs',
+      'cars.rps13.servos.pods.downUs: a servo pulse is 500–2500 µs',
+      "cars.rps13.servos.pods.pin: GP4 is already used by lamp 'turnRight'; give the servo its own pin",
+      "cars.rps13.servos.pods.carries.1: 'fog' is not a lamp of this car; known lamps: headlights, turnLeft, turnRight",
+      "cars.rps13.servos.pods.carries.2: 'headlights' is listed twice; name each lamp once",
+    ]);
+    expect(pods({ pin: 'GP6', carries: ['headlights'], upUs: 1500, downUs: 1500 })).toEqual([
+      'cars.rps13.servos.pods.downUs: is the same pulse as upUs (1500 µs), so the servo would never move; give up and down different pulses',
+    ]);
+  });
+
+  test('a lamp rides on one servo, and a servo raises at least one lamp', () => {
+    const servos = {
+      left: { pin: 'GP6', carries: ['headlights'] },
+      right: { pin: 'GP7', carries: ['headlights'] },
+      none: { pin: 'GP8', carries: [] },
+    };
+    expect(problemsOf({ cars: { rps13: car({ servos }) } })).toEqual([
+      'cars.rps13.servos.none.carries: name the lamps the servo raises, e.g. ["headlights"]',
+      "cars.rps13.servos.right.carries.0: 'headlights' is already carried by servo 'left'; a lamp rides on one servo",
+    ]);
+  });
+
+  test("a servo's errors come with the rest of the car's, in one pass", () => {
+    const lamps = { ...car().lamps, headlights: { pin: 'GP23', kind: 'pwm' as const, currentMa: 10 } };
+    expect(problemsOf({ cars: { rps13: car({ lamps, servos: { pods: { pin: 'GP40', carries: ['headlamps'] } } }) } })).toEqual([
+      'cars.rps13.lamps.headlights.pin: GP23 is used by the Wi-Fi chip on Pico W; use GP0–GP22 or GP26–GP28',
+      'cars.rps13.servos.pods.pin: GP40 does not exist on the Pico W; use GP0–GP22 or GP26–GP28',
+      "cars.rps13.servos.pods.carries.0: 'headlamps' is not a lamp of this car; known lamps: headlights, turnLeft, turnRight",
+    ]);
   });
 });

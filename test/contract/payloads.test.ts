@@ -1,4 +1,13 @@
-import { encodePayload, lampCommandSchema, lampStateSchema, statusSchema, telemetrySchema } from '../../lib/contract';
+import {
+  encodePayload,
+  LIMITS,
+  lampCommandSchema,
+  lampEffectSchema,
+  lampSetSchema,
+  lampStateSchema,
+  statusSchema,
+  telemetrySchema,
+} from '../../lib/contract';
 
 describe('lamp command payload', () => {
   const valid = { mode: 'on', brightness: 40, id: '0b9c4c5e-7d0f-4f8e-9a51-2f4c7f1f6c2e', ts: 1_764_000_000_000 };
@@ -16,6 +25,8 @@ describe('lamp command payload', () => {
     ['an empty id', { ...valid, id: '' }],
     ['a missing timestamp', { mode: 'on', id: 'a' }],
     ['an extra field', { ...valid, colour: 'red' }],
+    ['a fade over the limit', { ...valid, transitionMs: LIMITS.transitionMaxMs + 1 }],
+    ['a negative fade', { ...valid, transitionMs: -1 }],
   ])('rejects %s', (_name, payload) => {
     expect(lampCommandSchema.safeParse(payload).success).toBe(false);
   });
@@ -25,6 +36,12 @@ describe('device payloads', () => {
   test('state carries the applied command id, or null before the first command', () => {
     expect(lampStateSchema.safeParse({ mode: 'off', brightness: 0, id: null, ts: 1 }).success).toBe(true);
     expect(lampStateSchema.safeParse({ mode: 'off', brightness: 0, ts: 1 }).success).toBe(false);
+  });
+
+  test("a lamp on a servo's pod reports where the pod is: down, moving or up", () => {
+    for (const pod of ['down', 'moving', 'up'])
+      expect(lampStateSchema.safeParse({ mode: 'on', brightness: 100, id: 'a', ts: 1, pod }).success).toBe(true);
+    expect(lampStateSchema.safeParse({ mode: 'on', brightness: 100, id: 'a', ts: 1, pod: 'half' }).success).toBe(false);
   });
 
   test('status is either online with firmware and address, or the offline last will', () => {
@@ -49,5 +66,33 @@ describe('encodePayload', () => {
   test('refuses a payload over 512 bytes, counting bytes not characters', () => {
     expect(() => encodePayload({ detail: 'x'.repeat(490) })).not.toThrow();
     expect(() => encodePayload({ detail: 'ライト'.repeat(60) })).toThrow(/^payload is \d+ bytes; the MQTT contract allows 512$/);
+  });
+});
+
+describe('lamp effect payload', () => {
+  const flash = { effect: 'flash', durationMs: 400, id: 'fx', ts: 1 };
+
+  test('a command may carry a fade of up to 5 s', () => {
+    expect(lampCommandSchema.safeParse({ mode: 'on', transitionMs: LIMITS.transitionMaxMs, id: 'a', ts: 1 }).success).toBe(true);
+  });
+
+  test('an effect names the flash or a sequence, and is one of the two things a set topic carries', () => {
+    expect(lampEffectSchema.parse(flash)).toEqual(flash);
+    expect(lampEffectSchema.safeParse({ effect: 'welcome', id: 'fx', ts: 1 }).success).toBe(true);
+    expect(lampSetSchema.safeParse(flash).success).toBe(true);
+    expect(lampSetSchema.safeParse({ mode: 'on', id: 'a', ts: 1 }).success).toBe(true);
+  });
+
+  test.each([
+    ['a flash longer than 5 s', { ...flash, durationMs: LIMITS.transitionMaxMs + 1 }],
+    ['a flash of no time', { ...flash, durationMs: 0 }],
+    ['an effect with a mode as well', { ...flash, mode: 'on' }],
+    ['an effect name that could not be a config name', { ...flash, effect: 'Welcome!' }],
+  ])('rejects %s', (_name, payload) => {
+    expect(lampSetSchema.safeParse(payload).success).toBe(false);
+  });
+
+  test('a state may say which effect plays on the lamp', () => {
+    expect(lampStateSchema.safeParse({ mode: 'off', brightness: 0, id: 'fx', ts: 1, effect: 'flash' }).success).toBe(true);
   });
 });

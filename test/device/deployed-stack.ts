@@ -1,8 +1,8 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeCertificateCommand, type IoTClient } from '@aws-sdk/client-iot';
+import { DescribeCertificateCommand, DescribeThingCommand, type IoTClient, ListThingPrincipalsCommand } from '@aws-sdk/client-iot';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { AwsClientStub } from 'aws-sdk-client-mock';
-import { carOutputKey, STACK_OUTPUTS } from '../../lib/contract/stack';
+import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/contract/stack';
 import type { TestCredentials } from './test-certificates';
 
 export interface DeployedStack {
@@ -19,8 +19,9 @@ export interface AwsStubs {
 }
 
 /**
- * Answers AWS as a deployed PlamoIot stack would: outputs for car rps13 (certificate mode "aws", with a
- * secret) and s30 (mode "csr", no secret), the secret's JSON, and an ACTIVE certificate.
+ * Answers AWS as a deployed PlamoIot stack would: the endpoint output; things rps13 (certificate mode "aws",
+ * its secret's ARN an attribute) and s30 (mode "csr", no secret), each with the certificate as principal; the
+ * secret's JSON, and an ACTIVE certificate.
  */
 export function mockDeployedStack({ cloudFormation, secretsManager, iot }: AwsStubs, stack: DeployedStack): void {
   const { endpoint, secretArn, certificateId, credentials } = stack;
@@ -32,13 +33,16 @@ export function mockDeployedStack({ cloudFormation, secretsManager, iot }: AwsSt
         CreationTime: new Date(),
         Outputs: [
           { OutputKey: STACK_OUTPUTS.iotEndpoint, OutputValue: endpoint },
-          { OutputKey: carOutputKey('rps13', 'CertificateSecretArn'), OutputValue: secretArn },
-          { OutputKey: carOutputKey('rps13', 'CertificateId'), OutputValue: certificateId },
-          { OutputKey: carOutputKey('s30', 'CertificateId'), OutputValue: certificateId },
+          { OutputKey: 'ApiUrl', OutputValue: 'https://abc.execute-api.eu-west-1.amazonaws.com' },
         ],
       },
     ],
   });
+  iot
+    .on(DescribeThingCommand, { thingName: 'rps13' })
+    .resolves({ thingName: 'rps13', attributes: { [THING_ATTRIBUTES.certificateSecretArn]: secretArn } });
+  iot.on(DescribeThingCommand, { thingName: 's30' }).resolves({ thingName: 's30', attributes: {} });
+  iot.on(ListThingPrincipalsCommand).resolves({ principals: [`arn:aws:iot:eu-west-1:123456789012:cert/${certificateId}`] });
   secretsManager.on(GetSecretValueCommand).resolves({
     SecretString: JSON.stringify({
       certificateId,

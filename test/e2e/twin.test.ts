@@ -101,6 +101,41 @@ test('hazard makes both blinkers flash in phase', async () => {
   }
 });
 
+test('a passing flash through the twin: full for its ms on the board clock, then back to the state the lamp was in', async () => {
+  const car = twin.cars.get('carA')!;
+  const base = await api('PUT', '/cars/carA/lamps/headlights', { mode: 'on', brightness: 30 });
+  await eventually(
+    async () => (await carView('carA')).lamps.headlights,
+    (view) => view.pending === false && view.reported?.brightness === 30,
+  );
+  const dim = car.pinLevel('headlights') ?? 0;
+  expect(dim).toBeGreaterThan(0);
+  const edges: PinEdge[] = [];
+  const stop = car.onPinChange((edge) => {
+    if (edge.lamp === 'headlights') edges.push(edge);
+  });
+  const { status, body } = await api('POST', '/cars/carA/effects/flash', { lamps: 'headlights', durationMs: 300 });
+  expect(status).toBe(202);
+  await eventually(
+    () => edges.length,
+    (count) => count >= 2,
+  );
+  stop();
+  expect(edges.map((edge) => edge.level)).toEqual([1, dim]);
+  // Never cut short: as long as asked on the board's clock (less the moment the first write takes to reach the
+  // pin, in real time here). How much longer depends on how busy this machine is, so it is not asserted here;
+  // the exact timing is checked on the virtual clock in test/firmware/effects.test.ts.
+  expect(edges[1].at - edges[0].at).toBeGreaterThanOrEqual(295);
+  const after = await eventually(
+    async () => (await carView('carA')).lamps.headlights,
+    (view) => view.reported?.id === base.body.id,
+  );
+  // The flash was not retained: the command a power-up restores is still the lamp's own.
+  expect(after.desired).toMatchObject({ mode: 'on', brightness: 30, id: base.body.id });
+  expect(after.reported).not.toHaveProperty('effect');
+  expect(body.lamps).toEqual({ headlights: { effect: 'flash', durationMs: 300 } });
+});
+
 test('power cut: a killed car goes offline through its last will, and a restarted "restore" car restores its lamps', async () => {
   await api('PUT', '/cars/carA/lamps/headlights', { mode: 'on', brightness: 60 });
   await eventually(

@@ -1,3 +1,4 @@
+import { LAMP_TRAITS } from '../../lib/config';
 import { carTopics, LIMITS, otaPathProblem } from '../../lib/contract';
 import { VirtualClock, VirtualPico, ScriptedBroker } from '../../lib/sim/pico';
 import {
@@ -60,10 +61,64 @@ describe('config.py generator', () => {
     expect(text).not.toContain('"cars/');
   });
 
-  test('lists lamps with GPIO number, kind, default brightness and tail level', () => {
+  test("lists lamps with GPIO number, their kind's PWM frequency (None: on/off), default brightness, tail level and fade", () => {
     const text = renderConfigPy(testConfig(), CAR, OPTIONS);
-    expect(text).toContain('("headlights", 2, "pwm", 100, None),');
-    expect(text).toContain('("brake", 5, "pwm", 100, 20),');
+    expect(text).toContain(`("headlights", 2, ${LAMP_TRAITS.pwm.pwmHz}, 100, None, 0),`);
+    expect(text).toContain(`("brake", 5, ${LAMP_TRAITS.pwm.pwmHz}, 100, 20, 0),`);
+    expect(text).toContain('("turnLeft", 3, None, 100, None, 0),');
+  });
+
+  test('a servo and a sequence become rows the firmware reads: pulses in ns, lamp indices, per-lamp tracks', async () => {
+    const config = testConfig((input) => {
+      input.cars.rps13.servos = { pods: { pin: 'GP6', carries: ['headlights'], upUs: 2100, downUs: 900, travelMs: 450 } };
+      input.cars.rps13.effects = {
+        welcome: [
+          { ms: 300, lamps: { hazard: 'on' } },
+          { ms: 200, lamps: { hazard: 'off', headlights: { mode: 'on', brightness: 30 } } },
+        ],
+      };
+    });
+    const files = new Map([['config.py', renderConfigPy(config, CAR, OPTIONS)]]);
+    const result = await python(
+      files,
+      'import config\nresult = [config.SERVOS, config.SERVO_HZ, config.EFFECTS, config.EFFECT_FLASH, config.POD_UP]',
+    );
+    expect(result).toEqual([
+      [['pods', 6, 2_100_000, 900_000, 450, [0]]],
+      50,
+      [
+        [
+          'welcome',
+          500,
+          [
+            [
+              1,
+              [
+                [0, 100],
+                [300, 0],
+              ],
+            ],
+            [
+              2,
+              [
+                [0, 100],
+                [300, 0],
+              ],
+            ],
+            [0, [[300, 30]]],
+          ],
+        ],
+      ],
+      'flash',
+      'up',
+    ]);
+  });
+
+  test('a car without servos gets no servo settings, only an empty SERVOS', () => {
+    const text = renderConfigPy(testConfig(), CAR, OPTIONS);
+    expect(text).toContain('SERVOS = ()');
+    expect(text).not.toContain('SERVO_HZ');
+    expect(text).not.toContain('POD_UP');
   });
 
   test('writes blink rate, powerOn, keepalive, endpoint, port, certificate files and the package version', () => {

@@ -11,6 +11,7 @@ describe('malformed input is ignored, reported on events, and never crashes the 
   });
 
   const set = (lamp = 'headlights') => b.topics.lampSet(lamp);
+  const effect = (fields: Record<string, unknown>) => JSON.stringify({ id: 'fx', ts: 1, ...fields });
   const cases: [string, () => void, string][] = [
     ['invalid JSON', () => b.broker.send(set(), '{"mode":"on",'), 'invalid_json'],
     ['not UTF-8', () => b.broker.send(set(), Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), 'invalid_json'],
@@ -24,6 +25,13 @@ describe('malformed input is ignored, reported on events, and never crashes the 
     ['brightness as a boolean', () => b.broker.send(set(), command('on', { brightness: true })), 'bad_brightness'],
     ['brightness as a fraction', () => b.broker.send(set(), command('on', { brightness: 50.5 })), 'bad_brightness'],
     ['a missing id', () => b.broker.send(set(), JSON.stringify({ mode: 'on', ts: 1 })), 'bad_id'],
+    ['a fade as a string', () => b.broker.send(set(), command('on', { transitionMs: '300' })), 'bad_transition'],
+    ['an effect the car does not know', () => b.broker.send(set(), effect({ effect: 'sparkle' })), 'unknown_effect'],
+    ['an effect name that is not a string', () => b.broker.send(set(), effect({ effect: 7 })), 'unknown_field'],
+    ['a flash without its length', () => b.broker.send(set(), effect({ effect: 'flash' })), 'bad_duration'],
+    ['a flash of a fractional length', () => b.broker.send(set(), effect({ effect: 'flash', durationMs: 2.5 })), 'bad_duration'],
+    ['an effect with a mode', () => b.broker.send(set(), effect({ effect: 'flash', durationMs: 100, mode: 'on' })), 'unknown_field'],
+    ['an effect without an id', () => b.broker.send(set(), JSON.stringify({ effect: 'flash', durationMs: 100, ts: 1 })), 'bad_id'],
     ['an id over 36 characters', () => b.broker.send(set(), command('on', { id: 'x'.repeat(37) })), 'bad_id'],
     ['a negative ts', () => b.broker.send(set(), command('on', { ts: -5 })), 'bad_ts'],
     ['a payload over 512 bytes', () => b.broker.send(set(), command('on', { id: 'big', pad: 'p'.repeat(600) })), 'payload_too_large'],

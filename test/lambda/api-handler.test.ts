@@ -3,7 +3,7 @@ import { IoTDataPlaneClient, PublishCommand, ThrottlingException } from '@aws-sd
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { stageApiConfig } from '../../lib/cloud/lamp-api';
-import { carTopics, lampCommandSchema } from '../../lib/contract';
+import { carTopics, lampCommandSchema, lampEffectSchema } from '../../lib/contract';
 import { testConfig } from '../api/fixtures';
 import { apiEvent } from './events';
 
@@ -105,6 +105,20 @@ describe('lamp API Lambda: routes', () => {
     expect(published).toMatchObject({ topic: topics('rps13').lampSet('brake'), qos: 1, retain: true });
     expect(published.payload).toEqual({ mode: 'on', brightness: 20, id: json.id, ts: expect.any(Number) });
     expect(lampCommandSchema.parse(published.payload).id).toHaveLength(36);
+  });
+
+  test('an effect publishes to each of its lamps with QoS 1, never retained, so the retained state stays the one to restore', async () => {
+    const { statusCode, json } = await call('POST', '/api/cars/rps13/effects/welcome', {});
+    expect(statusCode).toBe(202);
+    expect(publishes().map(({ topic, qos, retain, payload }) => [topic, qos, retain, payload])).toEqual(
+      ['turnLeft', 'turnRight', 'headlights'].map((lamp) => [
+        topics('rps13').lampSet(lamp),
+        1,
+        false,
+        { effect: 'welcome', id: json.id, ts: expect.any(Number) },
+      ]),
+    );
+    for (const { payload } of publishes()) expect(lampEffectSchema.safeParse(payload).success).toBe(true);
   });
 
   test('PUT on a group publishes once per lamp of the group', async () => {

@@ -11,8 +11,9 @@ import {
 import { GetSecretValueCommand, PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { type CertificateDeps, onCertificateEvent } from '../../lambda/certificate-provider/certificates';
-import type { CertificateEvent } from '../../lambda/certificate-provider/event';
+import { type CertificateDeps, completeCertificateDelete, onCertificateEvent } from '../../lambda/certificate-provider/certificates';
+import { DELETE_WAIT_BOUND_MS } from '../../lambda/certificate-provider/deletion';
+import type { CertificateEvent, CertificateResponse, DeleteCompletionEvent } from '../../lambda/certificate-provider/event';
 import { handler } from '../../lambda/certificate-provider/index';
 import { certificateSecretSchema } from '../../lib/contract/certificate-secret';
 
@@ -59,14 +60,41 @@ const deleteEvent = (physicalId: string) => ({
 
 /** Every SDK call in order, across both clients. */
 let calls: string[];
-let sleeps: number[];
+/** The virtual clock the handler reads, in epoch ms. */
+let clock: number;
+/** How many times the framework's isComplete was polled in vain during the last `run`. */
+let polls: number;
+const START = Date.UTC(2026, 0, 1);
+/** The Provider framework's query interval (DELETION_POLL). */
+const POLL_MS = 10_000;
 const deps = (): CertificateDeps => ({
   iot: new IoTClient({}),
   secrets: new SecretsManagerClient({}),
   log: { info: () => undefined, warn: () => undefined },
-  sleep: async (ms) => void sleeps.push(ms),
+  now: () => clock,
 });
-const run = (event: object) => onCertificateEvent(event as CertificateEvent, deps());
+
+/**
+ * What the Provider framework does with one request: onEvent, then, for a deletion that has to wait,
+ * isComplete every POLL_MS with the onEvent answer merged into the event, until it is complete or fails.
+ */
+async function run(event: object): Promise<CertificateResponse> {
+  const response = await onCertificateEvent(event as CertificateEvent, deps());
+  polls = 0;
+  if ((event as { RequestType: string }).RequestType !== 'Delete' || !response.Data || !('DeleteRequestedAt' in response.Data)) {
+    return response;
+  }
+  const completion = { ...event, ...response } as DeleteCompletionEvent;
+  while (!(await completeCertificateDelete(completion, deps())).IsComplete) {
+    polls++;
+    clock += POLL_MS;
+  }
+  return response;
+}
+const started = () => ({ DeleteRequestedAt: String(START) });
+
+/** The thing's principals as AWS IoT lists them; DetachThingPrincipal takes one out. */
+let thingPrincipals: string[];
 
 function notFound(message = 'not found'): Error {
   return Object.assign(new Error(message), { name: 'ResourceNotFoundException' });
@@ -76,7 +104,9 @@ beforeEach(() => {
   iot.reset();
   secrets.reset();
   calls = [];
-  sleeps = [];
+  clock = START;
+  // The car's thing has its original certificate attached; rotations attach others (see stored()).
+  thingPrincipals = [arnOf(OLD_ID)];
   const record =
     <T>(name: string, result: T) =>
     (input: Record<string, unknown>) => {
@@ -96,10 +126,16 @@ beforeEach(() => {
     calls.push('DescribeCertificate');
     return { certificateDescription: { certificateId: input.certificateId, certificateArn: arnOf(input.certificateId), status: 'ACTIVE' } };
   });
-  iot.on(DetachThingPrincipalCommand).callsFake(record('DetachThingPrincipal', {}));
+  iot.on(DetachThingPrincipalCommand).callsFake((input) => {
+    calls.push('DetachThingPrincipal');
+    thingPrincipals = thingPrincipals.filter((arn) => arn !== input.principal);
+    return {};
+  });
   iot.on(DeleteCertificateCommand).callsFake(record('DeleteCertificate', {}));
-  // The car's thing has its original certificate attached; rotations attach others (see stored()).
-  iot.on(ListThingPrincipalsCommand).callsFake(record('ListThingPrincipals', { principals: [arnOf(OLD_ID)] }));
+  iot.on(ListThingPrincipalsCommand).callsFake(() => {
+    calls.push('ListThingPrincipals');
+    return { principals: [...thingPrincipals] };
+  });
   secrets.on(GetSecretValueCommand).callsFake(record('GetSecretValue', { SecretString: 'generated-placeholder-password' }));
   secrets.on(PutSecretValueCommand).callsFake(record('PutSecretValue', { VersionId: 'v2' }));
 });
@@ -340,7 +376,7 @@ describe("delete: only the car's own certificate", () => {
       .on(ListThingPrincipalsCommand)
       .resolvesOnce({ principals: [arnOf(FOREIGN_ID)], nextToken: 'page-2' })
       .resolvesOnce({ principals: [arnOf(OLD_ID)] })
-      .resolves({ principals: [arnOf(OLD_ID)] });
+      .resolves({ principals: [] });
     await run(deleteEvent(OLD_ID));
     expect(iot).toHaveReceivedCommandWith(ListThingPrincipalsCommand, { thingName: 'rps13', nextToken: 'page-2' });
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
@@ -348,8 +384,8 @@ describe("delete: only the car's own certificate", () => {
 });
 
 describe('delete', () => {
-  test('deactivates, detaches from the thing, then deletes', async () => {
-    expect(await run(deleteEvent(OLD_ID))).toEqual({ PhysicalResourceId: OLD_ID });
+  test('deactivates, detaches from the thing, then deletes once the thing no longer lists it', async () => {
+    expect(await run(deleteEvent(OLD_ID))).toEqual({ PhysicalResourceId: OLD_ID, Data: started() });
     expect(calls).toEqual([
       'GetSecretValue',
       'ListThingPrincipals',
@@ -357,8 +393,11 @@ describe('delete', () => {
       'DescribeCertificate',
       'ListThingPrincipals',
       'DetachThingPrincipal',
+      // isComplete
+      'ListThingPrincipals',
       'DeleteCertificate',
     ]);
+    expect(polls).toBe(0);
     expect(iot).toHaveReceivedCommandWith(DetachThingPrincipalCommand, { thingName: 'rps13', principal: arnOf(OLD_ID) });
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
   });
@@ -375,7 +414,7 @@ describe('delete', () => {
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID, forceDelete: true });
   });
 
-  test('a certificate that is already gone counts as deleted', async () => {
+  test('a certificate that is already gone counts as deleted, with nothing left to wait for', async () => {
     iot.on(UpdateCertificateCommand).rejects(notFound());
     await expect(run(deleteEvent(OLD_ID))).resolves.toEqual({ PhysicalResourceId: OLD_ID });
     expect(iot).not.toHaveReceivedCommand(DeleteCertificateCommand);
@@ -383,27 +422,52 @@ describe('delete', () => {
 
   test('a certificate that disappears between the steps counts as deleted', async () => {
     iot.on(DeleteCertificateCommand).rejects(notFound());
-    await expect(run(deleteEvent(OLD_ID))).resolves.toEqual({ PhysicalResourceId: OLD_ID });
+    await expect(run(deleteEvent(OLD_ID))).resolves.toEqual({ PhysicalResourceId: OLD_ID, Data: started() });
+    expect(polls).toBe(0);
   });
 
   test('a thing that is already gone does not stop the deletion', async () => {
-    iot.on(DetachThingPrincipalCommand).rejects(notFound());
+    iot.on(DetachThingPrincipalCommand).callsFake(() => {
+      // Deleted between the listing and the detachment: from now on AWS IoT does not know it.
+      iot.on(ListThingPrincipalsCommand).rejects(notFound());
+      throw notFound();
+    });
     await run(deleteEvent(OLD_ID));
     expect(iot).toHaveReceivedCommandWith(DeleteCertificateCommand, { certificateId: OLD_ID });
   });
 
-  test('retries while the detachment propagates, backing off', async () => {
+  test('waits while the thing still lists the certificate after the detachment, then deletes it', async () => {
+    // AWS IoT: "it might take several seconds for the detachment to propagate" (DetachThingPrincipal).
+    // Listed to the ownership check, to the detachment and to two polls after it.
+    let listings = 4;
+    iot.on(ListThingPrincipalsCommand).callsFake(() => ({ principals: listings-- > 0 ? [arnOf(OLD_ID)] : [] }));
+    await run(deleteEvent(OLD_ID));
+    expect(iot).toHaveReceivedCommandTimes(DetachThingPrincipalCommand, 1);
+    expect(polls).toBe(2);
+    expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 1);
+  });
+
+  test('retries DeleteCertificate on DeleteConflictException at each poll until AWS IoT agrees', async () => {
     const conflict = Object.assign(new Error('attached'), { name: 'DeleteConflictException' });
     iot.on(DeleteCertificateCommand).rejectsOnce(conflict).rejectsOnce(conflict).resolves({});
     await run(deleteEvent(OLD_ID));
     expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 3);
-    expect(sleeps).toEqual([1000, 2000]);
+    expect(polls).toBe(2);
   });
 
-  test('gives up with the conflict after six attempts', async () => {
+  test('gives up after its bound with a message that says what still holds the certificate and what to do', async () => {
     iot.on(DeleteCertificateCommand).rejects(Object.assign(new Error('still attached'), { name: 'DeleteConflictException' }));
-    await expect(run(deleteEvent(OLD_ID))).rejects.toThrow('still attached');
-    expect(iot).toHaveReceivedCommandTimes(DeleteCertificateCommand, 6);
+    await expect(run(deleteEvent(OLD_ID))).rejects.toThrow(
+      `certificate ${OLD_ID} could not be deleted within 8 minutes of its detachment: AWS IoT still refuses: DeleteConflictException: still attached. ` +
+        'Detach and delete it in the AWS IoT console, then run the deployment or cdk destroy again; a resource already gone counts as deleted.',
+    );
+    expect(polls).toBe(DELETE_WAIT_BOUND_MS / POLL_MS);
+  });
+
+  test('any other error of DeleteCertificate fails the deletion at once', async () => {
+    iot.on(DeleteCertificateCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    await expect(run(deleteEvent(OLD_ID))).rejects.toThrow('denied');
+    expect(polls).toBe(0);
   });
 
   test('a revoked certificate, which cannot become inactive, is still deleted', async () => {

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { carTopics } from '../../lib/contract';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from '../../lib/sim/broker';
@@ -175,11 +176,13 @@ test('a taken port is reported with the option that picks another', async () => 
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
   try {
-    const starting = startLocalBroker({ config, pki, port });
+    const starting = startLocalBroker({ config, pki, port, retainedFile: join(pki.dir, 'port-taken.jsonl') });
     await expect(starting).rejects.toBeInstanceOf(PortInUseError);
     await expect(starting).rejects.toThrow(
       `port ${port} on 127.0.0.1 is already in use; stop the program holding it or choose another port with --mqtt-port`,
     );
+    // The store it opened was closed again, so the next start on that file is not refused as busy.
+    await (await startLocalBroker({ config, pki, port: 0, retainedFile: join(pki.dir, 'port-taken.jsonl') })).close();
   } finally {
     await new Promise<void>((resolve) => holder.close(() => resolve()));
   }

@@ -6,6 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { generateToken } from '../../lib/api';
 import { carTopics, deviceSubscriptions } from '../../lib/contract';
 import { PortInUseError } from '../../lib/sim/listen';
+import { RetainedStoreBusyError } from '../../lib/sim/aws-iot/retained-store';
 import { InvalidTokenError, startTwin, type Twin } from '../../lib/sim/twin';
 import { connectAs, nextMessage, temporaryPki, twoCarConfig } from './support';
 
@@ -139,12 +140,14 @@ test('a malformed PLAMO_TOKEN is refused before anything starts', async () => {
 
 test('a fixed token is the one the API accepts', async () => {
   const token = generateToken();
-  const fixed = await startTwin({ config, token, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  const own = await temporaryPki([]);
+  const fixed = await startTwin({ config, token, httpPort: 0, mqttPort: 0, pkiDir: own.dir });
   try {
     const response = await fetch(`${fixed.url}/api/cars`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
   } finally {
     await fixed.close();
+    own.remove();
   }
 });
 
@@ -152,25 +155,46 @@ test('a taken HTTP port is reported with --port, and the broker started before i
   const holder = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const port = (holder.address() as { port: number }).port;
+  const own = await temporaryPki([]);
   try {
-    const starting = startTwin({ config, httpPort: port, mqttPort: 0, pkiDir: pkiDir.dir });
+    const starting = startTwin({ config, httpPort: port, mqttPort: 0, pkiDir: own.dir });
     await expect(starting).rejects.toBeInstanceOf(PortInUseError);
     await expect(starting).rejects.toThrow(`choose another port with --port`);
+    // Closed again: the folder's retained store is free for the next start.
+    await (await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: own.dir })).close();
   } finally {
     await new Promise<void>((resolve) => holder.close(() => resolve()));
+    own.remove();
   }
 });
 
 test('the token is kept in the certificate folder (mode 0600), so the next start accepts the same one', async () => {
-  const file = join(pkiDir.dir, 'token');
-  expect(readFileSync(file, 'utf8').trim()).toBe(twin.token);
-  expect(statSync(file).mode & 0o777).toBe(0o600);
-  const again = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  const own = await temporaryPki([]);
   try {
-    expect(again.token).toBe(twin.token);
-  } finally {
+    const first = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: own.dir });
+    await first.close();
+    const file = join(own.dir, 'token');
+    expect(readFileSync(file, 'utf8').trim()).toBe(first.token);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const again = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: own.dir });
     await again.close();
+    expect(again.token).toBe(first.token);
+  } finally {
+    own.remove();
   }
+});
+
+test('a second twin on a folder another running twin keeps is refused, and the running one keeps its retained messages', async () => {
+  const starting = startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  await expect(starting).rejects.toBeInstanceOf(RetainedStoreBusyError);
+  await expect(starting).rejects.toThrow(`(process ${process.pid}); stop that one first`);
+  const car = await fakeCar();
+  await car.publishAsync(topics.lampState('turnLeft'), '{"mode":"off","brightness":0,"id":"after","ts":2}', { qos: 1, retain: true });
+  const logged = readFileSync(join(pkiDir.dir, 'retained.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => Buffer.from(JSON.parse(line).payload, 'base64').toString());
+  expect(logged).toContain('{"mode":"off","brightness":0,"id":"after","ts":2}');
 });
 
 /** Reads server-sent events from /api/live until `accept` takes one; the stream is closed after. */
@@ -213,11 +237,42 @@ test('GET /api/live needs the token', async () => {
 });
 
 test('with live updates off there is no stream, so the page polls as it does in AWS', async () => {
-  const polling = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir, liveUpdates: false });
+  const own = await temporaryPki([]);
+  const polling = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: own.dir, liveUpdates: false });
   try {
     const response = await fetch(`${polling.url}/api/live`, { headers: { authorization: `Bearer ${polling.token}` } });
     expect(response.status).toBe(404);
   } finally {
     await polling.close();
+    own.remove();
   }
+});
+
+test('a restarted twin shows what the cars left retained, at the time it arrived, as the DynamoDB store would', async () => {
+  const lampCount = Object.keys(config.cars.carA.lamps).length;
+  const car = await fakeCar();
+  const published = Date.now();
+  await car.publishAsync(topics.lampState('headlights'), JSON.stringify({ mode: 'on', brightness: 100, id: 'kept', ts: 1 }), {
+    qos: 1,
+    retain: true,
+  });
+  const record = await eventually(
+    () => twin.store.readCar('carA', lampCount),
+    (read) => read.lampStates.has('headlights'),
+  );
+  const storedAt = record.lampStates.get('headlights')?.at ?? Number.NaN;
+  await car.endAsync(true);
+  clients.splice(clients.indexOf(car), 1);
+  await twin.close();
+
+  twin = await startTwin({ config, httpPort: 0, mqttPort: 0, pkiDir: pkiDir.dir });
+  const restored = await twin.store.readCar('carA', lampCount);
+  const state = restored.lampStates.get('headlights');
+  expect(state?.text).toContain('"id":"kept"');
+  // When the broker took it: after the publish began, no later than when the store first saw it routed.
+  expect(state?.at).toBeGreaterThanOrEqual(published);
+  expect(state?.at).toBeLessThanOrEqual(storedAt);
+  // The last will the broker sent when the fake car dropped: the car reads as offline, not as never seen.
+  expect(JSON.parse(restored.status?.text ?? 'null')).toEqual({ online: false });
+  expect(restored.events).toEqual([]);
 });

@@ -147,7 +147,13 @@ export function installIotCoreRules(aedes: Aedes, options: IotCoreRulesOptions):
       return done(new Error(`${who} ${problem}`));
     }
     // On disk before aedes sends the PUBACK, so an acknowledged retained message outlives a kill.
-    if (packet.retain) store.put({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos === 0 ? 0 : 1 });
+    if (packet.retain)
+      store.put({
+        topic: packet.topic,
+        payload: Buffer.from(packet.payload),
+        qos: packet.qos === 0 ? 0 : 1,
+        lastModified: Date.now(),
+      });
     done(null);
     // After the PUBACK is due, as AWS answers a request only once it has taken it.
     const service = serviceFor(packet.topic);

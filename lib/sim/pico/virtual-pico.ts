@@ -300,7 +300,7 @@ export class VirtualPico {
       pin_mode: (pin: string, mode: 'out' | 'pwm') => pins.setMode(pin, mode),
       pin_write: (pin: string, level: number) => pins.write(pin, level),
       pwm_freq: (pin: string, hz: number) => pins.setFreq(pin, hz),
-      pwm_duty: (pin: string, duty: number) => pins.setDuty(pin, duty),
+      pwm_duty: (pin: string, duty: number, pulseNs: number) => pins.setDuty(pin, duty, pulseNs),
       wdt_start: (timeoutMs: number) => {
         this.wdtTimeoutMs = timeoutMs;
         this.lastFeed = clock.now();

@@ -45,7 +45,8 @@ class Pin:
 
 
 class PWM:
-    def __init__(self, pin, *, freq=None, duty_u16=None):
+    # A pulse width (duty_ns, for a servo) is reported as its share of the period, like duty_u16.
+    def __init__(self, pin, *, freq=None, duty_u16=None, duty_ns=None):
         self._id = pin._id
         self._freq = 0
         self._duty = 0
@@ -53,6 +54,8 @@ class PWM:
             self.freq(freq)
         if duty_u16 is not None:
             self.duty_u16(duty_u16)
+        if duty_ns is not None:
+            self.duty_ns(duty_ns)
 
     def freq(self, value=None):
         if value is None:
@@ -64,6 +67,13 @@ class PWM:
             return self._duty
         self._duty = value
         _report("pwm", self._id, value)
+
+    def duty_ns(self, value=None):
+        if value is None:
+            return self._duty * 1000000000 // 65535 // self._freq
+        if value * self._freq > 1000000000:
+            raise ValueError("duty larger than period")
+        self.duty_u16(value * self._freq * 65535 // 1000000000)
 
     def deinit(self):
         pass

@@ -1,12 +1,12 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import type { MqttClient } from 'mqtt';
 import { createApp } from '../../../lib/cloud/app';
-import { carTopics } from '../../../lib/contract';
+import { carTopics, otaSubscriptions, otaTopics } from '../../../lib/contract';
 import type { PolicyDocumentJson } from '../../../lib/sim/aws-iot/policy-evaluator';
 import { isAuthorized, type MqttOperation } from '../../../lib/sim/aws-iot/principals';
 import { type LocalBroker, startLocalBroker } from '../../../lib/sim/broker';
 import { testConfig } from '../../api/fixtures';
-import { iotPoliciesByThing, iotStatementsOfFunctionRole } from '../../support/template-policies';
+import { iotPoliciesByThing, iotStatementsOfFunctionRole, namedIotPolicies } from '../../support/template-policies';
 import { connectAs, temporaryPki } from '../support';
 
 /**
@@ -33,10 +33,22 @@ function rows(): Row[] {
     return [t.lampSet(lamp), t.lampState(lamp), t.lampState('noSuchLamp'), t.status, t.telemetry, t.events, `${t.lampState(lamp)}/deeper`];
   });
   topics.push(`$aws/things/${carIds[0]}/shadow/update`);
+  // Update requests: each car's own job queue, update report and stream, and a job id that is no update's.
+  for (const car of carIds) {
+    const ota = otaTopics(car);
+    topics.push(ota.nextGet, ota.jobUpdate('plamo-ota-1'), `$aws/things/${car}/jobs/other-1/update`, ota.streamGet);
+  }
   const filters = carIds.flatMap((car) => {
     const t = carTopics(config.topicRoot, car);
     const lamp = Object.keys(config.cars[car].lamps)[0];
-    return [t.lampSet(lamp), t.lampSet('+'), t.lampState('+'), `${config.topicRoot}/${car}/#`];
+    return [
+      t.lampSet(lamp),
+      t.lampSet('+'),
+      t.lampState('+'),
+      `${config.topicRoot}/${car}/#`,
+      ...otaSubscriptions(car),
+      `$aws/things/${car}/jobs/#`,
+    ];
   });
   const identities = [...carIds, API];
   const table: Row[] = [];
@@ -59,7 +71,11 @@ let templateDocuments: Map<Identity, PolicyDocumentJson[]>;
 beforeAll(async () => {
   const { stack } = createApp(config);
   const template = Template.fromStack(stack);
-  templateDocuments = iotPoliciesByThing(template);
+  // Each car's thing and policies are in the nested stack of its car group.
+  // The update policy all cars share is in the parent, attached by name from each car's nested stack.
+  const shared = namedIotPolicies(template);
+  templateDocuments = new Map(stack.carGroups.flatMap((group) => [...iotPoliciesByThing(Template.fromStack(group), shared)]));
+  expect([...templateDocuments.keys()].sort()).toEqual([...carIds].sort());
   templateDocuments.set(API, [iotStatementsOfFunctionRole(template, 'IOT_DATA_ENDPOINT')]);
   pki = await temporaryPki(carIds);
   broker = await startLocalBroker({ config, pki, port: 0 });

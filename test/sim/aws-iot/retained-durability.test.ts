@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { carTopics } from '../../../lib/contract';
-import { RetainedStore } from '../../../lib/sim/aws-iot/retained-store';
+import { RetainedStore, RetainedStoreBusyError } from '../../../lib/sim/aws-iot/retained-store';
 import { RETAINED_FILE, startLocalBroker } from '../../../lib/sim/broker';
 import { testConfig } from '../../api/fixtures';
 import { connectAs, nextMessage, temporaryPki } from '../support';
@@ -102,10 +102,59 @@ test('the next start hands the kept retained messages to exact subscriptions', a
 test('a log line cut short by a kill is ignored and the lines before it are kept', () => {
   const file = join(pki.dir, 'torn.jsonl');
   const store = RetainedStore.open(file);
-  store.put({ topic: 'a', payload: Buffer.from('1'), qos: 1 });
+  store.put({ topic: 'a', payload: Buffer.from('1'), qos: 1, lastModified: 1 });
   store.close();
   require('node:fs').appendFileSync(file, '{"topic":"a","payl');
   const reopened = RetainedStore.open(file);
   expect(reopened.get('a')?.payload.toString()).toBe('1');
   reopened.close();
+});
+
+test('each message keeps the time the broker took it across a reopen; a line from before times were kept reads as the reopening time', () => {
+  const file = join(pki.dir, 'times.jsonl');
+  const store = RetainedStore.open(file);
+  store.put({ topic: 'a', payload: Buffer.from('1'), qos: 1, lastModified: 1_700_000_000_000 });
+  store.close();
+  require('node:fs').appendFileSync(file, `${JSON.stringify({ topic: 'b', payload: Buffer.from('2').toString('base64'), qos: 0 })}\n`);
+  const before = Date.now();
+  const reopened = RetainedStore.open(file);
+  expect(reopened.get('a')?.lastModified).toBe(1_700_000_000_000);
+  expect(reopened.get('b')?.lastModified).toBeGreaterThanOrEqual(before);
+  expect(
+    reopened
+      .all()
+      .map((message) => message.topic)
+      .sort(),
+  ).toEqual(['a', 'b']);
+  reopened.close();
+});
+
+test('a log has one owner: a second open is refused while the first is open, and allowed once it is closed', () => {
+  const file = join(pki.dir, 'owned.jsonl');
+  const first = RetainedStore.open(file);
+  expect(() => RetainedStore.open(file)).toThrow(RetainedStoreBusyError);
+  expect(() => RetainedStore.open(file)).toThrow(`in use by another running twin (process ${process.pid})`);
+  first.put({ topic: 'a', payload: Buffer.from('1'), qos: 1, lastModified: 1 });
+  first.close();
+  const second = RetainedStore.open(file);
+  expect(second.get('a')?.payload.toString()).toBe('1');
+  second.close();
+});
+
+test('a lock left by a killed process is taken over, and the messages it kept are there', async () => {
+  const { child, port } = await startBrokerProcess();
+  const client = await connectAs(port, pki.ca.pem, pki.cars[car], car, { reconnectPeriod: 0 });
+  client.on('error', () => {});
+  await client.publishAsync(topics.lampState(lamps[0]), '{"mode":"on","id":"before-kill","ts":1}', { qos: 1, retain: true });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  await client.endAsync(true);
+  expect(() => require('node:fs').statSync(join(pki.dir, `${RETAINED_FILE}.lock`))).not.toThrow();
+  const store = RetainedStore.open(join(pki.dir, RETAINED_FILE));
+  try {
+    expect(store.get(topics.lampState(lamps[0]))?.payload.toString()).toContain('before-kill');
+  } finally {
+    store.close();
+  }
 });

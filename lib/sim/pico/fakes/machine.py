@@ -42,33 +42,95 @@ class Pin:
         return self.value(value)
 
 
+# RP2040 datasheet 4.5.2: 8 slices of two channels; GPIO n drives slice (n >> 1) & 7, channel n & 1, so GPIO n
+# and n+16 are the same channel and put out the same signal. A slice's divider (in 16ths) and TOP are shared
+# by both its channels: a frequency set through one pin is the frequency of every pin on the slice.
+# _slices[s] = [divider, TOP] (reset values: 1.0, 0xffff); _chans[slice * 2 + channel] = [how the duty
+# was last set (1: duty_u16, 2: duty_ns, 0: not yet), its value, the compare level in counts, the GPIOs routed
+# to it]. Few names on purpose: the stand-in's interned names share the heap's pools with the firmware's.
+_slices = [[16, 0xFFFF] for _ in range(8)]
+_chans = [[0, 0, 0, []] for _ in range(16)]
+
+
 class PWM:
-    def __init__(self, pin, *, freq=None, duty_u16=None):
+    # Follows ports/rp2/machine_pwm.c: freq() picks the divider and TOP, duty_u16() and duty_ns() set the
+    # channel's compare level from them, a new frequency re-applies both channels' duties, and the same
+    # ValueErrors are raised for what the hardware cannot do (the system clock is 125 MHz, as freq() says).
+    def __init__(self, pin, *, freq=None, duty_u16=None, duty_ns=None):
         self._id = pin._id
-        self._freq = 0
-        self._duty = 0
+        n = int(self._id)
+        self._i = ((n >> 1) & 7) * 2 + (n & 1)
+        if self._id not in _chans[self._i][3]:
+            _chans[self._i][3].append(self._id)
         pico_host.pin_mode(self._id, "pwm")
         if freq is not None:
             self.freq(freq)
         if duty_u16 is not None:
             self.duty_u16(duty_u16)
+        if duty_ns is not None:
+            self.duty_ns(duty_ns)
 
     def freq(self, value=None):
+        s = self._i >> 1
         if value is None:
-            return self._freq
-        self._freq = value
-        pico_host.pwm_freq(self._id, value)
+            return _rate(s, _slices[s][1] + 1)
+        if value <= 0:
+            raise ValueError("freq too small")
+        if (125000000 + value // 2) // value < 65534:
+            n = 16
+            top = (125000000 + value // 2) // value - 1
+        else:
+            n = -(-2000000000 // (65534 * value))
+            top = (2000000000 + n * value // 2) // (n * value) - 1
+        if n >= 256 * 16:
+            raise ValueError("freq too small")
+        _slices[s] = [n, top]
+        for i in (s * 2, s * 2 + 1):
+            _set(i, _chans[i][0], _chans[i][1])
 
     def duty_u16(self, value=None):
         if value is None:
-            return self._duty
+            top = _slices[self._i >> 1][1] + 1
+            return (_chans[self._i][2] * 65535 + top // 2) // top
         if not 0 <= value <= 65535:
             raise ValueError("duty_u16 must be 0-65535")
-        self._duty = value
-        pico_host.pwm_duty(self._id, value)
+        _set(self._i, 1, value)
+
+    def duty_ns(self, value=None):
+        if value is None:
+            return (_chans[self._i][2] * 1000000000 + _rate(self._i >> 1, 1) // 2) // _rate(self._i >> 1, 1)
+        _set(self._i, 2, value)
 
     def deinit(self):
         self.duty_u16(0)
+
+
+def _rate(s, counts):
+    # The slice clock divided by counts: counts 1 gives the counter's rate, TOP + 1 the PWM frequency.
+    n = _slices[s][0] * counts
+    return (2000000000 + n // 2) // n
+
+
+def _set(i, how, value):
+    # Sets channel i's compare level, then tells the host, for every pin on the channel: the slice's
+    # frequency, the duty as a fraction of 65535 (as asked, when set with duty_u16) and the pulse width.
+    chan = _chans[i]
+    top = _slices[i >> 1][1] + 1
+    rate = _rate(i >> 1, 1)
+    if how == 1:
+        chan[2] = (value * top + 65535 // 2) // 65535
+    elif how == 2:
+        n = (value * rate + 500000000) // 1000000000
+        if n > 65535:
+            raise ValueError("duty larger than period")
+        chan[2] = n
+    chan[0] = how
+    chan[1] = value
+    n = min(chan[2], top)
+    duty = value if how == 1 else (n * 65535 + top // 2) // top
+    for pin in chan[3]:
+        pico_host.pwm_freq(pin, _rate(i >> 1, top))
+        pico_host.pwm_duty(pin, duty, (n * 1000000000 + rate // 2) // rate)
 
 
 class WDT:
