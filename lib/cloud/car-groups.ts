@@ -3,6 +3,7 @@ import { NestedStack } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PlamoConfig } from '../config';
 import { Car } from './car';
+import { UpdatePolicy } from './update-policy';
 
 /**
  * How many nested stacks the cars are spread over. Fixed: a car's group is a hash of its id modulo this
@@ -26,21 +27,33 @@ export interface CarGroupStackProps {
   readonly carIds: readonly string[];
   /** @default '.plamo' */
   readonly keysDir?: string;
-  /** The update policy every car's certificate gets (`OtaUpdates`). @default - none attached */
+  /**
+   * The name of the group's over-the-air update policy (`updatePolicyName`), made in this stack and attached
+   * to every car's certificate.
+   * @default - no update policy
+   */
   readonly updatePolicyName?: string;
 }
 
 /**
  * One nested stack of cars: each has its own 500 resources, so the cars are not bound by the parent
  * stack's. It has its own certificate provider, so that provider's role lists only this group's things,
- * policies and secrets and stays within IAM's policy size limits however many cars the deployment has.
+ * policies and secrets and stays within IAM's policy size limits however many cars the deployment has,
+ * and its own update policy, so that each attachment and the policy's deletion step are in one template.
  */
 export class CarGroupStack extends NestedStack {
   readonly cars: readonly Car[];
+  /** The update policy every car's certificate of this group gets; undefined without `updatePolicyName`. */
+  readonly updatePolicy?: UpdatePolicy;
 
   constructor(scope: Construct, id: string, props: CarGroupStackProps) {
     super(scope, id, { description: `plamo-iot: ${props.carIds.length} car(s) of the cars whose id hashes to ${id}` });
     const { config } = props;
+    // Shared by the group's cars, so outside every `Car`: the template-limit guard counts it once per group.
+    const updatePolicy = props.updatePolicyName
+      ? new UpdatePolicy(this, 'UpdatePolicy', { policyName: props.updatePolicyName })
+      : undefined;
+    this.updatePolicy = updatePolicy;
     this.cars = props.carIds.map(
       (carId) =>
         new Car(this, `Car-${carId}`, {
@@ -48,7 +61,7 @@ export class CarGroupStack extends NestedStack {
           carId,
           car: config.cars[carId],
           keysDir: props.keysDir,
-          updatePolicyName: props.updatePolicyName,
+          updatePolicy,
         }),
     );
   }

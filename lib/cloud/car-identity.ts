@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
 import { DEFAULT_KEYS_DIR, readDeviceCsr } from '../pki/device-keys';
 import { THING_ATTRIBUTES } from '../contract/stack';
-import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider, IOT_DELETION_RESOURCE_TYPE } from './certificate-provider';
+import { DEVICE_CERTIFICATE_RESOURCE_TYPE, DeviceCertificateProvider } from './certificate-provider';
 import { deviceIotPolicies } from './device-policy';
 
 export interface CarIdentityProps {
@@ -19,6 +19,14 @@ export interface CarIdentityProps {
    * @default '.plamo'
    */
   readonly keysDir?: string;
+}
+
+/** An IoT policy of the same stack that several cars' certificates get, and the step that deletes it. */
+export interface SharedIotPolicy {
+  /** The policy's name, resolved through the policy (a `Ref`), so an attachment depends on it. */
+  readonly policyName: string;
+  /** The policy's `Custom::IotDeletion`; every attachment of the policy must be removed before it runs. */
+  readonly deletion: CustomResource;
 }
 
 interface DeviceCertificate {
@@ -105,12 +113,13 @@ export class CarIdentity extends Construct {
   }
 
   /**
-   * Attaches a policy that lives elsewhere (the update policy all cars share) to this car's certificate,
-   * removed before the certificate's deletion step runs, like the car's own attachments.
+   * Attaches a policy that is not the car's own (its group's update policy) to this car's certificate. Like
+   * the car's own attachments, it is removed before the deletion steps of the policy and of the certificate run.
    */
-  attachSharedPolicy(id: string, policyName: string): CfnPolicyPrincipalAttachment {
-    const attachment = new CfnPolicyPrincipalAttachment(this, id, { policyName, principal: this.certificateArn });
-    if (this.certificateDeletion) attachment.node.addDependency(this.certificateDeletion);
+  attachSharedPolicy(id: string, policy: SharedIotPolicy): CfnPolicyPrincipalAttachment {
+    const attachment = new CfnPolicyPrincipalAttachment(this, id, { policyName: policy.policyName, principal: this.certificateArn });
+    for (const step of [policy.deletion, ...(this.certificateDeletion ? [this.certificateDeletion] : [])])
+      attachment.node.addDependency(step);
     return attachment;
   }
 
@@ -133,12 +142,7 @@ export class CarIdentity extends Construct {
    * AWS IoT has let go of its attachments.
    */
   private deletionOf(resource: CfnResource, id: string, properties: Record<string, string>): CustomResource {
-    resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
-    return new CustomResource(this, id, {
-      serviceToken: DeviceCertificateProvider.of(this).serviceToken,
-      resourceType: IOT_DELETION_RESOURCE_TYPE,
-      properties,
-    });
+    return DeviceCertificateProvider.of(this).deletionOf(this, id, resource, properties);
   }
 
   private certificateFromAws(generation: number, secret: Secret): DeviceCertificate {

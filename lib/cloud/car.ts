@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { CarConfig } from '../config';
-import { CarIdentity } from './car-identity';
+import { CarIdentity, type SharedIotPolicy } from './car-identity';
 
 export interface CarProps {
   /** First level of every topic (`config.topicRoot`). */
@@ -13,8 +13,8 @@ export interface CarProps {
    * @default '.plamo'
    */
   readonly keysDir?: string;
-  /** The update policy all cars share, by name: attached to this car's certificate. @default - none */
-  readonly updatePolicyName?: string;
+  /** The update policy of the car's group (`UpdatePolicy`): attached to this car's certificate. @default - none */
+  readonly updatePolicy?: SharedIotPolicy;
 }
 
 /**
@@ -30,9 +30,9 @@ export class Car extends Construct {
     super(scope, id);
     this.carId = props.carId;
     this.identity = new CarIdentity(this, 'Identity', props);
-    if (props.updatePolicyName) {
-      // Over-the-air updates: the shared policy, which reaches only this car's own job and stream topics.
-      this.identity.attachSharedPolicy('UpdatePolicyAttachment', props.updatePolicyName);
+    if (props.updatePolicy) {
+      // Over-the-air updates: the group's policy, which reaches only this car's own job and stream topics.
+      this.identity.attachSharedPolicy('UpdatePolicyAttachment', props.updatePolicy);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { type CfnFunction, Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_BUNDLING } from './lambda-bundling';
 import { logOnlyLambdaRole } from './lambda-role';
 import { PlamoFunction } from './plamo-function';
+import { IOT_DELETION_RESOURCE_TYPE } from './resource-types';
 
 export { DEVICE_CERTIFICATE_RESOURCE_TYPE, IOT_DELETION_RESOURCE_TYPE } from './resource-types';
 
@@ -108,24 +109,39 @@ export class DeviceCertificateProvider extends Construct {
     return new PolicyStatement({ effect: Effect.ALLOW, actions });
   }
 
+  /** Adds `resources` to `statement`, and the statement to the handler's role when it gets its first. */
+  private grant(statement: PolicyStatement, ...resources: string[]): void {
+    // One statement per kind with every resource in it keeps the role policy small as cars are added.
+    if (statement.resources.length === 0) this.handler.role.addToPrincipalPolicy(statement);
+    statement.addResources(...resources);
+  }
+
   /**
    * Lets the handler write the car's secret (and read it back on a retry), and list and detach the
    * certificates of the car's thing: what it needs to tell the car's certificate from any other.
    */
   allowCar(car: { readonly thingArn: string; readonly policyArns: readonly string[]; readonly secret?: ISecret }): void {
-    if (this.carThings.resources.length === 0) {
-      this.handler.role.addToPrincipalPolicy(this.carThings);
-      this.handler.role.addToPrincipalPolicy(this.carPolicies);
-    }
-    // One statement per kind with every car in it keeps the role policy small as cars are added.
-    this.carThings.addResources(car.thingArn);
-    this.carPolicies.addResources(...car.policyArns);
+    this.grant(this.carThings, car.thingArn);
+    this.allowPolicy(...car.policyArns);
     if (!car.secret) return;
-    if (!this.carSecrets) {
-      this.carSecrets = this.carStatement(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
-      this.handler.role.addToPrincipalPolicy(this.carSecrets);
-    }
-    this.carSecrets.addResources(car.secret.secretArn);
+    this.carSecrets ??= this.carStatement(['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue']);
+    this.grant(this.carSecrets, car.secret.secretArn);
+  }
+
+  /** Lets the handler delete an IoT policy of this stack that is no car's own (the group's update policy). */
+  allowPolicy(...policyArns: string[]): void {
+    this.grant(this.carPolicies, ...policyArns);
+  }
+
+  /**
+   * CloudFormation keeps `resource` (a thing, policy or certificate) when it leaves the stack; the returned
+   * step, `id` in `scope`, deletes it instead, through this provider, once AWS IoT has let go of its
+   * attachments. Whatever attaches to `resource` must depend on the step, so that it is removed first.
+   * `properties` are the `Custom::IotDeletion` properties: `Kind`, `Name` (and a certificate's `ThingName`).
+   */
+  deletionOf(scope: Construct, id: string, resource: CfnResource, properties: Record<string, string>): CustomResource {
+    resource.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return new CustomResource(scope, id, { serviceToken: this.serviceToken, resourceType: IOT_DELETION_RESOURCE_TYPE, properties });
   }
 
   /** The policy `Role.addToPrincipalPolicy` makes on first use, named `DefaultPolicy` as documented by aws-iam. */

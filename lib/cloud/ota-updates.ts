@@ -1,18 +1,10 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import { CfnPolicy } from 'aws-cdk-lib/aws-iot';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { deviceUpdatePolicy } from './device-update-policy';
 
 /** The key prefix of every update file; the stream role may read only below it. */
 export const OTA_KEY_PREFIX = 'ota/';
-
-/**
- * The update policy's name: fixed, so that each car's nested stack can attach it without a cross-stack
- * reference; the `.` keeps it apart from the cars' own `plamo-<car>` policies (a car id has no `.`).
- */
-export const UPDATE_POLICY_NAME = 'plamo.updates';
 
 export interface OtaUpdatesProps {
   /**
@@ -26,15 +18,17 @@ export interface OtaUpdatesProps {
 /**
  * Where over-the-air updates live in AWS: a private, encrypted, TLS-only bucket whose update files expire,
  * and the role AWS IoT's MQTT-based file delivery assumes to read them into a car's stream (CreateStream
- * `roleArn`: "an IAM role that allows the IoT service principal to access your S3 files"). The jobs
- * themselves are made by `plamo ota` (CreateJob); what a car may do with them is in its device policy.
+ * `roleArn`: "an IAM role that allows the IoT service principal to access your S3 files"). The jobs and
+ * streams themselves are made by `plamo ota` (CreateJob, CreateStream); what a car may do with them is in its
+ * group's update policy (`UpdatePolicy`).
+ *
+ * The bucket keeps CloudFormation's removal policy of aws-cdk-lib's `Bucket` (RETAIN): `cdk destroy` leaves it,
+ * with the update files still in it, for its owner to delete.
  */
 export class OtaUpdates extends Construct {
   readonly bucket: Bucket;
   /** Assumed by AWS IoT (this account only) to read `ota/*`; nothing else. */
   readonly streamRole: Role;
-  /** What a car may do for updates, on its own thing's topics only; attached to every car's certificate. */
-  readonly devicePolicy: CfnPolicy;
 
   constructor(scope: Construct, id: string, props: OtaUpdatesProps = {}) {
     super(scope, id);
@@ -59,11 +53,6 @@ export class OtaUpdates extends Construct {
     this.streamRole = new Role(this, 'StreamRole', {
       assumedBy: new ServicePrincipal('iot.amazonaws.com').withConditions({ StringEquals: { 'aws:SourceAccount': account } }),
       description: 'AWS IoT MQTT-based file delivery reads plamo update files from the OTA bucket',
-    });
-    const stack = Stack.of(this);
-    this.devicePolicy = new CfnPolicy(this, 'DevicePolicy', {
-      policyName: UPDATE_POLICY_NAME,
-      policyDocument: deviceUpdatePolicy((type, name) => stack.formatArn({ service: 'iot', resource: type, resourceName: name })),
     });
     this.streamRole.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.bucket.arnForObjects(`${OTA_KEY_PREFIX}*`)] }),

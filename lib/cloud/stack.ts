@@ -7,9 +7,10 @@ import { IotDataEndpoint } from './iot-endpoint';
 import { CarStoreTable } from './car-store';
 import { IotLogging } from './iot-logging';
 import { LampApi } from './lamp-api';
-import { OtaUpdates, UPDATE_POLICY_NAME } from './ota-updates';
+import { OtaUpdates } from './ota-updates';
 import { STACK_OUTPUTS } from '../contract/stack';
 import { DeviceTopicRules } from './topic-rules';
+import { updatePolicyName } from './update-policy';
 
 export interface PlamoStackProps extends StackProps {
   /** The validated config; every car in it gets its cloud identity. */
@@ -45,20 +46,13 @@ export class PlamoStack extends Stack {
       description: 'AWS IoT data endpoint (ATS) the cars connect to',
     }).overrideLogicalId(STACK_OUTPUTS.iotEndpoint);
 
-    // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them; each car's
-    // certificate gets the shared update policy, by its fixed name, from the car's own nested stack.
+    // Over-the-air updates: `plamo ota` puts files here and points each car's stream at them; each car group
+    // has its own update policy (one document for all), attached to each of its cars' certificates.
     this.ota = new OtaUpdates(this, 'OtaUpdates');
-    this.carGroups = [...carGroups(config)].map((group) => {
-      const [index, carIds] = group;
-      const stack = new CarGroupStack(this, carGroupId(index), {
-        config,
-        carIds,
-        keysDir: props.keysDir,
-        updatePolicyName: UPDATE_POLICY_NAME,
-      });
-      stack.node.addDependency(this.ota.devicePolicy);
-      return stack;
-    });
+    this.carGroups = [...carGroups(config)].map(
+      ([index, carIds]) =>
+        new CarGroupStack(this, carGroupId(index), { config, carIds, keysDir: props.keysDir, updatePolicyName: updatePolicyName(index) }),
+    );
     this.cars = Object.fromEntries(this.carGroups.flatMap((group) => group.cars.map((car) => [car.carId, car])));
 
     const deviceRules = new DeviceTopicRules(this, 'DeviceTopicRules', { topicRoot: config.topicRoot });

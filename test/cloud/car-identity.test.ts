@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { createApp } from '../../lib/cloud/app';
+import { carGroupOf } from '../../lib/cloud/car-groups';
+import { updatePolicyName } from '../../lib/cloud/update-policy';
 import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
 import { STACK_OUTPUTS, THING_ATTRIBUTES } from '../../lib/contract/stack';
 import { type CarTemplates, carTemplates } from '../support/car-templates';
@@ -100,26 +102,36 @@ describe('certificate mode "aws"', () => {
     });
   });
 
-  test("each group's provider may read and write only its car's secret, and list, detach and delete only its car's thing and policies", () => {
+  test("each group's provider may read and write only its car's secret, list, detach and delete only its car's thing, and delete only its car's and its group's update policy", () => {
     for (const carId of ['rps13', 'ae-86']) {
       const group = templates.ofCar(carId);
       const thing = Object.keys(group.findResources('AWS::IoT::Thing', { Properties: { ThingName: carId } }));
-      const policies = Object.keys(group.findResources('AWS::IoT::Policy')).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
-      expect({ carId, things: thing.length, policies: policies.length }).toEqual({ carId, things: 1, policies: 1 });
+      const arnOf = (properties: object) =>
+        Object.keys(group.findResources('AWS::IoT::Policy', { Properties: properties })).map((id) => ({ 'Fn::GetAtt': [id, 'Arn'] }));
+      const own = arnOf({ PolicyName: `plamo-${carId}` });
+      const updates = arnOf({ PolicyName: updatePolicyName(carGroupOf(carId)) });
+      expect({ carId, things: thing.length, own: own.length, updates: updates.length, all: arnOf({}).length }).toEqual({
+        carId,
+        things: 1,
+        own: 1,
+        updates: 1,
+        all: 2,
+      });
       const secrets = Object.keys(group.findResources('AWS::SecretsManager::Secret')).map((id) => ({ Ref: id }));
       group.hasResourceProperties('AWS::IAM::Policy', {
         PolicyName: Match.stringLikeRegexp('^DeviceCertificateProviderHandlerRole'),
         PolicyDocument: {
           Statement: Match.arrayWith([
             {
+              Action: ['iot:DeletePolicy', 'iot:DeletePolicyVersion', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'],
+              Effect: 'Allow',
+              // The group's update policy is made before its cars, so its statement and its ARN come first.
+              Resource: [...updates, ...own],
+            },
+            {
               Action: ['iot:DeleteThing', 'iot:DetachThingPrincipal', 'iot:ListThingPrincipals'],
               Effect: 'Allow',
               Resource: { 'Fn::GetAtt': [thing[0], 'Arn'] },
-            },
-            {
-              Action: ['iot:DeletePolicy', 'iot:DeletePolicyVersion', 'iot:ListPolicyVersions', 'iot:ListTargetsForPolicy'],
-              Effect: 'Allow',
-              Resource: policies[0],
             },
             ...(secrets.length > 0
               ? [{ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'], Effect: 'Allow', Resource: secrets[0] }]
@@ -130,6 +142,17 @@ describe('certificate mode "aws"', () => {
     }
     // The csr car has no secret, so its provider may read none.
     expect(JSON.stringify(templates.ofCar('ae-86').findResources('AWS::IAM::Policy'))).not.toContain('secretsmanager:');
+  });
+
+  test("each car group has an update policy of its own, named after the group, and attaches it to its cars' certificates", () => {
+    expect(templates.ofCar('rps13')).not.toBe(templates.ofCar('ae-86'));
+    for (const carId of ['rps13', 'ae-86']) {
+      const group = templates.ofCar(carId);
+      const name = updatePolicyName(carGroupOf(carId));
+      const [policyId] = Object.keys(group.findResources('AWS::IoT::Policy', { Properties: { PolicyName: name } }));
+      expect({ carId, name, policyId }).toEqual({ carId, name, policyId: expect.any(String) });
+      group.resourcePropertiesCountIs('AWS::IoT::PolicyPrincipalAttachment', { PolicyName: { Ref: policyId } }, 1);
+    }
   });
 
   test('the provider handler runs on Node.js 24 on arm64 with an explicit memory size', () => {
@@ -233,11 +256,11 @@ describe('policy', () => {
   });
 
   test("no car's IoT policy has a wildcard in a resource or an iot:* action", () => {
-    // The update policy all cars share is judged on its own (test/cloud/ota-updates.test.ts).
-    const policies = Object.entries(template.findResources('AWS::IoT::Policy'))
-      .filter(([id]) => !id.startsWith('OtaUpdatesDevicePolicy'))
-      .map(([, policy]) => policy);
-    expect(policies).toHaveLength(2);
+    // Each group's update policy has the job id as its one wildcard; it is judged on its own (update-policy.test.ts).
+    const policies = Object.values(template.findResources('AWS::IoT::Policy')).filter(
+      (policy) => !policy.Properties.PolicyName.startsWith('plamo.updates.'),
+    );
+    expect(policies.map((policy) => policy.Properties.PolicyName).sort()).toEqual(['plamo-ae-86', 'plamo-rps13']);
     for (const policy of policies) {
       for (const statement of policy.Properties.PolicyDocument.Statement) {
         for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createApp, STACK_NAME } from '../../lib/cloud/app';
 import { DELETION_POLL } from '../../lib/cloud/certificate-provider';
-import { UPDATE_POLICY_NAME } from '../../lib/cloud/ota-updates';
+import { carGroupOf } from '../../lib/cloud/car-groups';
+import { updatePolicyName } from '../../lib/cloud/update-policy';
 import { createDeviceKeyPair, deviceKeyPaths, writeDeviceKeyPair } from '../../lib/pki/device-keys';
 import { parseConfig } from '../../lib/config';
 import { carTemplates } from '../support/car-templates';
@@ -18,9 +19,9 @@ const config = parseConfig({
   },
 });
 
-/** The parent stack: topic rules and the lamp API. */
+/** The parent stack: topic rules, the lamp API and the update bucket. */
 let template: Template;
-/** The car group holding both cars (rps13 and s15 hash into the same one): things, certificates, provider. */
+/** The car group holding both cars (rps13 and s15 hash into the same one): things, certificates, update policy, provider. */
 let cars: Template;
 let outDir: string;
 
@@ -89,9 +90,11 @@ const RETAINED = ['AWS::IoT::Thing', 'AWS::IoT::Policy', 'AWS::IoT::Certificate'
 test('CloudFormation keeps every thing, policy and CSR certificate; a deletion step of its own deletes each', () => {
   const resources = cars.toJSON().Resources as Record<string, Resource>;
   const retained = Object.entries(resources).filter(([, r]) => RETAINED.includes(r.Type));
-  // Two things, two policies, the s15 certificate (rps13's is the provider's own Custom::DeviceCertificate).
+  // Two things, two car policies and the group's update policy, the s15 certificate (rps13's is the
+  // provider's own Custom::DeviceCertificate).
   expect(retained.map(([, r]) => r.Type).sort()).toEqual([
     'AWS::IoT::Certificate',
+    'AWS::IoT::Policy',
     'AWS::IoT::Policy',
     'AWS::IoT::Policy',
     'AWS::IoT::Thing',
@@ -110,14 +113,11 @@ test('CloudFormation keeps every thing, policy and CSR certificate; a deletion s
 
 test('every attachment is deleted before the deletion steps of what it binds, so they run once it is detached', () => {
   const resources = cars.toJSON().Resources as Record<string, Resource>;
-  // The update policy all cars share lives in the parent stack (a name, not a reference, here): its attachments
-  // are checked against the certificate they bind below.
-  const attachments = Object.entries(resources).filter(
-    ([, r]) =>
-      ['AWS::IoT::ThingPrincipalAttachment', 'AWS::IoT::PolicyPrincipalAttachment'].includes(r.Type) &&
-      r.Properties.PolicyName !== UPDATE_POLICY_NAME,
+  const attachments = Object.entries(resources).filter(([, r]) =>
+    ['AWS::IoT::ThingPrincipalAttachment', 'AWS::IoT::PolicyPrincipalAttachment'].includes(r.Type),
   );
-  expect(attachments).toHaveLength(4);
+  // Per car: its thing's, its own policy's and the update policy's.
+  expect(attachments).toHaveLength(6);
   for (const [id, attachment] of attachments) {
     const bound = [attachment.Properties.ThingName, attachment.Properties.PolicyName, attachment.Properties.Principal]
       .map(referenced)
@@ -132,20 +132,33 @@ test('every attachment is deleted before the deletion steps of what it binds, so
   }
 });
 
-test("the update policy's attachments go before the deletion step of a retained certificate too", () => {
+test("each car's certificate gets its group's update policy by reference, detached before the policy's and a CSR certificate's deletion steps", () => {
   const resources = cars.toJSON().Resources as Record<string, Resource>;
-  const updates = Object.entries(resources).filter(([, r]) => r.Properties?.PolicyName === UPDATE_POLICY_NAME);
+  const policies = Object.entries(resources).filter(
+    ([, r]) => r.Type === 'AWS::IoT::Policy' && r.Properties.PolicyName === updatePolicyName(carGroupOf('rps13')),
+  );
+  expect(policies).toHaveLength(1);
+  const [policyId] = policies[0];
+  const policyDeletion = deletionOf(resources, policyId);
+  const updates = Object.entries(resources).filter(
+    ([, r]) => r.Type === 'AWS::IoT::PolicyPrincipalAttachment' && referenced(r.Properties.PolicyName) === policyId,
+  );
   expect(updates).toHaveLength(2);
-  const retainedCertificates = updates
-    .map(([id, attachment]) => [id, attachment, referenced(attachment.Properties.Principal)] as const)
-    .filter(([, , ref]) => ref !== undefined && RETAINED.includes(resources[ref].Type));
-  // The csr car's certificate is retained and deleted by its step; the aws car's by its own resource, after what refers to it.
-  expect(retainedCertificates).toHaveLength(1);
-  for (const [id, attachment, certificate] of retainedCertificates)
-    expect({ id, dependsOn: attachment.DependsOn ?? [] }).toEqual({
-      id,
-      dependsOn: expect.arrayContaining([deletionOf(resources, certificate!)]),
-    });
+  const principals = updates.map(([, attachment]) => referenced(attachment.Properties.Principal)!);
+  // One per car: the aws car's Custom::DeviceCertificate and the csr car's retained certificate.
+  expect(principals.map((ref) => resources[ref].Type).sort()).toEqual(['AWS::IoT::Certificate', 'Custom::DeviceCertificate']);
+  for (const [id, attachment] of updates) {
+    const principal = referenced(attachment.Properties.Principal)!;
+    const steps = RETAINED.includes(resources[principal].Type) ? [policyDeletion, deletionOf(resources, principal)] : [policyDeletion];
+    expect({ id, dependsOn: attachment.DependsOn ?? [] }).toEqual({ id, dependsOn: expect.arrayContaining(steps) });
+  }
+});
+
+test('the parent has no IoT policy, and no car group waits for anything of the parent', () => {
+  template.resourceCountIs('AWS::IoT::Policy', 0);
+  const groups = Object.values(template.findResources('AWS::CloudFormation::Stack')) as Resource[];
+  expect(groups.length).toBeGreaterThan(0);
+  for (const group of groups) expect(group.DependsOn ?? []).toEqual([]);
 });
 
 test('the aws-mode certificate is deleted by its own resource, after its attachments (they refer to it)', () => {

@@ -1,8 +1,7 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { THING_NAME_VARIABLE } from '../../lib/cloud/device-update-policy';
-import { OtaUpdates, UPDATE_POLICY_NAME } from '../../lib/cloud/ota-updates';
+import { OtaUpdates } from '../../lib/cloud/ota-updates';
 
 function synthesize() {
   const app = new App();
@@ -79,22 +78,12 @@ describe('over-the-air update storage', () => {
     );
   });
 
-  test('the update policy has the fixed name each car group attaches', () => {
-    template.hasResourceProperties('AWS::IoT::Policy', { PolicyName: UPDATE_POLICY_NAME });
+  test('cdk destroy leaves the bucket and its files (aws-cdk-lib retains a Bucket), as the README says', () => {
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  test("the update policy lets a car use only its own thing's job and stream topics, and connect nowhere", () => {
-    const [policy] = Object.values(template.findResources('AWS::IoT::Policy'));
-    const statements = policy.Properties.PolicyDocument.Statement as { Action: string; Resource: unknown[] }[];
-    expect(statements.map((statement) => statement.Action)).toEqual(['iot:Publish', 'iot:Subscribe', 'iot:Receive']);
-    const names = statements.flatMap((statement) =>
-      statement.Resource.map((resource) =>
-        ((resource as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1) as string).replace(/^:/, ''),
-      ),
-    );
-    const thing = THING_NAME_VARIABLE;
-    for (const name of names) expect(name).toMatch(/^(topic|topicfilter)\/\$aws\/things\/\$\{iot:Connection\.Thing\.ThingName\}\//);
-    expect(names.filter((name) => name.includes('*'))).toEqual([`topic/$aws/things/${thing}/jobs/plamo-ota-*/update`]);
+  test('the update policy is not here: it lives in each car group, beside its attachments', () => {
+    template.resourceCountIs('AWS::IoT::Policy', 0);
   });
 
   test('synth passes cdk-nag, with access logging acknowledged on the bucket', () => {

@@ -32,12 +32,8 @@ function resolve(value: Json): Json {
 
 const same = (a: Json, b: Json) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Each thing's attached IoT policies, by thing name. */
-export function iotPoliciesByThing(
-  template: Template,
-  /** Policies of another template (the parent's shared update policy), by name, that attachments here name. */
-  named: ReadonlyMap<string, PolicyDocumentJson> = new Map(),
-): Map<string, PolicyDocumentJson[]> {
+/** Each thing's attached IoT policies, by thing name; every attachment refers to a policy of the same template. */
+export function iotPoliciesByThing(template: Template): Map<string, PolicyDocumentJson[]> {
   const resources = template.toJSON().Resources as Resources;
   const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
   const byThing = new Map<string, PolicyDocumentJson[]>();
@@ -50,11 +46,8 @@ export function iotPoliciesByThing(
     byThing.set(
       thingName,
       policies.map((name) => {
-        if (typeof name === 'string') {
-          const document = named.get(name);
-          if (!document) throw new Error(`an attachment names policy ${name}, which neither template has`);
-          return document;
-        }
+        // A plain name would attach whatever policy has it, and CloudFormation would not order the two.
+        if (typeof name === 'string') throw new Error(`an attachment names policy ${name} instead of referring to it`);
         return resolve(resources[name.Ref].Properties.PolicyDocument) as PolicyDocumentJson;
       }),
     );
@@ -78,14 +71,4 @@ export function iotStatementsOfFunctionRole(template: Template, environmentKey: 
     .flatMap((resource) => (resolve(resource.Properties.PolicyDocument) as { Statement: { Action: string | string[] }[] }).Statement)
     .filter((statement) => [statement.Action].flat().some((action) => action.startsWith('iot:')));
   return { Statement: statements as unknown as PolicyDocumentJson['Statement'] };
-}
-
-/** The IoT policies of a template that have a fixed name, by that name, resolved. */
-export function namedIotPolicies(template: Template): Map<string, PolicyDocumentJson> {
-  const resources = template.toJSON().Resources as Resources;
-  return new Map(
-    Object.values(resources)
-      .filter((resource) => resource.Type === 'AWS::IoT::Policy' && typeof resource.Properties.PolicyName === 'string')
-      .map((resource) => [resource.Properties.PolicyName as string, resolve(resource.Properties.PolicyDocument) as PolicyDocumentJson]),
-  );
 }

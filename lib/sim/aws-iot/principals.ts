@@ -37,7 +37,7 @@ function controllerConnectStatement(): PolicyDocumentJson['Statement'] {
 export function twinPrincipals(config: PlamoConfig): ReadonlyMap<string, Principal> {
   const principals = new Map<string, Principal>();
   for (const [carId, car] of Object.entries(config.cars)) {
-    // The car's own policies and the update policy every car's certificate has attached.
+    // The car's own policies and its car group's update policy (the same document in every group).
     const documents = [...deviceIotPolicies(config.topicRoot, carId, Object.keys(car.lamps), localIotArn), deviceUpdatePolicy(localIotArn)];
     principals.set(carId, { name: carId, thingName: carId, documents });
   }

@@ -6,7 +6,7 @@ import type { PolicyDocumentJson } from '../../../lib/sim/aws-iot/policy-evaluat
 import { isAuthorized, type MqttOperation } from '../../../lib/sim/aws-iot/principals';
 import { type LocalBroker, startLocalBroker } from '../../../lib/sim/broker';
 import { testConfig } from '../../api/fixtures';
-import { iotPoliciesByThing, iotStatementsOfFunctionRole, namedIotPolicies } from '../../support/template-policies';
+import { iotPoliciesByThing, iotStatementsOfFunctionRole } from '../../support/template-policies';
 import { connectAs, temporaryPki } from '../support';
 
 /**
@@ -71,10 +71,8 @@ let templateDocuments: Map<Identity, PolicyDocumentJson[]>;
 beforeAll(async () => {
   const { stack } = createApp(config);
   const template = Template.fromStack(stack);
-  // Each car's thing and policies are in the nested stack of its car group.
-  // The update policy all cars share is in the parent, attached by name from each car's nested stack.
-  const shared = namedIotPolicies(template);
-  templateDocuments = new Map(stack.carGroups.flatMap((group) => [...iotPoliciesByThing(Template.fromStack(group), shared)]));
+  // Each car's thing and policies, and its group's update policy, are in the nested stack of its car group.
+  templateDocuments = new Map(stack.carGroups.flatMap((group) => [...iotPoliciesByThing(Template.fromStack(group))]));
   expect([...templateDocuments.keys()].sort()).toEqual([...carIds].sort());
   templateDocuments.set(API, [iotStatementsOfFunctionRole(template, 'IOT_DATA_ENDPOINT')]);
   pki = await temporaryPki(carIds);
