@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { BlockPublicAccess, Bucket, BucketEncryption, type CfnBucket, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -22,8 +22,8 @@ export interface OtaUpdatesProps {
  * streams themselves are made by `plamo ota` (CreateJob, CreateStream); what a car may do with them is in its
  * group's update policy (`UpdatePolicy`).
  *
- * The bucket keeps CloudFormation's removal policy of aws-cdk-lib's `Bucket` (RETAIN): `cdk destroy` leaves it,
- * with the update files still in it, for its owner to delete.
+ * The bucket keeps aws-cdk-lib's default removal policy for a `Bucket` (RETAIN): `cdk destroy` leaves it, with
+ * the update files still in it and its TLS-only policy, for its owner to delete.
  */
 export class OtaUpdates extends Construct {
   readonly bucket: Bucket;
@@ -43,6 +43,9 @@ export class OtaUpdates extends Construct {
       enforceSSL: true,
       lifecycleRules: [{ prefix: OTA_KEY_PREFIX, expiration: expireAfter, abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
+    // aws-cdk-lib retains the bucket but deletes its policy, and with it the TLS-only rule (aws/aws-cdk#27125):
+    // the bucket `cdk destroy` leaves behind keeps it until its owner deletes both.
+    this.bucket.policy?.applyRemovalPolicy(RemovalPolicy.RETAIN);
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:

@@ -82,6 +82,10 @@ describe('over-the-air update storage', () => {
     template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
+  test('the bucket left behind keeps its TLS-only policy', () => {
+    template.hasResource('AWS::S3::BucketPolicy', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
   test('the update policy is not here: it lives in each car group, beside its attachments', () => {
     template.resourceCountIs('AWS::IoT::Policy', 0);
   });
