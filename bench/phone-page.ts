@@ -6,6 +6,7 @@ import type { PlamoConfig } from '../lib/config';
 import { startTwin, type Twin } from '../lib/sim/twin';
 import { startVirtualCar } from '../lib/sim/virtual-car';
 import { findChromium } from '../test/support/chromium';
+import { promptLamp } from './configs';
 import { type Distribution, distribution } from './stats';
 
 /**
@@ -30,7 +31,7 @@ export interface PageBenchOptions {
   readonly progress: (line: string) => void;
 }
 
-/** Taps the first lamp's toggle in the page and waits, in the page, for its state line to say what was asked. */
+/** Taps a lamp's toggle in the page and waits, in the page, for its state line to say what was asked. */
 function tapAndWait(page: Page, carId: string, lamp: string): Promise<number> {
   return page.evaluate(
     ([id]) =>
@@ -64,7 +65,7 @@ async function measureTaps(browser: Browser, options: PageBenchOptions, carId: s
   try {
     const page = await openPage(browser, twin);
     await page.locator('.badge[data-kind="online"]').waitFor({ timeout: 30_000 });
-    const lamp = Object.keys(options.config.cars[carId].lamps)[0];
+    const lamp = promptLamp(options.config.cars[carId]);
     const samples: number[] = [];
     for (let i = 0; i < options.taps; i++) samples.push(await tapAndWait(page, carId, lamp));
     return distribution(samples.slice(Math.min(3, samples.length - 1)));

@@ -11,6 +11,7 @@ import { disableNagleOnClient } from '../lib/sim/no-delay';
 import { CONTROLLER_COMMON_NAME, type Identity, type LocalPki } from '../lib/pki/local-ca';
 import { startTwin, type Twin, type VirtualCar } from '../lib/sim/twin';
 import { startVirtualCar } from '../lib/sim/virtual-car';
+import { promptLamp } from './configs';
 import { type Distribution, distribution, elapsedMs } from './stats';
 
 /**
@@ -36,7 +37,7 @@ export interface TwinFigures {
 }
 
 export interface TwinBenchOptions {
-  /** A config whose first car runs on the virtual Pico; its first lamp is switched on and off. */
+  /** A config whose first car runs on the virtual Pico; its first lamp that switches at once (`promptLamp`) is switched on and off. */
   readonly config: PlamoConfig;
   readonly commands: number;
   readonly warmup: number;
@@ -127,7 +128,8 @@ interface Floor {
 }
 
 async function startFloor(config: PlamoConfig, pki: LocalPki, lane: Lane): Promise<Floor> {
-  const broker = await startLocalBroker({ config, pki, port: 0 });
+  // A log of its own: the twin's broker owns the one in the PKI folder. On the same disk, so both pay the same fsync.
+  const broker = await startLocalBroker({ config, pki, port: 0, retainedFile: join(pki.dir, 'floor-retained.jsonl') });
   const controller = await connect(broker.port, pki, pki.controller, CONTROLLER_COMMON_NAME);
   const car = await connect(broker.port, pki, pki.cars[lane.carId], lane.carId);
   const topics = carTopics(config.topicRoot, lane.carId);
@@ -178,7 +180,7 @@ async function measure(twin: Twin, floor: Floor, lane: Lane, options: TwinBenchO
 
 export async function benchTwinLatency(options: TwinBenchOptions): Promise<TwinFigures> {
   const [carId, car] = Object.entries(options.config.cars)[0];
-  const lane = { carId, lamp: Object.keys(car.lamps)[0] };
+  const lane = { carId, lamp: promptLamp(car) };
   const pkiDir = mkdtempSync(join(tmpdir(), 'plamo-bench-pki-'));
   let twin: Twin | undefined;
   let floor: Floor | undefined;
