@@ -15,6 +15,7 @@ import { AwsControlPlane } from '../ota/aws-control-plane';
 import { runUpdate, type UpdateOutcome, updateStatus } from '../ota/update-flow';
 import { OTA_BUCKET_DIR } from '../ota/control-plane';
 import { DEFAULT_PKI_DIR } from '../pki/local-ca';
+import { TWIN_HTTP_PORT } from '../sim/listen';
 import { tokenFilePath } from '../sim/token-file';
 import { COMMANDS } from './commands';
 import { UserError } from '../user-error';
@@ -147,8 +148,8 @@ export function registerOta(program: Command): void {
     .argument('<car>', 'car id from the config')
     .option('--local', 'update the virtual car of the running local twin (npm start) instead of a car on AWS', false)
     .option('--status', "list the car's update jobs and what it reported, then stop", false)
-    .option('--port <port>', "with --local: the twin's HTTP port", '8080')
-    .option('--mqtt-port <port>', "with --local: the twin's MQTT port, as the car's bundle has it", '8883')
+    .option('--port <port>', "with --local: the twin's HTTP port", String(TWIN_HTTP_PORT))
+    .option('--mqtt-port <port>', "with --local: the twin's MQTT port, as the car's bundle has it", String(MQTT_TLS_PORT))
     .option('--timeout <seconds>', 'how long to follow the update before handing back', '300')
     .action((carId: string, options: OtaOptions) => runOta(program, carId, options));
 }

@@ -4,6 +4,9 @@ import { UserError } from '../user-error';
 /** The twin listens on loopback unless asked (`--lan`): it has no authentication fit for a network beyond the token. */
 export const LOOPBACK = '127.0.0.1';
 
+/** The port of the twin's lamp API and phone page; its broker takes AWS IoT Core's, `MQTT_TLS_PORT`. */
+export const TWIN_HTTP_PORT = 8080;
+
 /** A port the twin needs is held by another program; the message names the option that picks another. */
 export class PortInUseError extends UserError {
   constructor(

@@ -19,7 +19,7 @@ import type { RetainedDeliveryJitter } from './aws-iot/iot-core-rules';
 import { type BrokerMessage, type LocalBroker, startLocalBroker } from './broker';
 import type { ConnectionLimits } from './connection-guard';
 import { type LocalHttpServer, startHttpServer } from './http-server';
-import { LOOPBACK } from './listen';
+import { LOOPBACK, TWIN_HTTP_PORT } from './listen';
 import { createLiveUpdates, type LiveUpdates } from './live-updates';
 import { OTA_BUCKET_DIR } from '../ota/control-plane';
 import { otaControlRoutes } from './ota-routes';
@@ -59,9 +59,6 @@ export interface VirtualCarContext {
   readonly mqttPort: number;
   readonly log: (line: string) => void;
 }
-
-/** The port of the twin's lamp API and phone page; its broker takes AWS IoT Core's, `MQTT_TLS_PORT`. */
-export const TWIN_HTTP_PORT = 8080;
 
 export type StartVirtualCar = (carId: string, context: VirtualCarContext) => Promise<VirtualCar>;
 
