@@ -57,18 +57,24 @@ export interface OtaTopics {
   readonly streamRejected: string;
 }
 
+/** AWS IoT MQTT-based file delivery's topics of one stream, JSON flavour, for any thing and stream. */
+export function streamTopics(thing: string, streamId: string): { readonly get: string; readonly data: string; readonly rejected: string } {
+  const stream = `$aws/things/${thing}/streams/${streamId}`;
+  return { get: `${stream}/get/json`, data: `${stream}/data/json`, rejected: `${stream}/rejected/json` };
+}
+
 export function otaTopics(thing: string): OtaTopics {
   const jobs = `$aws/things/${thing}/jobs`;
-  const stream = `$aws/things/${thing}/streams/${otaStreamId(thing)}`;
+  const stream = streamTopics(thing, otaStreamId(thing));
   return {
     notifyNext: `${jobs}/notify-next`,
     nextGet: `${jobs}/$next/get`,
     nextGetAccepted: `${jobs}/$next/get/accepted`,
     jobUpdate: (jobId) => `${jobs}/${jobId}/update`,
     jobUpdateAny: `${jobs}/${OTA_JOB_PREFIX}*/update`,
-    streamGet: `${stream}/get/json`,
-    streamData: `${stream}/data/json`,
-    streamRejected: `${stream}/rejected/json`,
+    streamGet: stream.get,
+    streamData: stream.data,
+    streamRejected: stream.rejected,
   };
 }
 

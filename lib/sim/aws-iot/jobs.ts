@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { type JobExecutionStatus, TERMINAL_JOB_STATUSES } from '../../contract';
+import { type JobExecutionStatus, otaTopics, streamTopics, TERMINAL_JOB_STATUSES } from '../../contract';
 import { writeFileAtomically } from '../../files/atomic-write';
 
 /**
@@ -196,7 +196,7 @@ export class IotJobsEmulator {
     const after = this.next(thingName);
     if (after === before) return;
     const message = { timestamp: seconds(this.now()), ...(after ? { execution: this.summary(after) } : {}) };
-    this.publish(`$aws/things/${thingName}/jobs/notify-next`, JSON.stringify(message));
+    this.publish(otaTopics(thingName).notifyNext, JSON.stringify(message));
   }
 
   private nextGet(thing: string, body: Record<string, unknown>): void {
@@ -207,7 +207,7 @@ export class IotJobsEmulator {
       // includeJobDocument defaults to true (DescribeJobExecution).
       ...(next ? { execution: this.summary(next, body.includeJobDocument !== false) } : {}),
     };
-    this.publish(`$aws/things/${thing}/jobs/$next/get/accepted`, JSON.stringify(message));
+    this.publish(otaTopics(thing).nextGetAccepted, JSON.stringify(message));
   }
 
   private reject(topic: string, code: string, message: string, body: Record<string, unknown>): void {
@@ -234,7 +234,7 @@ export class IotJobsEmulator {
   }
 
   private update(thing: string, jobId: string, body: Record<string, unknown>): void {
-    const topic = `$aws/things/${thing}/jobs/${jobId}/update`;
+    const topic = otaTopics(thing).jobUpdate(jobId);
     const execution = this.describe(thing, jobId);
     const problem = this.updateProblem(execution, body);
     if (problem || !execution) {
@@ -265,13 +265,13 @@ export class IotJobsEmulator {
   }
 
   private getStream(thing: string, streamId: string, body: Record<string, unknown>): void {
-    const base = `$aws/things/${thing}/streams/${streamId}`;
+    const topics = streamTopics(thing, streamId);
     const stream = this.streams.get(streamId);
     const file = typeof body.f === 'number' ? stream?.files.get(body.f) : undefined;
     const problem = this.streamProblem(stream, file, body);
     if (problem || !file) {
       const [code, message] = problem ?? ['ResourceNotFound', ''];
-      this.publish(`${base}/rejected/json`, JSON.stringify({ o: code, m: message, ...(body.c !== undefined ? { c: body.c } : {}) }));
+      this.publish(topics.rejected, JSON.stringify({ o: code, m: message, ...(body.c !== undefined ? { c: body.c } : {}) }));
       return;
     }
     const size = body.l as number;
@@ -280,7 +280,7 @@ export class IotJobsEmulator {
     for (let block = offset; block < offset + count && block * size < file.length; block++) {
       const data = file.subarray(block * size, (block + 1) * size);
       const message = { ...(body.c !== undefined ? { c: body.c } : {}), f: body.f, l: data.length, i: block, p: data.toString('base64') };
-      this.publish(`${base}/data/json`, JSON.stringify(message));
+      this.publish(topics.data, JSON.stringify(message));
     }
   }
 
