@@ -37,10 +37,26 @@ describe("the virtual Pico W's machine.PWM, as ports/rp2/machine_pwm.c behaves",
     expect(result).toBe(1000);
   });
 
+  test('a duty past the top is clamped, not refused: a pulse longer than the period is the whole period, duty_u16 stops at 65535', async () => {
+    const { pico, result } = await run(
+      [
+        'from machine import Pin, PWM',
+        'servo = PWM(Pin(6), freq=50)',
+        'servo.duty_ns(30000000)',
+        'lamp = PWM(Pin(2), freq=1000)',
+        'lamp.duty_u16(70000)',
+        'result = [servo.duty_u16(), lamp.duty_u16()]',
+      ].join('\n'),
+    );
+    expect(result).toEqual([65535, 65535]);
+    expect(Math.round((pico.pins.get(6)?.pulseNs ?? 0) / 1e6)).toBe(20);
+    expect(pico.pins.get(2)?.duty).toBe(65535);
+  });
+
   test.each([
-    ['a pulse longer than the counter can hold', 'PWM(Pin(6), freq=50).duty_ns(30000000)', 'duty larger than period'],
     ['a frequency below what the divider reaches', 'PWM(Pin(6)).freq(5)', 'freq too small'],
-  ])('%s raises ValueError', async (_what, call, message) => {
+    ['a watchdog longer than the RP2040 holds', '__import__("machine").WDT(timeout=9000)', 'timeout exceeds 8388'],
+  ])("%s raises ValueError with the port's text", async (_what, call, message) => {
     const { result } = await run(
       ['from machine import Pin, PWM', 'try:', `    ${call}`, 'except ValueError as error:', '    result = str(error)'].join('\n'),
     );

@@ -71,9 +71,8 @@ class PWM:
     def duty_ns(self, value=None):
         if value is None:
             return self._duty * 1000000000 // 65535 // self._freq
-        if value * self._freq > 1000000000:
-            raise ValueError("duty larger than period")
-        self.duty_u16(value * self._freq * 65535 // 1000000000)
+        # A pulse longer than the period is the whole period, as ports/rp2/machine_pwm.c clamps it.
+        self.duty_u16(min(value * self._freq * 65535 // 1000000000, 65535))
 
     def deinit(self):
         pass
@@ -84,7 +83,7 @@ class WDT:
     # sees the board that would have been reset.
     def __init__(self, id=0, timeout=5000):
         if timeout > _WDT_MAX_MS:
-            raise ValueError("timeout exceeds maximum")
+            raise ValueError("timeout exceeds %d" % _WDT_MAX_MS)
         self._timeout = timeout
         self._fed = time.ticks_ms()
 

@@ -55,7 +55,8 @@ _chans = [[0, 0, 0, []] for _ in range(16)]
 class PWM:
     # Follows ports/rp2/machine_pwm.c: freq() picks the divider and TOP, duty_u16() and duty_ns() set the
     # channel's compare level from them, a new frequency re-applies both channels' duties, and the same
-    # ValueErrors are raised for what the hardware cannot do (the system clock is 125 MHz, as freq() says).
+    # ValueError is raised only where the port raises it, for a frequency its divider cannot reach; duties out of
+    # range are clamped as the port clamps them (the system clock is 125 MHz, as freq() says).
     def __init__(self, pin, *, freq=None, duty_u16=None, duty_ns=None):
         self._id = pin._id
         n = int(self._id)
@@ -92,8 +93,9 @@ class PWM:
         if value is None:
             top = _slices[self._i >> 1][1] + 1
             return (_chans[self._i][2] * 65535 + top // 2) // top
-        if not 0 <= value <= 65535:
-            raise ValueError("duty_u16 must be 0-65535")
+        # The port clamps rather than refuses (mp_machine_pwm_duty_set_u16).
+        if value > 65535:
+            value = 65535
         _set(self._i, 1, value)
 
     def duty_ns(self, value=None):
@@ -120,10 +122,9 @@ def _set(i, how, value):
     if how == 1:
         chan[2] = (value * top + 65535 // 2) // 65535
     elif how == 2:
+        # A pulse longer than the period is clamped to the whole period, as the port does (mp_machine_pwm_duty_set_ns).
         n = (value * rate + 500000000) // 1000000000
-        if n > 65535:
-            raise ValueError("duty larger than period")
-        chan[2] = n
+        chan[2] = n if n < top else top
     chan[0] = how
     chan[1] = value
     n = min(chan[2], top)
@@ -136,7 +137,7 @@ def _set(i, how, value):
 class WDT:
     def __init__(self, id=0, timeout=5000):
         if timeout > _WDT_MAX_MS:
-            raise ValueError("timeout exceeds maximum")
+            raise ValueError("timeout exceeds %d" % _WDT_MAX_MS)
         pico_host.wdt_start(timeout)
 
     def feed(self):
