@@ -3,6 +3,7 @@ import { type LampKind, LAMP_KINDS } from './lamp-traits';
 import { LAMP_MODES, LED_COLOURS, MODES_TEXT } from './modes';
 import { checkPin } from './pins';
 import { LAMP_POSITIONS } from './appearance';
+import { transitionMs } from '../contract/payloads';
 import { LIMITS, NAME_PATTERN } from '../contract/topics';
 import { EFFECT_STEP_MODES, MAX_EFFECT_STEPS } from './effects';
 import { SERVO_DEFAULTS, SERVO_PULSE_MAX_US, SERVO_PULSE_MIN_US, SERVO_TRAVEL_MAX_MS } from './servo';
@@ -14,8 +15,6 @@ export { NAME_PATTERN };
 export const WIFI_PASSWORD_VARIABLE = 'PLAMO_WIFI_PASSWORD';
 
 const brightness = z.number().int().min(0).max(100);
-/** A fade, in ms (lamps that dim). */
-const transitionMs = z.number().int().min(0).max(LIMITS.transitionMaxMs);
 
 // The lists live in a zod-free module so the lamp API bundle can use them without the schema library.
 export { LAMP_KINDS, LAMP_MODES };
